@@ -1,0 +1,3 @@
+using Reconciler.Controller.Cli;
+
+return CliApp.Run(args, Console.Out, Console.Error);

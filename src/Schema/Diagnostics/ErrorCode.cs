@@ -1,0 +1,81 @@
+namespace Reconciler.Schema.Diagnostics;
+
+/// <summary>
+/// The subset of libvirt's <c>virErrorNumber</c> that the schema layer reports. Each code carries the
+/// prefix libvirt puts in front of the detail text, so that messages read exactly like libvirt's.
+/// </summary>
+public enum ErrorCode
+{
+    /// <summary>VIR_ERR_XML_ERROR: "XML error: ..."</summary>
+    XmlError,
+
+    /// <summary>VIR_ERR_XML_DETAIL: the detail alone (libxml2 and some post-parse checks).</summary>
+    XmlDetail,
+
+    /// <summary>VIR_ERR_CONFIG_UNSUPPORTED: "unsupported configuration: ..."</summary>
+    ConfigUnsupported,
+
+    /// <summary>VIR_ERR_INTERNAL_ERROR: "internal error: ..."</summary>
+    InternalError,
+
+    /// <summary>VIR_ERR_INVALID_ARG: "invalid argument: ..."</summary>
+    InvalidArgument,
+
+    /// <summary>VIR_ERR_NO_TARGET: "missing target information for device ..."</summary>
+    NoTarget,
+
+    /// <summary>VIR_ERR_OPERATION_INVALID: "Requested operation is not valid: ..."</summary>
+    OperationInvalid,
+
+    /// <summary>VIR_ERR_NO_SOURCE: "missing source information for device ..."</summary>
+    NoSource,
+
+    /// <summary>VIR_ERR_NO_NAME: "missing name information in ..."</summary>
+    NoName,
+
+    /// <summary>VIR_ERR_NO_OS: "missing operating system information for ..."</summary>
+    NoOs,
+
+    /// <summary>VIR_ERR_OS_TYPE: "unknown OS type ..."</summary>
+    OsType,
+
+    /// <summary>VIR_ERR_INVALID_DOMAIN etc. are not parse errors; reconciler-specific policy errors use this.</summary>
+    PolicyViolation,
+}
+
+public static class ErrorCodes
+{
+    /// <summary>The libvirt enum name, e.g. <c>VIR_ERR_XML_ERROR</c>, used as the machine-readable code.</summary>
+    public static string Name(this ErrorCode code) => code switch
+    {
+        ErrorCode.XmlError => "VIR_ERR_XML_ERROR",
+        ErrorCode.XmlDetail => "VIR_ERR_XML_DETAIL",
+        ErrorCode.ConfigUnsupported => "VIR_ERR_CONFIG_UNSUPPORTED",
+        ErrorCode.InternalError => "VIR_ERR_INTERNAL_ERROR",
+        ErrorCode.InvalidArgument => "VIR_ERR_INVALID_ARG",
+        ErrorCode.NoTarget => "VIR_ERR_NO_TARGET",
+        ErrorCode.OperationInvalid => "VIR_ERR_OPERATION_INVALID",
+        ErrorCode.NoSource => "VIR_ERR_NO_SOURCE",
+        ErrorCode.NoName => "VIR_ERR_NO_NAME",
+        ErrorCode.NoOs => "VIR_ERR_NO_OS",
+        ErrorCode.OsType => "VIR_ERR_OS_TYPE",
+        ErrorCode.PolicyViolation => "RECONCILER_POLICY",
+        _ => "VIR_ERR_INTERNAL_ERROR",
+    };
+
+    /// <summary>Builds the full message the way libvirt's virErrorMsg formats it.</summary>
+    public static string Format(this ErrorCode code, string detail) => code switch
+    {
+        ErrorCode.XmlError => "XML error: " + detail,
+        ErrorCode.ConfigUnsupported => "unsupported configuration: " + detail,
+        ErrorCode.InternalError => "internal error: " + detail,
+        ErrorCode.InvalidArgument => "invalid argument: " + detail,
+        ErrorCode.NoTarget => "missing target information for device " + detail,
+        ErrorCode.OperationInvalid => "Requested operation is not valid: " + detail,
+        ErrorCode.NoSource => "missing source information for device " + detail,
+        ErrorCode.NoName => "missing name information in " + detail,
+        ErrorCode.NoOs => "missing operating system information for " + detail,
+        ErrorCode.OsType => "unknown OS type " + detail,
+        _ => detail,
+    };
+}

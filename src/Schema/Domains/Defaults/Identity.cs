@@ -1,0 +1,73 @@
+using System.Xml.Linq;
+using Reconciler.Schema.Xml;
+
+namespace Reconciler.Schema.Domains.Defaults;
+
+internal static partial class DomainDefaults
+{
+    /// <summary>virDomainDefParseIDs: a UUID is generated when absent; the inactive XML has no id.</summary>
+    private static void ApplyIdentity(XElement root, IIdentityGenerator identity)
+    {
+        root.Attribute("id")?.Remove();
+
+        var uuid = root.El("uuid");
+        if (uuid is null)
+        {
+            var name = root.El("name");
+            var generated = new XElement("uuid", Identifiers.FormatUuid(identity.NewUuid()));
+            if (name is not null)
+            {
+                name.AddAfterSelf(generated);
+            }
+            else
+            {
+                root.AddFirst(generated);
+            }
+        }
+        else if (Uuids.TryParse(uuid.Value, out var parsed))
+        {
+            uuid.SetText(Identifiers.FormatUuid(parsed));
+        }
+
+        var genid = root.El("genid");
+        if (genid is not null)
+        {
+            if (string.IsNullOrWhiteSpace(genid.Value))
+            {
+                genid.SetText(Identifiers.FormatUuid(identity.NewUuid()));
+            }
+            else if (Uuids.TryParse(genid.Value, out var g))
+            {
+                genid.SetText(Identifiers.FormatUuid(g));
+            }
+        }
+
+        // virXMLNodeSanitizeNamespaces: metadata keeps one element per namespace, and none without one.
+        var metadata = root.El("metadata");
+        if (metadata is not null)
+        {
+            var seen = new HashSet<XNamespace>();
+            foreach (var child in metadata.Elements().ToList())
+            {
+                if (child.Name.Namespace == XNamespace.None || !seen.Add(child.Name.Namespace))
+                {
+                    child.Remove();
+                }
+            }
+        }
+    }
+
+    /// <summary>virDomainDefParseCaps: the architecture defaults to the driver's (i686).</summary>
+    private static void ApplyCaps(XElement root)
+    {
+        var os = root.El("os");
+        var type = os.El("type");
+        if (type is null)
+        {
+            return;
+        }
+
+        type.Default("arch", "i686");
+        type.OrderAttributes(["arch", "machine"]);
+    }
+}

@@ -1,0 +1,22 @@
+using Reconciler.Schema.Domains.Defaults;
+using Reconciler.Schema.Domains.Validation;
+using Reconciler.Schema.Validation;
+
+namespace Reconciler.Schema.Domains;
+
+/// <summary>libvirt 9.0.0's domain XML: parse checks, post-parse defaults and validation.</summary>
+internal sealed class DomainSchema : IKindSchema
+{
+    private static readonly DomainParseValidator ParseValidator = new();
+    private static readonly DomainValidator PostParseValidator = new();
+
+    public SpecKind Kind => SpecKind.Domain;
+
+    public void Check(SpecContext context) =>
+        context.Errors.AddRange(ParseValidator.Validate(new DomainXml(context.Root)).ToSchemaErrors());
+
+    public void ApplyDefaults(SpecContext context) => DomainDefaults.Apply(context);
+
+    public void Validate(SpecContext context) =>
+        context.Errors.AddRange(PostParseValidator.Validate(new DomainXml(context.Root)).ToSchemaErrors());
+}

@@ -1,0 +1,101 @@
+using System.Xml.Linq;
+using Reconciler.Schema.Diagnostics;
+using Reconciler.Schema.Domains;
+using Reconciler.Schema.Networks;
+using Reconciler.Schema.Storage;
+using Reconciler.Schema.Xml;
+
+namespace Reconciler.Schema;
+
+/// <summary>
+/// Entry point of the schema layer: reads a spec file, recognises its kind from the root element, runs
+/// libvirt 9.0.0's parse checks, fills in its defaults and validates the result.
+/// No I/O beyond reading the one file it is asked to read.
+/// </summary>
+public static class LibvirtSchema
+{
+    private static readonly IKindSchema[] Kinds =
+    [
+        new DomainSchema(),
+        new NetworkSchema(),
+        new StoragePoolSchema(),
+        new StorageVolumeSchema(),
+    ];
+
+    /// <summary>Reads and processes the file at <paramref name="path"/>; never throws for bad content.</summary>
+    public static SpecDocument LoadFile(string path, SchemaOptions? options = null)
+    {
+        options ??= SchemaOptions.Default;
+        byte[] bytes;
+        try
+        {
+            var info = new FileInfo(path);
+            if (info.Exists && info.Length > options.Limits.MaxBytes)
+            {
+                return Fail(path, null, new SchemaError(ErrorCode.XmlDetail,
+                    $"file is too large: {info.Length} bytes, at most {options.Limits.MaxBytes} are accepted", 1, 1));
+            }
+
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Fail(path, null, new SchemaError(ErrorCode.XmlDetail, $"cannot read file: {e.Message}", 0, 0));
+        }
+
+        return Load(path, bytes, options);
+    }
+
+    /// <summary>Processes spec content; <paramref name="path"/> is only used to name the file in results.</summary>
+    public static SpecDocument Load(string path, ReadOnlyMemory<byte> content, SchemaOptions? options = null)
+    {
+        options ??= SchemaOptions.Default;
+        var document = SpecXmlReader.Parse(content, options.Limits, out var parseError);
+        if (document?.Root is null)
+        {
+            return Fail(path, null, parseError ?? new SchemaError(ErrorCode.XmlDetail, "no root element", 1, 1));
+        }
+
+        return Process(path, document.Root, options);
+    }
+
+    /// <summary>Processes spec text already in memory.</summary>
+    public static SpecDocument LoadText(string path, string text, SchemaOptions? options = null) =>
+        Load(path, System.Text.Encoding.UTF8.GetBytes(text), options);
+
+    private static SpecDocument Process(string path, XElement root, SchemaOptions options)
+    {
+        var kind = root.Name.Namespace == XNamespace.None ? SpecKinds.FromRootElement(root.Name.LocalName) : null;
+        var schema = kind is null ? null : Array.Find(Kinds, k => k.Kind == kind);
+        if (schema is null)
+        {
+            return Fail(path, null, SchemaError.Create(ErrorCode.XmlDetail,
+                $"unknown root element '{root.Name.LocalName}': a spec file defines a domain, network, pool or volume",
+                XmlPosition.Of(root)));
+        }
+
+        var context = new SpecContext(root, options);
+        try
+        {
+            schema.Check(context);
+            if (!context.HasErrors)
+            {
+                schema.ApplyDefaults(context);
+                if (!context.HasErrors)
+                {
+                    schema.Validate(context);
+                }
+            }
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or InvalidOperationException or ArgumentException)
+        {
+            // A check we do not have let something through that a default could not digest. Never crash:
+            // report it as what it is, an internal error about this file.
+            context.Report(ErrorCode.InternalError, $"cannot process the definition: {e.Message}", root);
+        }
+
+        return new SpecDocument(path, kind, context.Errors, context.HasErrors ? null : root);
+    }
+
+    private static SpecDocument Fail(string path, SpecKind? kind, SchemaError error) => new(path, kind, [error], null);
+}

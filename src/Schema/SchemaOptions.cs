@@ -1,0 +1,20 @@
+using Reconciler.Schema.Xml;
+
+namespace Reconciler.Schema;
+
+/// <summary>How spec files are read and completed.</summary>
+public sealed record SchemaOptions
+{
+    public static readonly SchemaOptions Default = new();
+
+    public XmlLimits Limits { get; init; } = XmlLimits.Default;
+
+    public IIdentityGenerator Identity { get; init; } = RandomIdentityGenerator.Instance;
+
+    /// <summary>
+    /// The target directory of the pool a volume is created in; a volume's path and key are placed there.
+    /// libvirt's test driver keeps volumes of its default pool in <c>/default-pool</c>, which is also the
+    /// default here for a volume read on its own.
+    /// </summary>
+    public string VolumePoolPath { get; init; } = "/default-pool";
+}

@@ -1,0 +1,154 @@
+using System.Text;
+using System.Xml.Linq;
+
+namespace Reconciler.Schema.Xml;
+
+/// <summary>
+/// Writes XML the way libvirt's formatters do: no declaration, two-space indentation, attributes in
+/// single quotes, empty elements self-closed, text-only elements on one line, and the five XML special
+/// characters escaped everywhere (virBufferEscapeString).
+/// </summary>
+public static class LibvirtXmlWriter
+{
+    /// <summary>Elements that libvirt always writes with an opening and closing tag, even when empty.</summary>
+    private static readonly HashSet<string> AlwaysOpen = ["devices"];
+
+    public static string Format(XElement root)
+    {
+        var sb = new StringBuilder(4096);
+        Write(sb, root, 0);
+        return sb.ToString();
+    }
+
+    public static void Write(StringBuilder sb, XElement element, int depth)
+    {
+        Indent(sb, depth);
+        sb.Append('<');
+        AppendName(sb, element, element.Name);
+        foreach (var attribute in element.Attributes())
+        {
+            sb.Append(' ');
+            if (attribute.IsNamespaceDeclaration)
+            {
+                sb.Append(attribute.Name.Namespace == XNamespace.None ? "xmlns" : "xmlns:" + attribute.Name.LocalName);
+            }
+            else
+            {
+                AppendName(sb, element, attribute.Name);
+            }
+
+            sb.Append("='");
+            Escape(sb, attribute.Value);
+            sb.Append('\'');
+        }
+
+        var hasElements = false;
+        var hasText = false;
+        foreach (var node in element.Nodes())
+        {
+            if (node is XElement)
+            {
+                hasElements = true;
+            }
+            else if (node is XText text && !string.IsNullOrWhiteSpace(text.Value))
+            {
+                hasText = true;
+            }
+        }
+
+        if (!hasElements && !hasText)
+        {
+            if (AlwaysOpen.Contains(element.Name.LocalName) && element.Name.Namespace == XNamespace.None)
+            {
+                sb.Append(">\n");
+                Indent(sb, depth);
+                CloseTag(sb, element);
+            }
+            else
+            {
+                sb.Append("/>\n");
+            }
+
+            return;
+        }
+
+        if (!hasElements)
+        {
+            sb.Append('>');
+            Escape(sb, element.Value);
+            CloseTag(sb, element);
+            return;
+        }
+
+        sb.Append(">\n");
+        if (hasText)
+        {
+            // Mixed content (only ever seen in foreign metadata): keep every node, in order.
+            foreach (var node in element.Nodes())
+            {
+                if (node is XElement child)
+                {
+                    Write(sb, child, depth + 1);
+                }
+                else if (node is XText text && !string.IsNullOrWhiteSpace(text.Value))
+                {
+                    Indent(sb, depth + 1);
+                    Escape(sb, text.Value.Trim());
+                    sb.Append('\n');
+                }
+            }
+        }
+        else
+        {
+            foreach (var child in element.Elements())
+            {
+                Write(sb, child, depth + 1);
+            }
+        }
+
+        Indent(sb, depth);
+        CloseTag(sb, element);
+    }
+
+    private static void CloseTag(StringBuilder sb, XElement element)
+    {
+        sb.Append("</");
+        AppendName(sb, element, element.Name);
+        sb.Append(">\n");
+    }
+
+    private static void Indent(StringBuilder sb, int depth) => sb.Append(' ', depth * 2);
+
+    private static void AppendName(StringBuilder sb, XElement scope, XName name)
+    {
+        if (name.Namespace != XNamespace.None)
+        {
+            var prefix = scope.GetPrefixOfNamespace(name.Namespace);
+            if (!string.IsNullOrEmpty(prefix))
+            {
+                sb.Append(prefix).Append(':');
+            }
+        }
+
+        sb.Append(name.LocalName);
+    }
+
+    /// <summary>Escapes like virBufferEscapeString: the five specials, and drops other control characters.</summary>
+    public static void Escape(StringBuilder sb, string value)
+    {
+        foreach (var c in value)
+        {
+            switch (c)
+            {
+                case '<': sb.Append("&lt;"); break;
+                case '>': sb.Append("&gt;"); break;
+                case '&': sb.Append("&amp;"); break;
+                case '\'': sb.Append("&apos;"); break;
+                case '"': sb.Append("&quot;"); break;
+                case '\t' or '\n' or '\r': sb.Append(c); break;
+                case < ' ': break;
+                default: sb.Append(c); break;
+            }
+        }
+    }
+}
