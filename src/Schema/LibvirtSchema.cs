@@ -92,6 +92,10 @@ public static class LibvirtSchema
             // A check we do not have let something through that a default could not digest. Never crash:
             // report it as what it is, an internal error about this file.
             context.Report(ErrorCode.InternalError, $"cannot process the definition: {e.Message}", root);
+            if (Environment.GetEnvironmentVariable("RECONCILER_DEBUG") == "1")
+            {
+                Console.Error.WriteLine(e);
+            }
         }
 
         return new SpecDocument(path, kind, context.Errors, context.HasErrors ? null : root);

@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using Reconciler.Schema.Domains.Devices;
 using Reconciler.Schema.Xml;
 
 namespace Reconciler.Schema.Domains.Defaults;
@@ -7,10 +8,481 @@ internal static partial class DomainDefaults
 {
     /// <summary>
     /// Device post-parse in libvirt's order: what the parser does while reading each device, the controller
-    /// indexes, each device's own post-parse, then the implicit devices and the checks that follow them.
+    /// indexes, each device's own post-parse, then the implicit devices; finally each device is formatted.
     /// </summary>
     private static void ApplyDevices(SpecContext context, XElement root, XElement devices)
     {
+        var arch = Arch(root);
+        var osType = OsType(root);
+        var hvm = osType == "hvm";
+
+        // Parse time: disks and controllers are inserted sorted; parallel and console ports; primary video first.
+        foreach (var disk in devices.Els("disk"))
+        {
+            ParseDisk(disk);
+        }
+
+        var disks = InsertDisks(devices);
+        var controllers = ParseControllers(devices);
+        var serials = devices.Els("serial").Select(ChrDevice.Parse).ToList();
+        var parallels = devices.Els("parallel").Select(ChrDevice.Parse).ToList();
+        var consoles = devices.Els("console").Select(ChrDevice.Parse).ToList();
+        var channels = devices.Els("channel").Select(ChrDevice.Parse).ToList();
+        for (var i = 0; i < parallels.Count; i++)
+        {
+            if (parallels[i].Port == -1)
+            {
+                parallels[i].Port = parallels.Take(i).Select(p => p.Port).DefaultIfEmpty(-1).Max() + 1;
+            }
+        }
+
+        for (var i = 0; i < consoles.Count; i++)
+        {
+            consoles[i].Port = i;
+        }
+
+        var videos = new List<XElement>();
+        foreach (var video in devices.Els("video"))
+        {
+            if (video.El("model")?.A("primary") == "yes")
+            {
+                videos.Insert(0, video);
+            }
+            else
+            {
+                videos.Add(video);
+            }
+        }
+
+        foreach (var input in devices.Els("input"))
+        {
+            ApplyInputBus(input, osType, arch, root.A("type"));
+        }
+
+        // Post-parse.
+        AssignControllerIndexes(controllers);
+        AssignIsaSerialPorts(serials);
+        foreach (var disk in disks)
+        {
+            PostParseDisk(root, disk);
+        }
+
+        foreach (var hostdev in devices.Els("hostdev"))
+        {
+            PostParseHostdev(hostdev, disks, devices);
+        }
+
+        foreach (var list in (List<ChrDevice>[])[serials, parallels, channels, consoles])
+        {
+            foreach (var chr in list)
+            {
+                if (chr.DeviceType == "console" && chr.TargetType == "none")
+                {
+                    chr.TargetType = "serial";
+                }
+
+                if (chr.Port == -1 && chr.DeviceType is "serial" or "parallel" or "console")
+                {
+                    chr.Port = list.Select(c => c.Port).DefaultIfEmpty(-1).Max() + 1;
+                }
+            }
+        }
+
+        foreach (var fs in devices.Els("filesystem"))
+        {
+            if (fs.A("accessmode") is null && fs.El("source")?.A("socket") is null)
+            {
+                fs.Set("accessmode", "passthrough");
+            }
+        }
+
+        foreach (var rng in devices.Els("rng"))
+        {
+            var backend = rng.El("backend");
+            if (backend?.A("model") == "random" && string.IsNullOrWhiteSpace(backend.Value))
+            {
+                backend.SetText("/dev/random");
+            }
+        }
+
+        foreach (var sound in devices.Els("sound"))
+        {
+            if (sound.A("model") == "virtio" && sound.A("streams") is null or "0")
+            {
+                sound.Set("streams", "2");
+            }
+        }
+
+        foreach (var vsock in devices.Els("vsock"))
+        {
+            var cid = vsock.El("cid");
+            if (cid?.A("auto") is null)
+            {
+                cid ??= new XElement("cid");
+                if (cid.Parent is null)
+                {
+                    vsock.AddFirst(cid);
+                }
+
+                var address = cid.A("address");
+                cid.Set("auto", address is not null && address != "0" ? "no" : "yes");
+            }
+        }
+
+        // Post-parse common: implicit devices.
+        ApplyConsoleCompat(hvm, serials, consoles);
+        AddImplicitControllers(controllers, disks, devices);
+        if (devices.Els("graphics").Any() && videos.Count == 0)
+        {
+            videos.Add(new XElement("video", new XElement("model")));
+        }
+
+        ApplyVideos(root, videos, osType, arch);
+
+        // Formatting.
+        foreach (var disk in disks)
+        {
+            FormatDisk(disk);
+        }
+
+        foreach (var controller in controllers)
+        {
+            FormatController(controller);
+        }
+
+        foreach (var graphics in devices.Els("graphics").ToList())
+        {
+            ApplyGraphics(root, graphics);
+        }
+
+        foreach (var net in devices.Els("interface"))
+        {
+            ApplyInterface(context, net);
+        }
+
+        FormatOtherDevices(devices);
+
+        var formattedConsoles = new List<XElement>();
+        for (var n = 0; n < consoles.Count; n++)
+        {
+            var console = consoles[n];
+            if (hvm && console.TargetType is "serial" or "none" && n < serials.Count)
+            {
+                var alias = serials[n].Format("console", "serial");
+                formattedConsoles.Add(alias);
+            }
+            else
+            {
+                formattedConsoles.Add(console.Format());
+            }
+        }
+
+        ReplaceAll(devices, "disk", disks);
+        ReplaceAll(devices, "controller", controllers);
+        ReplaceAll(devices, "serial", serials.Select(s => s.Format()));
+        ReplaceAll(devices, "parallel", parallels.Select(s => s.Format()));
+        ReplaceAll(devices, "console", formattedConsoles);
+        ReplaceAll(devices, "channel", channels.Select(s => s.Format()));
+        ReplaceAll(devices, "video", videos);
         ApplyFeatures(root);
+    }
+
+    /// <summary>Replaces every child named <paramref name="name"/> by <paramref name="items"/>, where the first one was.</summary>
+    private static void ReplaceAll(XElement devices, string name, IEnumerable<XElement> items)
+    {
+        var list = items.ToList();
+        var existing = devices.Els(name).ToList();
+        var anchor = new XElement("anchor");
+        if (existing.Count > 0)
+        {
+            existing[0].AddBeforeSelf(anchor);
+        }
+        else
+        {
+            devices.Add(anchor);
+        }
+
+        foreach (var e in existing)
+        {
+            e.Remove();
+        }
+
+        foreach (var item in list)
+        {
+            if (item.Parent is not null)
+            {
+                item.Remove();
+            }
+        }
+
+        anchor.AddAfterSelf(list);
+        anchor.Remove();
+    }
+
+    /// <summary>virDomainChrIsaSerialDefPostParse: explicit isa-serial ports get the lowest free port.</summary>
+    private static void AssignIsaSerialPorts(List<ChrDevice> serials)
+    {
+        var used = new bool[4];
+        foreach (var s in serials.Where(s => s.TargetType == "isa-serial" && s.Port is >= 0 and < 4))
+        {
+            used[s.Port] = true;
+        }
+
+        foreach (var s in serials.Where(s => s.TargetType == "isa-serial" && s.Port == -1))
+        {
+            for (var j = 0; j < used.Length; j++)
+            {
+                if (!used[j])
+                {
+                    s.Port = j;
+                    used[j] = true;
+                    break;
+                }
+            }
+        }
+    }
+
+    /// <summary>virDomainDefAddConsoleCompat: the first console of an HVM guest is an alias of the first serial port.</summary>
+    private static void ApplyConsoleCompat(bool hvm, List<ChrDevice> serials, List<ChrDevice> consoles)
+    {
+        if (!hvm)
+        {
+            return;
+        }
+
+        if (consoles.Count > 0 && consoles[0].TargetType is "serial" or "none")
+        {
+            if (serials.Count == 0)
+            {
+                var moved = consoles[0];
+                var serial = new ChrDevice
+                {
+                    DeviceType = "serial",
+                    Type = moved.Type,
+                    TargetType = "none",
+                    Port = 0,
+                    Original = moved.Original,
+                    TargetExtra = moved.TargetExtra,
+                    Source = moved.Source,
+                };
+                serials.Add(serial);
+                consoles[0] = Stub(moved.Original);
+            }
+            else if (!serials[0].SameSourceAs(consoles[0]))
+            {
+                consoles[0] = Stub(consoles[0].Original);
+            }
+        }
+        else if (serials.Count > 0 && serials[0].TargetType is "isa-serial" or "spapr-vio-serial" or "system-serial" or "sclp-serial" or "none")
+        {
+            consoles.Insert(0, Stub(new XElement("console")));
+        }
+
+        static ChrDevice Stub(XElement original) => new()
+        {
+            DeviceType = "console",
+            Type = "null",
+            TargetType = "serial",
+            Port = 0,
+            Original = new XElement("console"),
+        };
+    }
+
+    /// <summary>
+    /// The test driver picks the default video model (cirrus; xen for Xen guests; vga on ppc64), then
+    /// virDomainVideoDefPostParse fills (V)RAM and the first video becomes the primary one.
+    /// </summary>
+    private static void ApplyVideos(XElement root, List<XElement> videos, string osType, string arch)
+    {
+        for (var i = 0; i < videos.Count; i++)
+        {
+            var video = videos[i];
+            var model = video.El("model");
+            if (model is null)
+            {
+                model = new XElement("model");
+                video.Add(model);
+            }
+
+            var type = model.A("type");
+            if (type is null or "default")
+            {
+                type = osType is "xen" or "linux" ? "xen" : IsPpc64(arch) ? "vga" : "cirrus";
+            }
+
+            model.Set("type", type);
+            model.Set("primary", null);
+            if (i == 0 && type == "none")
+            {
+                // A 'none' video keeps nothing but its type (and a user alias).
+                video.Elements().Where(e => e.Name.LocalName is not ("model" or "alias")).Remove();
+                model.RemoveAttributes();
+                model.RemoveNodes();
+                model.Set("type", "none");
+                DeviceInfo.Normalize(video, allowBoot: false, allowRom: false);
+                continue;
+            }
+
+            model.Default("heads", "1");
+            var virt = root.A("type");
+            if (type == "qxl" && (model.A("ram") is null or "0"))
+            {
+                model.Set("ram", DefaultVideoRam(type, virt));
+            }
+
+            if (model.A("vram") is null or "0")
+            {
+                model.Set("vram", DefaultVideoRam(type, virt));
+            }
+
+            foreach (var a in (string[])["ram", "vram"])
+            {
+                if (CNumber.TryParseUInt(model.A(a), 10, out var v))
+                {
+                    model.Set(a, v == 0 ? null : CNumber.Dec(RoundUpPowerOfTwo(v)));
+                }
+            }
+
+            foreach (var a in (string[])["vram64", "vgamem", "heads"])
+            {
+                if (model.A(a) == "0")
+                {
+                    model.Set(a, null);
+                }
+            }
+
+            if (i == 0)
+            {
+                model.Set("primary", "yes");
+            }
+
+            model.OrderAttributes(["type", "ram", "vram", "vram64", "vgamem", "heads", "primary"]);
+            model.OrderChildren(["acceleration", "resolution"]);
+            model.El("acceleration")?.OrderAttributes(["accel3d", "accel2d", "rendernode"]);
+            var driver = video.El("driver");
+            driver?.OrderAttributes(["iommu", "ats", "packed", "page_per_vq", "vgaconf", "name"]);
+            DeviceInfo.Normalize(video, allowBoot: false, allowRom: false);
+            video.OrderChildren(["driver", "model", .. DeviceInfo.Order]);
+        }
+    }
+
+    private static string? DefaultVideoRam(string type, string? virt)
+    {
+        var kib = type switch
+        {
+            "vga" or "cirrus" or "vmvga" => virt == "vbox" ? 8 * 1024 : virt == "vmware" ? 4 * 1024 : 16 * 1024,
+            "bochs" => 16 * 1024,
+            "xen" => 4 * 1024,
+            "qxl" => 64 * 1024,
+            _ => 0,
+        };
+        return kib == 0 ? null : kib.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static uint RoundUpPowerOfTwo(uint v)
+    {
+        if (v == 0)
+        {
+            return 0;
+        }
+
+        var p = 1u;
+        while (p < v && p != 0x80000000)
+        {
+            p <<= 1;
+        }
+
+        return p < v ? v : p;
+    }
+
+    /// <summary>virDomainInputDefParseXML: the bus an input device gets when none is written.</summary>
+    private static void ApplyInputBus(XElement input, string osType, string arch, string? virtType)
+    {
+        if (input.A("bus") is not null)
+        {
+            return;
+        }
+
+        var type = input.A("type");
+        string? bus = null;
+        if (osType == "hvm")
+        {
+            if (type is "mouse" or "keyboard" && IsX86(arch))
+            {
+                bus = "ps2";
+            }
+            else if (IsS390(arch) || type == "passthrough")
+            {
+                bus = "virtio";
+            }
+            else if (type == "evdev")
+            {
+                bus = null;
+            }
+            else
+            {
+                bus = "usb";
+            }
+        }
+        else if (osType is "xen" or "xenpvh")
+        {
+            bus = "xen";
+        }
+        else if (virtType is "vz" or "parallels")
+        {
+            bus = "parallels";
+        }
+
+        input.Set("bus", bus);
+    }
+
+    /// <summary>virDomainHostdevDefPostParse: SCSI hostdevs get a drive address on the first free unit.</summary>
+    private static void PostParseHostdev(XElement hostdev, List<XElement> disks, XElement devices)
+    {
+        if ((hostdev.A("mode") ?? "subsystem") != "subsystem" || hostdev.A("type") != "scsi")
+        {
+            return;
+        }
+
+        var source = hostdev.El("source");
+        if (source?.A("protocol") == "iscsi" && source.A("name") is { } name && !name.Contains('/'))
+        {
+            source.Set("name", name + "/0");
+        }
+
+        if (hostdev.El("address") is not null)
+        {
+            return;
+        }
+
+        for (var controller = 0; ; controller++)
+        {
+            for (var unit = 0; unit < 7; unit++)
+            {
+                if (!DriveAddressUsed(devices, disks, controller, unit))
+                {
+                    hostdev.Add(new XElement("address",
+                        new XAttribute("type", "drive"),
+                        new XAttribute("controller", controller),
+                        new XAttribute("bus", 0),
+                        new XAttribute("target", 0),
+                        new XAttribute("unit", unit)));
+                    return;
+                }
+            }
+        }
+    }
+
+    private static bool DriveAddressUsed(XElement devices, List<XElement> disks, int controller, int unit)
+    {
+        bool Matches(XElement? address) =>
+            address?.A("type") == "drive" &&
+            (CNumber.TryParseUInt(address.A("controller"), 10, out var c) ? c : 0) == controller &&
+            (CNumber.TryParseUInt(address.A("bus"), 10, out var b) ? b : 0) == 0 &&
+            (CNumber.TryParseUInt(address.A("target"), 10, out var t) ? t : 0) == 0 &&
+            (CNumber.TryParseUInt(address.A("unit"), 10, out var u) ? u : 0) == unit;
+
+        return disks.Any(d => d.El("target").A("bus") == "scsi" && Matches(d.El("address"))) ||
+               devices.Els("hostdev").Any(h => h.A("type") == "scsi" && Matches(h.El("address")));
     }
 }

@@ -1,0 +1,131 @@
+using System.Xml.Linq;
+using Reconciler.Schema.Domains.Devices;
+using Reconciler.Schema.Xml;
+
+namespace Reconciler.Schema.Domains.Defaults;
+
+internal static partial class DomainDefaults
+{
+    private static readonly string[] InterfaceChildOrder =
+    [
+        "mac", "source", "vlan", "virtualport", "bandwidth", "port", "ip", "route", "portForward", "script",
+        "downscript", "backenddomain", "target", "guest", "model", "driver", "backend", "filterref", "tune",
+        "teaming", "link", "mtu", "coalesce", .. DeviceInfo.Order,
+    ];
+
+    /// <summary>virDomainNetDefParseXML / Format: a generated 52:54:00 MAC, libvirt's child order, no generated tap names.</summary>
+    private static void ApplyInterface(SpecContext context, XElement net)
+    {
+        var type = net.A("type") ?? string.Empty;
+        var mac = net.El("mac");
+        if (mac?.A("address") is null)
+        {
+            mac?.Remove();
+            mac = new XElement("mac", new XAttribute("address", Identifiers.FormatMac(context.Options.Identity.NewMac())));
+            net.AddFirst(mac);
+        }
+        else
+        {
+            mac.Set("address", mac.A("address")!.ToLowerInvariant());
+        }
+
+        mac.OrderAttributes(["address", "type", "check"]);
+
+        var target = net.El("target");
+        if (target is not null)
+        {
+            var dev = target.A("dev");
+            if (dev is not null && target.A("managed") != "no" &&
+                (dev.StartsWith("vnet", StringComparison.Ordinal) || dev.StartsWith("macvtap", StringComparison.Ordinal) || dev.StartsWith("macvlan", StringComparison.Ordinal)))
+            {
+                // Generated names are not part of the inactive definition.
+                target.Set("dev", null);
+            }
+
+            target.OrderAttributes(["dev", "managed"]);
+            if (!target.HasAttributes)
+            {
+                target.Remove();
+            }
+        }
+
+        var source = net.El("source");
+        if (source is not null)
+        {
+            switch (type)
+            {
+                case "network":
+                    source.Set("portid", null);
+                    source.OrderAttributes(["network", "portgroup"]);
+                    break;
+                case "direct":
+                    source.Default("mode", "vepa");
+                    source.OrderAttributes(["dev", "mode"]);
+                    break;
+                case "vhostuser":
+                    source.OrderAttributes(["type", "path", "mode"]);
+                    break;
+                case "server" or "client" or "mcast" or "udp":
+                    source.OrderAttributes(["address", "port"]);
+                    break;
+            }
+        }
+
+        var link = net.El("link");
+        if (link is not null && link.A("state") is null)
+        {
+            link.Remove();
+        }
+
+        DeviceInfo.Normalize(net, allowBoot: true, allowRom: true);
+        net.OrderAttributes(["type", "managed", "trustGuestRxFilters"]);
+        net.OrderChildren(InterfaceChildOrder);
+    }
+
+    /// <summary>Device kinds without post-parse defaults: only their device info and child order.</summary>
+    private static void FormatOtherDevices(XElement devices)
+    {
+        foreach (var device in devices.Elements())
+        {
+            switch (device.Name.LocalName)
+            {
+                case "hostdev":
+                    DeviceInfo.Normalize(device, allowBoot: true, allowRom: true);
+                    device.OrderAttributes(["mode", "type", "managed", "sgio", "rawio", "model", "display", "ramfb"]);
+                    device.OrderChildren(["source", "driver", "capabilities", "readonly", "shareable", "teaming", .. DeviceInfo.Order]);
+                    break;
+                case "redirdev":
+                    DeviceInfo.Normalize(device, allowBoot: true, allowRom: false);
+                    break;
+                case "filesystem":
+                    DeviceInfo.Normalize(device, allowBoot: false, allowRom: false);
+                    device.OrderAttributes(["type", "accessmode", "model", "multidevs", "fmode", "dmode"]);
+                    device.OrderChildren(["driver", "binary", "idmap", "source", "target", "readonly", "space_hard_limit", "space_soft_limit", .. DeviceInfo.Order]);
+                    break;
+                case "input":
+                    DeviceInfo.Normalize(device, allowBoot: false, allowRom: false);
+                    device.OrderAttributes(["type", "bus", "model"]);
+                    device.OrderChildren(["driver", "source", .. DeviceInfo.Order]);
+                    break;
+                case "sound":
+                    DeviceInfo.Normalize(device, allowBoot: false, allowRom: false);
+                    device.OrderAttributes(["model", "streams"]);
+                    device.OrderChildren(["codec", "audio", .. DeviceInfo.Order]);
+                    break;
+                case "memballoon":
+                    DeviceInfo.Normalize(device, allowBoot: false, allowRom: false);
+                    device.OrderAttributes(["model", "autodeflate", "freePageReporting"]);
+                    device.OrderChildren(["stats", .. DeviceInfo.Order, "driver"]);
+                    break;
+                case "rng":
+                    DeviceInfo.Normalize(device, allowBoot: false, allowRom: false);
+                    device.OrderChildren(["rate", "backend", .. DeviceInfo.Order, "driver"]);
+                    device.El("rate")?.OrderAttributes(["bytes", "period"]);
+                    break;
+                case "smartcard" or "watchdog" or "hub" or "tpm" or "panic" or "shmem" or "memory" or "iommu" or "vsock" or "nvram" or "lease" or "audio" or "crypto":
+                    DeviceInfo.Normalize(device, allowBoot: false, allowRom: false);
+                    break;
+            }
+        }
+    }
+}
