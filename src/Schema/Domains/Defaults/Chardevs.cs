@@ -55,7 +55,8 @@ internal sealed class ChrDevice
         return chr;
     }
 
-    private static IEnumerable<XElement> ParseSource(XElement element, string type)
+    /// <summary>virDomainChrSourceDefParseXML + virDomainChrSourceDefFormat for the children of <paramref name="element"/>.</summary>
+    public static IEnumerable<XElement> ParseSource(XElement element, string type)
     {
         var sources = element.Els("source").ToList();
         var first = sources.FirstOrDefault();
@@ -66,10 +67,10 @@ internal sealed class ChrDevice
                 // A pty's path is only read from live XML.
                 break;
             case "dev" or "file" or "pipe":
-                var attrs = new List<object> { new XAttribute("path", first?.A("path") ?? string.Empty) };
-                if (first?.A("path") is null)
+                var attrs = new List<object>();
+                if (first?.A("path") is { } filePath)
                 {
-                    attrs.Clear();
+                    attrs.Add(new XAttribute("path", filePath));
                 }
 
                 if (type == "file" && first?.A("append") is { } append)
@@ -77,7 +78,7 @@ internal sealed class ChrDevice
                     attrs.Add(new XAttribute("append", append));
                 }
 
-                if (first is not null)
+                if (attrs.Count > 0 || seclabels.Count > 0)
                 {
                     yield return new XElement("source", attrs, seclabels);
                 }
@@ -143,9 +144,16 @@ internal sealed class ChrDevice
                 yield return new XElement("protocol", new XAttribute("type", element.El("protocol").A("type") ?? "raw"));
                 break;
             case "spiceport" or "dbus":
-                if (first is not null)
+                var channel = first?.A("channel");
+                if (channel is null && type == "dbus" && element.Name.LocalName == "redirdev")
                 {
-                    yield return new XElement("source", first.A("channel") is { } ch ? new XAttribute("channel", ch) : null);
+                    // virDomainRedirdevDefParseXML: a D-Bus redirdev uses the standard usbredir channel.
+                    channel = "org.qemu.usbredir";
+                }
+
+                if (channel is not null)
+                {
+                    yield return new XElement("source", new XAttribute("channel", channel));
                 }
 
                 break;

@@ -131,6 +131,7 @@ internal static partial class DomainDefaults
 
         // Post-parse common: implicit devices.
         ApplyConsoleCompat(hvm, serials, consoles);
+        AssignSmartcardAddresses(devices);
         AddImplicitControllers(controllers, disks, devices);
         if (devices.Els("graphics").Any() && videos.Count == 0)
         {

@@ -385,8 +385,29 @@ internal static partial class DomainDefaults
     {
         if (type == "network")
         {
+            var defaultPort = source.A("protocol") switch
+            {
+                "http" => 80,
+                "https" => 443,
+                "ftp" => 21,
+                "ftps" => 990,
+                "tftp" => 69,
+                "sheepdog" => 7000,
+                "nbd" => 10809,
+                "ssh" => 22,
+                "iscsi" => 3260,
+                "gluster" => 24007,
+                "vxhs" => 9999,
+                _ => 0,
+            };
             foreach (var host in source.Els("host"))
             {
+                // virStorageSourceNetworkAssignDefaultPorts: TCP hosts without a port get the protocol's.
+                if ((host.A("port") is null or "0") && host.A("transport") is null or "tcp" && defaultPort != 0)
+                {
+                    host.Set("port", defaultPort);
+                }
+
                 if (host.A("port") == "0")
                 {
                     host.Set("port", null);
@@ -412,13 +433,33 @@ internal static partial class DomainDefaults
             source.OrderChildren(["address", "reconnect", "slices", "seclabel", "auth", "encryption", "reservations"]);
         }
 
-        foreach (var seclabel in source.Els("seclabel"))
-        {
-            seclabel.OrderAttributes(["model", "relabel", "labelskip"]);
-        }
+        NormalizeDeviceSeclabels(source);
 
         var auth = source.El("auth");
         auth?.OrderAttributes(["username"]);
         auth?.El("secret")?.OrderAttributes(["type", "usage", "uuid"]);
+    }
+}
+
+internal static partial class DomainDefaults
+{
+    /// <summary>
+    /// virSecurityDeviceLabelDefFormat for inactive XML: a label that only says it was skipped is runtime
+    /// state and is not shown.
+    /// </summary>
+    internal static void NormalizeDeviceSeclabels(XElement parent)
+    {
+        foreach (var seclabel in parent.Els("seclabel").ToList())
+        {
+            if (seclabel.A("labelskip") == "yes")
+            {
+                seclabel.Remove();
+                continue;
+            }
+
+            seclabel.Set("labelskip", null);
+            seclabel.OrderAttributes(["model", "relabel"]);
+            seclabel.OrderChildren(["label"]);
+        }
     }
 }

@@ -30,6 +30,8 @@ internal static partial class DomainDefaults
         ApplyLifecycle(root);
         ApplyOs(root);
         ApplyDevices(context, root, devices);
+        ApplySeclabels(root);
+        DropForeignNamespaceElements(root);
         DomainOrder.Apply(root);
     }
 

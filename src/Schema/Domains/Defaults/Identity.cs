@@ -52,6 +52,18 @@ internal static partial class DomainDefaults
                 if (child.Name.Namespace == XNamespace.None || !seen.Add(child.Name.Namespace))
                 {
                     child.Remove();
+                    continue;
+                }
+
+                // Each kept element carries its own namespace declaration, as virXMLFormatMetadata writes it.
+                var ns = child.Name.Namespace;
+                var prefix = child.GetPrefixOfNamespace(ns);
+                var declared = child.Attributes().Any(a => a.IsNamespaceDeclaration && a.Value == ns.NamespaceName);
+                if (!declared)
+                {
+                    child.Add(prefix is null
+                        ? new XAttribute("xmlns", ns.NamespaceName)
+                        : new XAttribute(XNamespace.Xmlns + prefix, ns.NamespaceName));
                 }
             }
         }

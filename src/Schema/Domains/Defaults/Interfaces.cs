@@ -77,55 +77,15 @@ internal static partial class DomainDefaults
             link.Remove();
         }
 
+        if (type == "hostdev")
+        {
+            net.Set("managed", XmlExtensions.IsYes(net.A("managed")) ? "yes" : null);
+            NormalizeHostdevSource(net, includeTypeInAddress: true);
+        }
+
+        NormalizeNetModel(net);
         DeviceInfo.Normalize(net, allowBoot: true, allowRom: true);
         net.OrderAttributes(["type", "managed", "trustGuestRxFilters"]);
-        net.OrderChildren(InterfaceChildOrder);
-    }
-
-    /// <summary>Device kinds without post-parse defaults: only their device info and child order.</summary>
-    private static void FormatOtherDevices(XElement devices)
-    {
-        foreach (var device in devices.Elements())
-        {
-            switch (device.Name.LocalName)
-            {
-                case "hostdev":
-                    DeviceInfo.Normalize(device, allowBoot: true, allowRom: true);
-                    device.OrderAttributes(["mode", "type", "managed", "sgio", "rawio", "model", "display", "ramfb"]);
-                    device.OrderChildren(["source", "driver", "capabilities", "readonly", "shareable", "teaming", .. DeviceInfo.Order]);
-                    break;
-                case "redirdev":
-                    DeviceInfo.Normalize(device, allowBoot: true, allowRom: false);
-                    break;
-                case "filesystem":
-                    DeviceInfo.Normalize(device, allowBoot: false, allowRom: false);
-                    device.OrderAttributes(["type", "accessmode", "model", "multidevs", "fmode", "dmode"]);
-                    device.OrderChildren(["driver", "binary", "idmap", "source", "target", "readonly", "space_hard_limit", "space_soft_limit", .. DeviceInfo.Order]);
-                    break;
-                case "input":
-                    DeviceInfo.Normalize(device, allowBoot: false, allowRom: false);
-                    device.OrderAttributes(["type", "bus", "model"]);
-                    device.OrderChildren(["driver", "source", .. DeviceInfo.Order]);
-                    break;
-                case "sound":
-                    DeviceInfo.Normalize(device, allowBoot: false, allowRom: false);
-                    device.OrderAttributes(["model", "streams"]);
-                    device.OrderChildren(["codec", "audio", .. DeviceInfo.Order]);
-                    break;
-                case "memballoon":
-                    DeviceInfo.Normalize(device, allowBoot: false, allowRom: false);
-                    device.OrderAttributes(["model", "autodeflate", "freePageReporting"]);
-                    device.OrderChildren(["stats", .. DeviceInfo.Order, "driver"]);
-                    break;
-                case "rng":
-                    DeviceInfo.Normalize(device, allowBoot: false, allowRom: false);
-                    device.OrderChildren(["rate", "backend", .. DeviceInfo.Order, "driver"]);
-                    device.El("rate")?.OrderAttributes(["bytes", "period"]);
-                    break;
-                case "smartcard" or "watchdog" or "hub" or "tpm" or "panic" or "shmem" or "memory" or "iommu" or "vsock" or "nvram" or "lease" or "audio" or "crypto":
-                    DeviceInfo.Normalize(device, allowBoot: false, allowRom: false);
-                    break;
-            }
-        }
+        net.OrderChildren(type == "hostdev" ? ["mac", "driver", .. InterfaceChildOrder.Where(c => c != "driver")] : InterfaceChildOrder);
     }
 }

@@ -105,7 +105,7 @@ internal static partial class DomainDefaults
             return null;
         }
 
-        return ScaledInteger.TryScale(value, element.A("unit"), 1024, MemoryLimitBytes, out var bytes, out _)
+        return ScaledInteger.TryScale(value, element.A("unit"), 1024, long.MaxValue, out var bytes, out _)
             ? ScaledInteger.ToKiB(bytes)
             : null;
     }

@@ -111,9 +111,34 @@ internal static partial class DomainDefaults
             }
         }
 
-        foreach (var feature in os.El("firmware").Els("feature"))
+        var firmware = os.El("firmware");
+        if (firmware is not null)
         {
-            feature.OrderAttributes(["enabled", "name"]);
+            // virDomainDefPostParseOs: enrolled keys imply secure boot.
+            var features = firmware.Els("feature").GroupBy(f => f.A("name")).Select(g => g.Last()).ToList();
+            if (features.Any(f => f.A("name") == "enrolled-keys" && f.A("enabled") == "yes"))
+            {
+                var secure = features.FirstOrDefault(f => f.A("name") == "secure-boot");
+                if (secure is null)
+                {
+                    secure = new XElement("feature", new XAttribute("enabled", "yes"), new XAttribute("name", "secure-boot"));
+                    features.Add(secure);
+                }
+
+                secure.Set("enabled", "yes");
+            }
+
+            firmware.RemoveNodes();
+            foreach (var feature in features.OrderBy(f => f.A("name") == "enrolled-keys" ? 0 : 1))
+            {
+                feature.OrderAttributes(["enabled", "name"]);
+                firmware.Add(feature);
+            }
+
+            if (!firmware.HasElements)
+            {
+                firmware.Remove();
+            }
         }
 
         os.OrderAttributes(["firmware"]);
