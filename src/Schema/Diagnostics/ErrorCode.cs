@@ -39,6 +39,9 @@ public enum ErrorCode
     /// <summary>VIR_ERR_OS_TYPE: "unknown OS type ..."</summary>
     OsType,
 
+    /// <summary>VIR_ERR_OVERFLOW: "numerical overflow: ..."</summary>
+    Overflow,
+
     /// <summary>VIR_ERR_INVALID_DOMAIN etc. are not parse errors; reconciler-specific policy errors use this.</summary>
     PolicyViolation,
 }
@@ -59,12 +62,13 @@ public static class ErrorCodes
         ErrorCode.NoName => "VIR_ERR_NO_NAME",
         ErrorCode.NoOs => "VIR_ERR_NO_OS",
         ErrorCode.OsType => "VIR_ERR_OS_TYPE",
+        ErrorCode.Overflow => "VIR_ERR_OVERFLOW",
         ErrorCode.PolicyViolation => "RECONCILER_POLICY",
         _ => "VIR_ERR_INTERNAL_ERROR",
     };
 
     /// <summary>Builds the full message the way libvirt's virErrorMsg formats it.</summary>
-    public static string Format(this ErrorCode code, string detail) => code switch
+    public static string Format(this ErrorCode code, string detail) => detail.Length == 0 ? Bare(code) : code switch
     {
         ErrorCode.XmlError => "XML error: " + detail,
         ErrorCode.ConfigUnsupported => "unsupported configuration: " + detail,
@@ -76,6 +80,20 @@ public static class ErrorCodes
         ErrorCode.NoName => "missing name information in " + detail,
         ErrorCode.NoOs => "missing operating system information for " + detail,
         ErrorCode.OsType => "unknown OS type " + detail,
+        ErrorCode.Overflow => "numerical overflow: " + detail,
         _ => detail,
+    };
+
+    /// <summary>The message libvirt prints for a code reported without detail.</summary>
+    private static string Bare(ErrorCode code) => code switch
+    {
+        ErrorCode.XmlError => "XML description is invalid or not well formed",
+        ErrorCode.NoTarget => "missing target information for device",
+        ErrorCode.NoSource => "missing source information for device",
+        ErrorCode.NoName => "missing name information",
+        ErrorCode.NoOs => "missing operating system information",
+        ErrorCode.Overflow => "numerical overflow",
+        ErrorCode.InternalError => "internal error",
+        _ => string.Empty,
     };
 }

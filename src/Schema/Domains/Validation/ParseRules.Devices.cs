@@ -1,0 +1,612 @@
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+using Reconciler.Schema.Diagnostics;
+using Reconciler.Schema.Validation;
+using Reconciler.Schema.Xml;
+using Problem = Reconciler.Schema.Validation.XmlProp.Problem;
+
+namespace Reconciler.Schema.Domains.Validation;
+
+internal static partial class ParseRules
+{
+    private static readonly string[] ChrSourceModes = ["connect", "bind"];
+
+    /// <summary>True when the domain declares &lt;controller type='usb' model='none'/&gt;.</summary>
+    private static bool UsbNone(DomainXml d) =>
+        d.DevicesOf("controller").Any(c => c.A("type") == "usb" && c.A("model") == "none");
+
+    /// <summary>virDomainDiskDefParseXML and the storage source parsers.</summary>
+    public static IEnumerable<Problem?> Disks(DomainXml d)
+    {
+        foreach (var disk in d.DevicesOf("disk"))
+        {
+            yield return XmlProp.Enum(disk, "type", LibvirtEnums.Storage, PropFlags.NonZero);
+            var type = disk.A("type") ?? "file";
+            var source = disk.El("source");
+            if (source is not null)
+            {
+                foreach (var p in StorageSource(source, type))
+                {
+                    yield return p;
+                }
+            }
+
+            if (source?.El("auth") is not null && disk.El("auth") is { } diskAuth)
+            {
+                yield return P(ErrorCode.ConfigUnsupported, "an <auth> definition already found for disk source", diskAuth);
+            }
+
+            if (disk.El("auth") is { } auth)
+            {
+                yield return Auth(auth);
+            }
+
+            if (source?.El("encryption") is not null && disk.El("encryption") is { } diskEnc)
+            {
+                yield return P(ErrorCode.ConfigUnsupported, "an <encryption> definition already found for disk source", diskEnc);
+            }
+
+            yield return XmlProp.Enum(disk, "device", LibvirtEnums.DomainDiskDevice);
+            yield return XmlProp.Enum(disk, "model", LibvirtEnums.DomainDiskModel);
+            yield return XmlProp.Enum(disk, "snapshot", LibvirtEnums.DomainSnapshotLocation, PropFlags.NonZero);
+            yield return XmlProp.YesNo(disk, "rawio");
+            yield return XmlProp.Enum(disk, "sgio", LibvirtEnums.DomainDeviceSGIO, PropFlags.NonZero);
+            yield return XmlProp.Enum(source, "startupPolicy", LibvirtEnums.DomainStartupPolicy, PropFlags.NonZero);
+            var target = disk.El("target");
+            yield return XmlProp.Enum(target, "bus", LibvirtEnums.DomainDiskBus, PropFlags.NonZero);
+            yield return XmlProp.Enum(target, "tray", LibvirtEnums.DomainDiskTray);
+            yield return XmlProp.OnOff(target, "removable");
+            yield return XmlProp.UInt(target, "rotation_rate");
+            var blockio = disk.El("blockio");
+            yield return XmlProp.UInt(blockio, "logical_block_size");
+            yield return XmlProp.UInt(blockio, "physical_block_size");
+            var driver = disk.El("driver");
+            if (driver is not null)
+            {
+                yield return VirtioOptions(driver);
+                yield return XmlProp.Enum(driver, "cache", LibvirtEnums.DomainDiskCache);
+                yield return XmlProp.Enum(driver, "error_policy", LibvirtEnums.DomainDiskErrorPolicy, PropFlags.NonZero);
+                yield return XmlProp.Enum(driver, "rerror_policy", LibvirtEnums.DomainDiskErrorPolicy, PropFlags.NonZero);
+                if (driver.A("rerror_policy") == "enospace")
+                {
+                    yield return P(ErrorCode.ConfigUnsupported, "Invalid disk read error policy: 'enospace'", driver.Attribute("rerror_policy"));
+                }
+
+                yield return XmlProp.Enum(driver, "io", LibvirtEnums.DomainDiskIo, PropFlags.NonZero);
+                yield return XmlProp.OnOff(driver, "ioeventfd");
+                yield return XmlProp.OnOff(driver, "event_idx");
+                yield return XmlProp.OnOff(driver, "copy_on_read");
+                yield return XmlProp.Enum(driver, "discard", LibvirtEnums.DomainDiskDiscard, PropFlags.NonZero);
+                yield return XmlProp.UInt(driver, "iothread", flags: PropFlags.NonZero);
+                yield return XmlProp.Enum(driver, "detect_zeroes", LibvirtEnums.DomainDiskDetectZeroes, PropFlags.NonZero);
+                yield return XmlProp.UInt(driver, "queues");
+                yield return XmlProp.UInt(driver, "queue_size");
+                if (driver.A("type") is { } format && format != "aio" && Array.IndexOf(LibvirtEnums.StorageFileFormat, format) <= 0)
+                {
+                    yield return P(ErrorCode.ConfigUnsupported, $"unknown driver format value '{format}'", driver.Attribute("type"));
+                }
+            }
+
+            foreach (var p in BackingStore(disk))
+            {
+                yield return p;
+            }
+
+            foreach (var p in Info(disk, allowBoot: true, allowRom: false))
+            {
+                yield return p;
+            }
+        }
+    }
+
+    /// <summary>virDomainStorageSourceParse: what each source type requires.</summary>
+    private static IEnumerable<Problem?> StorageSource(XElement source, string type)
+    {
+        switch (type)
+        {
+            case "network":
+                var protocol = XmlProp.Enum(source, "protocol", LibvirtEnums.StorageNetProtocol, PropFlags.Required);
+                yield return protocol;
+                var proto = source.A("protocol");
+                var name = source.A("name");
+                if (name is null && proto != "nbd")
+                {
+                    yield return P(ErrorCode.XmlError, "missing name for disk source", source);
+                }
+
+                yield return XmlProp.YesNo(source, "tls");
+                if (name is not null && proto is "gluster" or "rbd")
+                {
+                    var slash = name.IndexOf('/');
+                    if (slash <= 0)
+                    {
+                        yield return P(ErrorCode.XmlError, $"can't split path '{name}' into pool name and image name", source);
+                    }
+                }
+
+                foreach (var host in source.Els("host"))
+                {
+                    var transport = host.A("transport");
+                    if (transport is not null && Array.IndexOf(LibvirtEnums.StorageNetHostTransport, transport) < 0)
+                    {
+                        yield return P(ErrorCode.ConfigUnsupported, $"unknown protocol transport type '{transport}'", host);
+                        continue;
+                    }
+
+                    if (transport == "unix" && host.A("socket") is null)
+                    {
+                        yield return P(ErrorCode.XmlError, "missing socket for unix transport", host);
+                    }
+
+                    if (transport is not null and not "unix" && host.A("socket") is not null)
+                    {
+                        yield return P(ErrorCode.XmlError, $"transport '{transport}' does not support socket attribute", host);
+                    }
+
+                    if (transport != "unix")
+                    {
+                        if (host.A("name") is null)
+                        {
+                            yield return P(ErrorCode.XmlError, "missing name for host", host);
+                        }
+
+                        if (host.A("port") is { } port && !CNumber.TryParseUInt(port, 10, out _))
+                        {
+                            yield return P(ErrorCode.XmlError, $"failed to parse port number '{port}'", host);
+                        }
+                    }
+                }
+
+                break;
+            case "volume":
+                if (source.A("pool") is null || source.A("volume") is null)
+                {
+                    yield return P(ErrorCode.XmlError, "'pool' and 'volume' must be specified together for 'pool' type source", source);
+                }
+
+                var mode = source.A("mode");
+                if (mode is not null && Array.IndexOf(LibvirtEnums.StorageSourcePoolMode, mode) <= 0)
+                {
+                    yield return P(ErrorCode.ConfigUnsupported, $"unknown source mode '{mode}' for volume type disk", source);
+                }
+
+                break;
+            case "nvme":
+                var nvmeType = source.A("type");
+                if (nvmeType is null)
+                {
+                    yield return P(ErrorCode.XmlError, "missing 'type' attribute to disk source", source);
+                }
+                else if (nvmeType != "pci")
+                {
+                    yield return P(ErrorCode.XmlError, $"unsupported source type '{nvmeType}'", source);
+                }
+
+                var ns = source.A("namespace");
+                if (ns is null)
+                {
+                    yield return P(ErrorCode.XmlError, "missing 'namespace' attribute to disk source", source);
+                }
+                else if (!CNumber.TryParseULong(ns, 10, out _))
+                {
+                    yield return P(ErrorCode.XmlError, $"malformed namespace '{ns}'", source);
+                }
+
+                yield return XmlProp.YesNo(source, "managed");
+                if (source.El("address") is null)
+                {
+                    yield return P(ErrorCode.XmlError, "NVMe disk source is missing address", source);
+                }
+
+                break;
+            case "vhostuser":
+                var vtype = source.A("type");
+                if (vtype is null)
+                {
+                    yield return P(ErrorCode.XmlError, "missing 'type' attribute for vhostuser disk source", source);
+                }
+                else if (vtype != "unix")
+                {
+                    yield return P(ErrorCode.XmlError, "invalid 'type' attribute for vhostuser disk source", source);
+                }
+
+                if (source.A("path") is null)
+                {
+                    yield return P(ErrorCode.XmlError, "missing 'path' attribute for vhostuser disk source", source);
+                }
+
+                yield return Reconnect(source);
+                break;
+        }
+
+        if (source.El("auth") is { } auth)
+        {
+            yield return Auth(auth);
+        }
+    }
+
+    /// <summary>virStorageAuthDefParse / virSecretLookupParseSecret.</summary>
+    private static Problem? Auth(XElement auth)
+    {
+        if (auth.A("username") is null)
+        {
+            return P(ErrorCode.XmlError, "missing username for auth", auth);
+        }
+
+        var authType = auth.A("type");
+        if (authType is not null && Array.IndexOf(LibvirtEnums.StorageAuth, authType) < 0)
+        {
+            return P(ErrorCode.ConfigUnsupported, $"unknown auth type '{authType}'", auth);
+        }
+
+        var secret = auth.El("secret");
+        if (secret is null)
+        {
+            return P(ErrorCode.XmlError, "Missing <secret> element in auth", auth);
+        }
+
+        var uuid = secret.A("uuid");
+        var usage = secret.A("usage");
+        if (uuid is null && usage is null)
+        {
+            return P(ErrorCode.XmlError, "missing secret uuid or usage attribute", secret);
+        }
+
+        if (uuid is not null && usage is not null)
+        {
+            return P(ErrorCode.XmlError, "either secret uuid or usage expected", secret);
+        }
+
+        return uuid is not null && !Uuids.TryParse(uuid, out _)
+            ? P(ErrorCode.XmlError, $"invalid secret uuid '{uuid}'", secret)
+            : null;
+    }
+
+    /// <summary>virDomainDiskBackingStoreParse: each level needs a format.</summary>
+    private static IEnumerable<Problem?> BackingStore(XElement parent)
+    {
+        var backing = parent.El("backingStore");
+        while (backing is not null && backing.A("type") is { } type)
+        {
+            if (Array.IndexOf(LibvirtEnums.Storage, type) <= 0)
+            {
+                yield return P(ErrorCode.InternalError, $"unknown disk backing store type '{type}'", backing);
+                yield break;
+            }
+
+            var format = backing.El("format")?.A("type");
+            if (format is null)
+            {
+                yield return P(ErrorCode.XmlError, "missing disk backing store format", backing);
+                yield break;
+            }
+
+            if (Array.IndexOf(LibvirtEnums.StorageFileFormat, format) <= 0)
+            {
+                yield return P(ErrorCode.InternalError, $"unknown disk backing store format '{format}'", backing);
+                yield break;
+            }
+
+            var source = backing.El("source");
+            if (source is null)
+            {
+                yield return P(ErrorCode.XmlError, "missing disk backing store source", backing);
+                yield break;
+            }
+
+            foreach (var p in StorageSource(source, type))
+            {
+                yield return p;
+            }
+
+            backing = backing.El("backingStore");
+        }
+    }
+
+    private static Problem? VirtioOptions(XElement driver) =>
+        XmlProp.OnOff(driver, "iommu") ?? XmlProp.OnOff(driver, "ats") ?? XmlProp.OnOff(driver, "packed") ?? XmlProp.OnOff(driver, "page_per_vq");
+
+    private static Problem? Reconnect(XElement source)
+    {
+        var reconnect = source.El("reconnect");
+        if (reconnect is null)
+        {
+            return null;
+        }
+
+        return XmlProp.YesNo(reconnect, "enabled") ??
+               (reconnect.A("enabled") == "yes" ? XmlProp.UInt(reconnect, "timeout", flags: PropFlags.Required) : null);
+    }
+
+    /// <summary>virDomainDefControllersParse / virDomainControllerDefParseXML.</summary>
+    public static IEnumerable<Problem?> Controllers(DomainXml d)
+    {
+        var usbNone = false;
+        var usbOther = false;
+        var usbMaster = false;
+        foreach (var c in d.DevicesOf("controller"))
+        {
+            yield return XmlProp.Enum(c, "type", LibvirtEnums.DomainController);
+            var type = c.A("type") ?? "ide";
+            var model = c.Attribute("model");
+            if (model is not null)
+            {
+                var models = type switch
+                {
+                    "scsi" => LibvirtEnums.DomainControllerModelSCSI,
+                    "usb" => LibvirtEnums.DomainControllerModelUSB,
+                    "pci" => LibvirtEnums.DomainControllerModelPCI,
+                    "ide" => LibvirtEnums.DomainControllerModelIDE,
+                    "virtio-serial" => LibvirtEnums.DomainControllerModelVirtioSerial,
+                    "isa" => LibvirtEnums.DomainControllerModelISA,
+                    _ => [],
+                };
+                if (Array.IndexOf(models, model.Value) < 0)
+                {
+                    yield return P(ErrorCode.ConfigUnsupported, $"Unknown model type '{model.Value}'", model);
+                }
+            }
+
+            yield return XmlProp.Int(c, "index", PropFlags.NonNegative);
+            var driver = c.El("driver");
+            if (driver is not null)
+            {
+                yield return XmlProp.UInt(driver, "queues");
+                yield return XmlProp.UInt(driver, "cmd_per_lun");
+                yield return XmlProp.UInt(driver, "max_sectors");
+                yield return XmlProp.OnOff(driver, "ioeventfd");
+                yield return XmlProp.UInt(driver, "iothread");
+                yield return VirtioOptions(driver);
+            }
+
+            var models2 = c.Els("model").ToList();
+            if (models2.Count > 1)
+            {
+                yield return P(ErrorCode.XmlError, "Multiple <model> elements in controller definition not allowed", models2[1]);
+            }
+
+            if (type == "pci" && models2.Count == 1)
+            {
+                yield return XmlProp.Enum(models2[0], "name", LibvirtEnums.DomainControllerPCIModelName);
+            }
+
+            var targets = c.Els("target").ToList();
+            if (targets.Count > 1)
+            {
+                yield return P(ErrorCode.XmlError, "Multiple <target> elements in controller definition not allowed", targets[1]);
+            }
+
+            if (type == "pci" && targets.Count == 1)
+            {
+                foreach (var a in (string[])["chassisNr", "chassis", "port", "busNr"])
+                {
+                    yield return IntBase0(targets[0], a);
+                }
+
+                yield return XmlProp.OnOff(targets[0], "hotplug");
+                yield return IntBase0(targets[0], "index");
+            }
+
+            var numaNode = c.El("target").El("node");
+            if (numaNode is not null && (!CNumber.TryParseInt(numaNode.Value, out var nn) || nn < 0))
+            {
+                yield return P(ErrorCode.XmlError, "invalid NUMA node in target", numaNode);
+            }
+
+            var isUsbNone = type == "usb" && model?.Value == "none";
+            if (!isUsbNone)
+            {
+                foreach (var p in Info(c, allowBoot: false, allowRom: false))
+                {
+                    yield return p;
+                }
+            }
+
+            yield return XmlProp.Int(c, "ports", PropFlags.NonNegative);
+            if (type == "virtio-serial")
+            {
+                yield return XmlProp.Int(c, "vectors", PropFlags.NonNegative);
+            }
+
+            if (type == "usb")
+            {
+                if (isUsbNone)
+                {
+                    if (usbOther || usbNone)
+                    {
+                        yield return P(ErrorCode.XmlDetail, "Can't add another USB controller: USB is disabled for this domain", c);
+                    }
+
+                    usbNone = true;
+                }
+                else
+                {
+                    if (usbNone)
+                    {
+                        yield return P(ErrorCode.XmlDetail, "Can't add another USB controller: USB is disabled for this domain", c);
+                    }
+
+                    usbOther = true;
+                }
+
+                var implicitMaster = model?.Value is "ich9-uhci1" or "ich9-uhci2" or "ich9-uhci3";
+                if (c.El("master") is null && !implicitMaster)
+                {
+                    usbMaster = true;
+                }
+            }
+        }
+
+        if (usbOther && !usbMaster)
+        {
+            yield return P(ErrorCode.XmlDetail, "No master USB controller specified", d.Devices);
+        }
+    }
+
+    private static Problem? IntBase0(XElement e, string name)
+    {
+        var a = e.Attribute(name);
+        if (a is null)
+        {
+            return null;
+        }
+
+        var text = a.Value.Trim();
+        var negative = text.StartsWith('-');
+        if (!CNumber.TryParseULong(negative ? text[1..] : text, 0, out var v) || v > int.MaxValue)
+        {
+            return P(ErrorCode.XmlError, $"Invalid value for attribute '{name}' in element '{e.Name.LocalName}': '{a.Value}'. Expected integer value", a);
+        }
+
+        return negative && v != 0
+            ? P(ErrorCode.XmlError, $"Invalid value for attribute '{name}' in element '{e.Name.LocalName}': '{a.Value}'. Expected non-negative value", a)
+            : null;
+    }
+
+    private static readonly Regex MacPattern = new("^[0-9A-Fa-f]{1,2}(:[0-9A-Fa-f]{1,2}){5}$", RegexOptions.Compiled | RegexOptions.CultureInvariant);
+
+    /// <summary>virDomainNetDefParseXML: type, source, MAC, driver, backend, link, MTU.</summary>
+    public static IEnumerable<Problem?> Interfaces(DomainXml d)
+    {
+        foreach (var net in d.DevicesOf("interface"))
+        {
+            yield return XmlProp.Enum(net, "type", LibvirtEnums.DomainNet);
+            yield return XmlProp.YesNo(net, "trustGuestRxFilters");
+            var type = net.A("type") ?? "user";
+            var source = net.El("source");
+            switch (type)
+            {
+                case "network":
+                    yield return XmlProp.Required(source, "network");
+                    break;
+                case "bridge":
+                    yield return XmlProp.Required(source, "bridge");
+                    break;
+                case "direct":
+                    yield return XmlProp.Required(source, "dev");
+                    yield return XmlProp.Enum(source, "mode", LibvirtEnums.NetDevMacVLanMode);
+                    break;
+                case "internal":
+                    yield return XmlProp.Required(source, "name");
+                    break;
+                case "vdpa":
+                    yield return XmlProp.Required(source, "dev");
+                    break;
+                case "vhostuser":
+                    yield return XmlProp.Required(source, "type");
+                    if (source?.A("type") is { } vt && vt != "unix")
+                    {
+                        yield return P(ErrorCode.ConfigUnsupported, $"Type='{vt}' unsupported for <interface type='vhostuser'>", source);
+                    }
+
+                    yield return XmlProp.Required(source, "path");
+                    yield return XmlProp.Enum(source, "mode", LibvirtEnums.DomainNetVhostuserMode, PropFlags.Required | PropFlags.NonZero);
+                    if (source is not null)
+                    {
+                        yield return Reconnect(source);
+                    }
+
+                    break;
+                case "server" or "client" or "mcast" or "udp":
+                    if (type is "mcast" or "udp")
+                    {
+                        yield return XmlProp.Required(source, "address");
+                    }
+
+                    yield return XmlProp.Int(source, "port", PropFlags.Required);
+                    if (type == "udp")
+                    {
+                        var local = source.El("local");
+                        if (source is not null && local is null)
+                        {
+                            yield return P(ErrorCode.XmlError, "'<local>' element missing for 'udp' socket interface", source);
+                        }
+
+                        yield return XmlProp.Required(local, "address");
+                        yield return XmlProp.Int(local, "port", PropFlags.Required);
+                    }
+
+                    break;
+            }
+
+            yield return XmlProp.YesNo(net.El("target"), "managed");
+            var mac = net.El("mac");
+            if (mac?.A("address") is { } address)
+            {
+                if (!MacPattern.IsMatch(address))
+                {
+                    yield return P(ErrorCode.InternalError, $"unable to parse mac address '{address}'", mac);
+                }
+                else if ((Convert.ToInt32(address.Split(':')[0], 16) & 1) != 0)
+                {
+                    yield return P(ErrorCode.XmlError, $"expected unicast mac address, found multicast '{address}'", mac);
+                }
+            }
+
+            yield return XmlProp.Enum(mac, "type", LibvirtEnums.DomainNetMacType, PropFlags.NonZero);
+            yield return XmlProp.YesNo(mac, "check");
+            foreach (var p in Info(net, allowBoot: true, allowRom: true))
+            {
+                yield return p;
+            }
+
+            var model = net.El("model")?.A("type");
+            var isVirtio = model is not null && model.StartsWith("virtio", StringComparison.OrdinalIgnoreCase);
+            var driver = net.El("driver");
+            if (driver is not null)
+            {
+                yield return VirtioOptions(driver);
+                if (type != "hostdev" && isVirtio)
+                {
+                    yield return XmlProp.Enum(driver, "name", LibvirtEnums.DomainNetDriver, PropFlags.NonZero);
+                    yield return XmlProp.Enum(driver, "txmode", LibvirtEnums.DomainNetVirtioTxMode, PropFlags.NonZero);
+                    yield return XmlProp.OnOff(driver, "ioeventfd");
+                    yield return XmlProp.OnOff(driver, "event_idx");
+                    yield return XmlProp.UInt(driver, "queues");
+                    yield return XmlProp.UInt(driver, "rx_queue_size");
+                    yield return XmlProp.UInt(driver, "tx_queue_size");
+                    yield return XmlProp.OnOff(driver, "rss");
+                    yield return XmlProp.OnOff(driver, "rss_hash_report");
+                    foreach (var attr in (string[])["csum", "gso", "tso4", "tso6", "ecn", "ufo", "mrg_rxbuf"])
+                    {
+                        yield return XmlProp.OnOff(driver.El("host"), attr);
+                    }
+
+                    foreach (var attr in (string[])["csum", "tso4", "tso6", "ecn", "ufo"])
+                    {
+                        yield return XmlProp.OnOff(driver.El("guest"), attr);
+                    }
+                }
+            }
+
+            var backend = net.El("backend");
+            if (backend is not null)
+            {
+                yield return XmlProp.Enum(backend, "type", LibvirtEnums.DomainNetBackend, PropFlags.NonZero);
+                if (backend.A("type") == "passt")
+                {
+                    // Debian's libvirt 9.0.0 is built without passt support and refuses the value.
+                    yield return P(ErrorCode.XmlError, "Invalid value for attribute 'type' in element 'backend': 'passt'.", backend.Attribute("type"));
+                }
+            }
+
+            var link = net.El("link");
+            if (link?.A("state") is { } state && Array.IndexOf(LibvirtEnums.DomainNetInterfaceLinkState, state) <= 0)
+            {
+                yield return P(ErrorCode.ConfigUnsupported, $"unknown interface link state '{state}'", link);
+            }
+
+            var sndbuf = net.El("tune")?.El("sndbuf");
+            if (sndbuf is not null && !CNumber.TryParseULong(sndbuf.Value, 10, out _))
+            {
+                yield return P(ErrorCode.ConfigUnsupported, "sndbuf must be a positive integer", sndbuf);
+            }
+
+            var mtu = net.El("mtu");
+            if (mtu is not null && (mtu.A("size") is not { } size || !CNumber.TryParseUInt(size, 10, out var m) || m == 0))
+            {
+                yield return P(ErrorCode.XmlError, "malformed mtu size", mtu);
+            }
+        }
+    }
+}

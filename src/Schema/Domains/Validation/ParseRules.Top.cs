@@ -1,0 +1,1076 @@
+using System.Globalization;
+using System.Xml.Linq;
+using Reconciler.Schema.Diagnostics;
+using Reconciler.Schema.Validation;
+using Reconciler.Schema.Xml;
+using Problem = Reconciler.Schema.Validation.XmlProp.Problem;
+
+namespace Reconciler.Schema.Domains.Validation;
+
+/// <summary>libvirt's parse-time checks, one method per area of virDomainDefParseXML.</summary>
+internal static partial class ParseRules
+{
+    internal static readonly string[] Architectures =
+    [
+        "alpha", "armv6l", "armv7l", "armv7b", "aarch64", "cris", "i686", "ia64", "lm32", "m68k", "microblaze",
+        "microblazeel", "mips", "mipsel", "mips64", "mips64el", "openrisc", "parisc", "parisc64", "ppc", "ppcle",
+        "ppc64", "ppc64le", "ppcemb", "riscv32", "riscv64", "s390", "s390x", "sh4", "sh4eb", "sparc", "sparc64",
+        "unicore32", "x86_64",
+    ];
+
+    private static Problem P(ErrorCode code, string detail, XObject? at) => new(code, detail, at ?? new XElement("unknown"));
+
+    /// <summary>virDomainDefParseIDs: a name, a well-formed UUID and genid.</summary>
+    public static IEnumerable<Problem?> Identity(DomainXml d)
+    {
+        var root = d.Root;
+        if (root.El("name") is null)
+        {
+            yield return P(ErrorCode.NoName, string.Empty, root);
+        }
+
+        var uuid = root.El("uuid");
+        if (uuid is not null && !Uuids.TryParse(uuid.Value, out _))
+        {
+            yield return P(ErrorCode.InternalError, "malformed uuid element", uuid);
+        }
+
+        var genids = root.Els("genid").ToList();
+        if (genids.Count > 1)
+        {
+            yield return P(ErrorCode.XmlError, "element 'genid' can only appear once", genids[1]);
+        }
+
+        if (genids.Count == 1 && genids[0].Value.Length > 0 && !Uuids.TryParse(genids[0].Value, out _))
+        {
+            yield return P(ErrorCode.InternalError, "malformed genid element", genids[0]);
+        }
+    }
+
+    /// <summary>virDomainDefParseCaps: domain type, OS type and architecture.</summary>
+    public static IEnumerable<Problem?> Caps(DomainXml d)
+    {
+        var root = d.Root;
+        var type = root.Attribute("type");
+        if (type is null)
+        {
+            yield return P(ErrorCode.InternalError, "missing domain type attribute", root);
+        }
+        else if (Array.IndexOf(LibvirtEnums.DomainVirt, type.Value) < 0)
+        {
+            yield return P(ErrorCode.ConfigUnsupported, $"invalid domain type {type.Value}", type);
+        }
+
+        var osType = root.El("os").El("type");
+        if (osType is null)
+        {
+            if (root.El("bootloader") is null)
+            {
+                yield return P(ErrorCode.XmlError, "an os <type> must be specified", (XObject?)root.El("os") ?? root);
+            }
+        }
+        else if (Array.IndexOf(LibvirtEnums.DomainOS, osType.Value) < 0)
+        {
+            yield return P(ErrorCode.ConfigUnsupported, $"unknown OS type '{osType.Value}'", osType);
+        }
+
+        var arch = osType?.Attribute("arch");
+        if (arch is not null && Array.IndexOf(Architectures, arch.Value) < 0)
+        {
+            yield return P(ErrorCode.ConfigUnsupported, $"Unknown architecture {arch.Value}", arch);
+        }
+    }
+
+    /// <summary>The title is a single line.</summary>
+    public static IEnumerable<Problem?> Title(DomainXml d)
+    {
+        var title = d.Root.El("title");
+        if (title is not null && title.Value.Contains('\n'))
+        {
+            yield return P(ErrorCode.XmlError, "Domain title can't contain newlines", title);
+        }
+    }
+
+    /// <summary>virDomainDefParseMemory: sizes with units, slots, memory backing enums.</summary>
+    public static IEnumerable<Problem?> Memory(DomainXml d)
+    {
+        var root = d.Root;
+        foreach (var name in (string[])["memory", "currentMemory", "maxMemory"])
+        {
+            yield return ScaledElement(root.El(name), $"./{name}[1]");
+        }
+
+        var max = root.El("maxMemory");
+        if (max?.A("slots") is { } slots && !CNumber.TryParseUInt(slots, 10, out _))
+        {
+            yield return P(ErrorCode.XmlError, "Failed to parse memory slot count", max.Attribute("slots"));
+        }
+
+        yield return XmlProp.OnOff(root.El("memory"), "dumpCore");
+        var backing = root.El("memoryBacking");
+        foreach (var (child, attr, values) in new (string, string, string[])[] {
+            ("source", "type", LibvirtEnums.DomainMemorySource),
+            ("access", "mode", LibvirtEnums.DomainMemoryAccess),
+            ("allocation", "mode", LibvirtEnums.DomainMemoryAllocation)})
+        {
+            var value = backing.El(child)?.Attribute(attr);
+            if (value is not null && Array.IndexOf(values, value.Value) <= 0)
+            {
+                yield return P(ErrorCode.ConfigUnsupported, $"unknown memoryBacking/{child}/{attr} '{value.Value}'", value);
+            }
+        }
+
+        var threads = backing.El("allocation")?.Attribute("threads");
+        if (threads is not null && !CNumber.TryParseUInt(threads.Value, 10, out _))
+        {
+            yield return P(ErrorCode.XmlError, "Failed to parse memory allocation threads", threads);
+        }
+
+        foreach (var page in backing.El("hugepages").Els("page"))
+        {
+            if (page.A("size") is null)
+            {
+                yield return P(ErrorCode.XmlError, "missing hugepage size", page);
+            }
+
+            yield return ScaledAttribute(page, "size", "unit", "./@size");
+            if (page.A("nodeset") is { } nodeset && !CpuSet.TryParse(nodeset, out _))
+            {
+                yield return P(ErrorCode.InvalidArgument, $"Failed to parse bitmap '{nodeset}'", page.Attribute("nodeset"));
+            }
+        }
+    }
+
+    /// <summary>virParseScaledValue on an element: a decimal number and a known unit.</summary>
+    internal static Problem? ScaledElement(XElement? e, string xpath)
+    {
+        if (e is null)
+        {
+            return null;
+        }
+
+        var text = e.Value;
+        if (!ScaledInteger.TryParseULong(text, out var value))
+        {
+            return P(ErrorCode.XmlError, $"Invalid value '{text}' for element or attribute '{xpath}'", e);
+        }
+
+        return ScaleProblem(e, value, e.A("unit"));
+    }
+
+    internal static Problem? ScaledAttribute(XElement e, string attribute, string unitAttribute, string xpath)
+    {
+        var a = e.Attribute(attribute);
+        if (a is null)
+        {
+            return null;
+        }
+
+        if (!ScaledInteger.TryParseULong(a.Value, out var value))
+        {
+            return P(ErrorCode.XmlError, $"Invalid value '{a.Value}' for element or attribute '{xpath}'", a);
+        }
+
+        return ScaleProblem(e, value, e.A(unitAttribute));
+    }
+
+    private static Problem? ScaleProblem(XElement e, ulong value, string? unit)
+    {
+        if (!ScaledInteger.TryScale(value, unit, 1024, long.MaxValue, out _, out var error))
+        {
+            return error == ScaleError.UnknownUnit
+                ? P(ErrorCode.InvalidArgument, $"unknown suffix '{unit}'", e)
+                : P(ErrorCode.Overflow, $"value too large: {value}{unit}", e);
+        }
+
+        return null;
+    }
+
+    /// <summary>virDomainDefTunablesParse: blkiotune, memtune, vcpus, iothreads and cputune.</summary>
+    public static IEnumerable<Problem?> Tunables(DomainXml d)
+    {
+        var root = d.Root;
+        foreach (var name in (string[])["hard_limit", "soft_limit", "min_guarantee", "swap_hard_limit"])
+        {
+            yield return ScaledElement(root.El("memtune").El(name), $"./memtune/{name}[1]");
+        }
+
+        var vcpu = root.El("vcpu");
+        var maxVcpus = 1u;
+        if (vcpu is not null)
+        {
+            if (!CNumber.TryParseUInt(vcpu.Value, 10, out maxVcpus))
+            {
+                yield return P(ErrorCode.XmlError, "maximum vcpus count must be an integer", vcpu);
+            }
+
+            yield return XmlProp.UInt(vcpu, "current");
+            yield return XmlProp.Enum(vcpu, "placement", LibvirtEnums.DomainCpuPlacementMode);
+            if (vcpu.A("placement") != "auto" && vcpu.A("cpuset") is { } cpuset)
+            {
+                yield return Bitmap(vcpu.Attribute("cpuset")!, "Invalid value of 'cpuset': " + cpuset);
+            }
+        }
+
+        var vcpusList = root.El("vcpus").Els("vcpu").ToList();
+        foreach (var v in vcpusList)
+        {
+            yield return XmlProp.UInt(v, "id", flags: PropFlags.Required);
+            if (CNumber.TryParseUInt(v.A("id"), 10, out var id) && id >= maxVcpus)
+            {
+                yield return P(ErrorCode.XmlError, $"vcpu id '{id}' is out of range of maximum vcpu count", v);
+            }
+
+            yield return XmlProp.YesNo(v, "enabled", PropFlags.Required);
+            yield return XmlProp.YesNo(v, "hotpluggable");
+            yield return XmlProp.UInt(v, "order");
+        }
+
+        var iothreads = root.El("iothreads");
+        if (iothreads is not null && !CNumber.TryParseUInt(iothreads.Value, 10, out _))
+        {
+            yield return P(ErrorCode.XmlError, $"invalid iothreads count '{iothreads.Value}'", iothreads);
+        }
+
+        var seenIothreads = new HashSet<uint>();
+        foreach (var t in root.El("iothreadids").Els("iothread"))
+        {
+            yield return XmlProp.UInt(t, "id", flags: PropFlags.Required | PropFlags.NonZero);
+            yield return XmlProp.Int(t, "thread_pool_min", PropFlags.NonNegative);
+            yield return XmlProp.Int(t, "thread_pool_max", PropFlags.NonNegative);
+            if (CNumber.TryParseUInt(t.A("id"), 10, out var id) && !seenIothreads.Add(id))
+            {
+                yield return P(ErrorCode.XmlError, $"duplicate iothread id '{id}' found", t);
+            }
+        }
+
+        foreach (var p in Cputune(root, maxVcpus, seenIothreads, iothreads))
+        {
+            yield return p;
+        }
+    }
+
+    private static IEnumerable<Problem?> Cputune(XElement root, uint maxVcpus, HashSet<uint> explicitIothreads, XElement? iothreadsElement)
+    {
+        var cputune = root.El("cputune");
+        if (cputune is null)
+        {
+            yield break;
+        }
+
+        foreach (var (name, signed, label) in new (string, bool, string)[] {
+            ("shares", false, "shares"), ("period", false, "period"), ("quota", true, "quota"),
+            ("global_period", false, "global period"), ("global_quota", true, "global quota"),
+            ("emulator_period", false, "emulator period"), ("emulator_quota", true, "emulator quota"),
+            ("iothread_period", false, "iothread period"), ("iothread_quota", true, "iothread quota")})
+        {
+            var e = cputune.El(name);
+            if (e is not null && !(signed ? CNumber.TryParseLong(e.Value, out _) : CNumber.TryParseULong(e.Value, 10, out _)))
+            {
+                yield return P(ErrorCode.XmlError, $"can't parse cputune {label} value", e);
+            }
+        }
+
+        var pinned = new HashSet<uint>();
+        foreach (var pin in cputune.Els("vcpupin"))
+        {
+            yield return XmlProp.UInt(pin, "vcpu", flags: PropFlags.Required);
+            if (!CNumber.TryParseUInt(pin.A("vcpu"), 10, out var id) || id >= maxVcpus)
+            {
+                continue;
+            }
+
+            if (pin.A("cpuset") is not { } cpuset)
+            {
+                yield return P(ErrorCode.InternalError, "missing cpuset for vcpupin", pin);
+                continue;
+            }
+
+            if (!pinned.Add(id))
+            {
+                yield return P(ErrorCode.InternalError, $"duplicate vcpupin for vcpu '{id}'", pin);
+            }
+
+            yield return Bitmap(pin.Attribute("cpuset")!, "Invalid value of 'cpuset': " + cpuset);
+        }
+
+        var emulatorPins = cputune.Els("emulatorpin").ToList();
+        if (emulatorPins.Count > 1)
+        {
+            yield return P(ErrorCode.XmlError, "only one emulatorpin is supported", emulatorPins[1]);
+        }
+
+        foreach (var pin in emulatorPins.Take(1))
+        {
+            if (pin.A("cpuset") is not { } cpuset)
+            {
+                yield return P(ErrorCode.InternalError, "missing cpuset for emulatorpin", pin);
+            }
+            else
+            {
+                yield return Bitmap(pin.Attribute("cpuset")!, "Invalid value of 'cpuset': " + cpuset);
+            }
+        }
+
+        // iothread ids: the explicit ones plus those filled in up to the <iothreads> count.
+        var allIothreads = new HashSet<uint>(explicitIothreads);
+        if (CNumber.TryParseUInt(iothreadsElement?.Value, 10, out var count))
+        {
+            for (uint next = 1; allIothreads.Count < count; next++)
+            {
+                allIothreads.Add(next);
+            }
+        }
+
+        var iothreadPinned = new HashSet<uint>();
+        foreach (var pin in cputune.Els("iothreadpin"))
+        {
+            yield return XmlProp.UInt(pin, "iothread", flags: PropFlags.Required | PropFlags.NonZero);
+            var id = CNumber.TryParseUInt(pin.A("iothread"), 10, out var v) ? v : 0;
+            if (!allIothreads.Contains(id))
+            {
+                yield return P(ErrorCode.ConfigUnsupported, $"Cannot find 'iothread' : {id}", pin);
+            }
+
+            if (pin.A("cpuset") is not { } cpuset)
+            {
+                yield return P(ErrorCode.InternalError, "missing cpuset for iothreadpin", pin);
+                continue;
+            }
+
+            yield return Bitmap(pin.Attribute("cpuset")!, "Invalid value of 'cpuset': " + cpuset);
+            if (!iothreadPinned.Add(id))
+            {
+                yield return P(ErrorCode.InternalError, $"duplicate iothreadpin for same iothread '{id}'", pin);
+            }
+        }
+
+        foreach (var p in Schedulers(cputune, "vcpusched", "vcpus", id => id < maxVcpus
+                     ? null
+                     : $"vCPU '{id}' is not present in domain definition"))
+        {
+            yield return p;
+        }
+
+        foreach (var p in Schedulers(cputune, "iothreadsched", "iothreads", id => allIothreads.Contains(id)
+                     ? null
+                     : $"Cannot find 'iothread' : {id}"))
+        {
+            yield return p;
+        }
+
+        var emulatorScheds = cputune.Els("emulatorsched").ToList();
+        if (emulatorScheds.Count > 1)
+        {
+            yield return P(ErrorCode.XmlError, "only one emulatorsched is supported", emulatorScheds[1]);
+        }
+
+        foreach (var s in emulatorScheds.Take(1))
+        {
+            yield return SchedulerAttributes(s);
+        }
+
+        foreach (var p in Resctrl.Check(cputune, maxVcpus))
+        {
+            yield return p;
+        }
+    }
+
+    /// <summary>virDomainThreadSchedParseHelper: a non-empty bitmap, a policy, no thread scheduled twice.</summary>
+    private static IEnumerable<Problem?> Schedulers(XElement cputune, string element, string attribute, Func<uint, string?> missing)
+    {
+        var scheduled = new HashSet<int>();
+        foreach (var s in cputune.Els(element))
+        {
+            var a = s.Attribute(attribute);
+            if (a is null)
+            {
+                yield return P(ErrorCode.XmlError, $"Missing attribute '{attribute}' in element '{element}'", s);
+                continue;
+            }
+
+            if (!CpuSet.TryParse(a.Value, out var set))
+            {
+                yield return P(ErrorCode.InvalidArgument, $"Failed to parse bitmap '{a.Value}'", a);
+                continue;
+            }
+
+            if (set.Count == 0)
+            {
+                yield return P(ErrorCode.ConfigUnsupported, $"'{attribute}' scheduler bitmap '{a.Value}' is empty", a);
+                continue;
+            }
+
+            yield return SchedulerAttributes(s);
+            foreach (var id in set)
+            {
+                if (missing((uint)id) is { } problem)
+                {
+                    yield return P(ErrorCode.ConfigUnsupported, problem, a);
+                }
+
+                if (!scheduled.Add(id))
+                {
+                    yield return P(ErrorCode.XmlDetail, $"'{element}' attributes '{attribute}' must not overlap", a);
+                }
+            }
+        }
+    }
+
+    private static Problem? SchedulerAttributes(XElement s) =>
+        XmlProp.Enum(s, "scheduler", LibvirtEnums.ProcessSchedPolicy, PropFlags.Required | PropFlags.NonZero) ??
+        (s.A("scheduler") is "fifo" or "rr" ? XmlProp.Int(s, "priority", PropFlags.Required) : null);
+
+    /// <summary>virBitmapParse plus the "all clear" check libvirt makes for CPU sets.</summary>
+    internal static Problem? Bitmap(XAttribute a, string emptyMessage)
+    {
+        if (!CpuSet.TryParse(a.Value, out var set))
+        {
+            return P(ErrorCode.InvalidArgument, $"Failed to parse bitmap '{a.Value}'", a);
+        }
+
+        return set.Count == 0 ? P(ErrorCode.ConfigUnsupported, emptyMessage, a) : null;
+    }
+
+    /// <summary>virCPUDefParseXML for the guest CPU.</summary>
+    public static IEnumerable<Problem?> Cpu(DomainXml d)
+    {
+        var cpu = d.Root.El("cpu");
+        if (cpu is null)
+        {
+            yield break;
+        }
+
+        var mode = cpu.Attribute("mode");
+        if (mode is not null && Array.IndexOf(LibvirtEnums.CPUMode, mode.Value) < 0)
+        {
+            yield return P(ErrorCode.ConfigUnsupported, $"Invalid mode attribute '{mode.Value}'", mode);
+        }
+
+        var modeValue = mode?.Value ?? "custom";
+        var migratable = XmlProp.OnOff(cpu, "migratable");
+        yield return migratable;
+        if (cpu.A("migratable") is not null && modeValue is not ("host-passthrough" or "maximum"))
+        {
+            yield return P(ErrorCode.ConfigUnsupported, "Attribute migratable is only allowed for 'host-passthrough' / 'maximum' CPU mode", cpu.Attribute("migratable"));
+        }
+
+        yield return XmlProp.Enum(cpu, "match", LibvirtEnums.CPUMatch);
+        yield return XmlProp.Enum(cpu, "check", LibvirtEnums.CPUCheck);
+        var model = cpu.El("model");
+        if (modeValue is not ("host-passthrough" or "maximum") && model is not null)
+        {
+            var fallback = model.Attribute("fallback");
+            if (fallback is not null && Array.IndexOf(LibvirtEnums.CPUFallback, fallback.Value) < 0)
+            {
+                yield return P(ErrorCode.ConfigUnsupported, "Invalid fallback attribute", fallback);
+            }
+
+            var vendorId = model.Attribute("vendor_id");
+            if (vendorId is not null)
+            {
+                if (vendorId.Value.Length != 12)
+                {
+                    yield return P(ErrorCode.XmlError, "vendor_id must be exactly 12 characters long", vendorId);
+                }
+                else if (vendorId.Value.Contains(','))
+                {
+                    yield return P(ErrorCode.XmlError, "vendor id is invalid", vendorId);
+                }
+            }
+        }
+
+        var hasModel = model is not null && model.Value.Length > 0;
+        if (cpu.El("vendor") is { } vendor && !hasModel)
+        {
+            yield return P(ErrorCode.XmlError, "CPU vendor specified without CPU model", vendor);
+        }
+
+        var topology = cpu.El("topology");
+        if (topology is not null)
+        {
+            yield return XmlProp.UInt(topology, "sockets", flags: PropFlags.Required | PropFlags.NonZero);
+            yield return XmlProp.UInt(topology, "dies", flags: PropFlags.NonZero);
+            yield return XmlProp.UInt(topology, "cores", flags: PropFlags.Required | PropFlags.NonZero);
+            yield return XmlProp.UInt(topology, "threads", flags: PropFlags.Required | PropFlags.NonZero);
+        }
+
+        var features = cpu.Els("feature").ToList();
+        if (features.Count > 0 && !hasModel && modeValue == "custom")
+        {
+            yield return P(ErrorCode.XmlError, "Non-empty feature list specified without CPU model", features[0]);
+        }
+
+        var names = new HashSet<string>();
+        foreach (var f in features)
+        {
+            var policy = f.Attribute("policy");
+            if (policy is not null && Array.IndexOf(LibvirtEnums.CPUFeaturePolicy, policy.Value) < 0)
+            {
+                yield return P(ErrorCode.ConfigUnsupported, "Invalid CPU feature policy", policy);
+            }
+
+            var name = f.A("name");
+            if (string.IsNullOrEmpty(name))
+            {
+                yield return P(ErrorCode.XmlError, "Invalid CPU feature name", f);
+            }
+            else if (!names.Add(name))
+            {
+                yield return P(ErrorCode.XmlError, $"CPU feature '{name}' specified more than once", f);
+            }
+        }
+
+        var caches = cpu.Els("cache").ToList();
+        if (caches.Count > 1)
+        {
+            yield return P(ErrorCode.XmlError, "at most one CPU cache element may be specified", caches[1]);
+        }
+
+        var maxphysaddr = cpu.El("maxphysaddr");
+        yield return XmlProp.Enum(maxphysaddr, "mode", LibvirtEnums.CPUMaxPhysAddrMode, PropFlags.Required);
+        yield return XmlProp.Int(maxphysaddr, "bits", PropFlags.NonNegative);
+    }
+
+    /// <summary>virDomainNumaDefParseXML and the checks against the vCPU count that follow it.</summary>
+    public static IEnumerable<Problem?> Numa(DomainXml d)
+    {
+        var numa = d.Root.El("cpu").El("numa");
+        if (numa is null)
+        {
+            yield break;
+        }
+
+        var cells = numa.Els("cell").ToList();
+        if (cells.Count == 0)
+        {
+            yield return P(ErrorCode.XmlError, "NUMA topology defined without NUMA cells", numa);
+            yield break;
+        }
+
+        var seen = new HashSet<uint>();
+        var masks = new Dictionary<uint, SortedSet<int>>();
+        var maxVcpus = CNumber.TryParseUInt(d.Root.El("vcpu")?.Value, 10, out var mv) ? mv : 1;
+        for (var i = 0; i < cells.Count; i++)
+        {
+            var cell = cells[i];
+            yield return XmlProp.UInt(cell, "id");
+            var id = CNumber.TryParseUInt(cell.A("id"), 10, out var v) ? v : (uint)i;
+            if (id >= cells.Count)
+            {
+                yield return P(ErrorCode.XmlError, "Exactly one 'cell' element per guest NUMA cell allowed, non-contiguous ranges or ranges not starting from 0 are not allowed", cell);
+            }
+
+            if (!seen.Add(id))
+            {
+                yield return P(ErrorCode.XmlError, $"Duplicate NUMA cell info for cell id '{id}'", cell);
+            }
+
+            if (cell.Attribute("cpus") is { } cpus)
+            {
+                if (!CpuSet.TryParse(cpus.Value, out var mask))
+                {
+                    yield return P(ErrorCode.InvalidArgument, $"Failed to parse bitmap '{cpus.Value}'", cpus);
+                    continue;
+                }
+
+                foreach (var (other, otherMask) in masks)
+                {
+                    if (mask.Overlaps(otherMask))
+                    {
+                        yield return P(ErrorCode.ConfigUnsupported, $"NUMA cells {id} and {other} have overlapping vCPU ids", cell);
+                    }
+                }
+
+                masks[id] = mask;
+            }
+
+            if (cell.A("memory") is null)
+            {
+                yield return P(ErrorCode.XmlError, "missing element or attribute './@memory'", cell);
+            }
+
+            yield return ScaledAttribute(cell, "memory", "unit", "./@memory");
+            yield return XmlProp.Enum(cell, "memAccess", LibvirtEnums.DomainMemoryAccess, PropFlags.NonZero);
+            yield return XmlProp.YesNo(cell, "discard");
+        }
+
+        var total = masks.Values.Sum(m => m.Count);
+        if (total > maxVcpus)
+        {
+            yield return P(ErrorCode.InternalError, "Number of CPUs in <numa> exceeds the <vcpu> count", numa);
+        }
+
+        if (masks.Values.Any(m => m.Count > 0 && m.Max >= maxVcpus))
+        {
+            yield return P(ErrorCode.InternalError, "CPU IDs in <numa> exceed the <vcpu> count", numa);
+        }
+    }
+
+    /// <summary>virDomainNumatuneParseXML: modes, placements, nodesets and memnodes.</summary>
+    public static IEnumerable<Problem?> Numatune(DomainXml d)
+    {
+        var root = d.Root;
+        var all = root.Els("numatune").ToList();
+        if (all.Count > 1)
+        {
+            yield return P(ErrorCode.XmlError, "only one numatune is supported", all[1]);
+        }
+
+        var numatune = all.FirstOrDefault();
+        if (numatune is null)
+        {
+            yield break;
+        }
+
+        var memory = numatune.El("memory");
+        string? mode = null;
+        if (memory is not null)
+        {
+            var modeAttr = memory.Attribute("mode");
+            if (modeAttr is not null && Array.IndexOf(LibvirtEnums.DomainNumatuneMemMode, modeAttr.Value) < 0)
+            {
+                yield return P(ErrorCode.ConfigUnsupported, $"Unsupported NUMA memory tuning mode '{modeAttr.Value}'", modeAttr);
+            }
+
+            mode = modeAttr?.Value ?? "strict";
+            var placement = memory.Attribute("placement");
+            if (placement is not null && Array.IndexOf(LibvirtEnums.DomainNumatunePlacement, placement.Value) < 0)
+            {
+                yield return P(ErrorCode.ConfigUnsupported, $"Unsupported NUMA memory placement mode '{placement.Value}'", placement);
+            }
+
+            if (memory.Attribute("nodeset") is { } nodeset)
+            {
+                yield return Bitmap(nodeset, "Invalid value of 'nodeset': " + nodeset.Value);
+            }
+
+            if (placement?.Value == "static" && memory.A("nodeset") is null)
+            {
+                yield return P(ErrorCode.ConfigUnsupported, "nodeset for NUMA memory tuning must be set if 'placement' is 'static'", memory);
+            }
+        }
+
+        var memnodes = numatune.Els("memnode").ToList();
+        if (memnodes.Count == 0)
+        {
+            yield break;
+        }
+
+        var vcpuAuto = root.El("vcpu").A("placement") == "auto";
+        var memoryPlacement = memory?.A("placement") ?? (memory?.A("nodeset") is not null ? "static" : vcpuAuto ? "auto" : "static");
+        if (memory is not null && memoryPlacement == "auto")
+        {
+            yield return P(ErrorCode.ConfigUnsupported, "Per-node binding is not compatible with automatic NUMA placement.", memnodes[0]);
+        }
+
+        var cells = root.El("cpu").El("numa").Els("cell").Count();
+        if (cells == 0)
+        {
+            yield return P(ErrorCode.XmlError, "Element 'memnode' is invalid without any guest NUMA cells", memnodes[0]);
+        }
+
+        var used = new HashSet<uint>();
+        foreach (var node in memnodes)
+        {
+            yield return XmlProp.UInt(node, "cellid", flags: PropFlags.Required);
+            var id = CNumber.TryParseUInt(node.A("cellid"), 10, out var v) ? v : 0;
+            if (id >= cells)
+            {
+                yield return P(ErrorCode.XmlError, "Argument 'cellid' in memnode element must correspond to existing guest's NUMA cell", node);
+            }
+
+            if (!used.Add(id))
+            {
+                yield return P(ErrorCode.XmlError, $"Multiple memnode elements with cellid {id}", node);
+            }
+
+            yield return XmlProp.Enum(node, "mode", LibvirtEnums.DomainNumatuneMemMode);
+            if (mode == "restrictive" && (node.A("mode") ?? "strict") != "restrictive")
+            {
+                yield return P(ErrorCode.XmlError, "'restrictive' mode is required in memnode element when mode is 'restrictive' in memory element", node);
+            }
+
+            if (node.Attribute("nodeset") is not { } nodeset)
+            {
+                yield return P(ErrorCode.XmlError, "Missing required nodeset attribute in memnode element", node);
+            }
+            else
+            {
+                yield return Bitmap(nodeset, "Invalid value of 'nodeset': " + nodeset.Value);
+            }
+        }
+    }
+
+    /// <summary>virDomainFeaturesDefParse: known features and their attributes.</summary>
+    public static IEnumerable<Problem?> Features(DomainXml d)
+    {
+        foreach (var f in d.Root.El("features")?.Elements() ?? [])
+        {
+            var name = f.Name.LocalName;
+            if (f.Name.Namespace != XNamespace.None || Array.IndexOf(LibvirtEnums.DomainFeature, name) < 0)
+            {
+                yield return P(ErrorCode.ConfigUnsupported, $"unexpected feature '{name}'", f);
+                continue;
+            }
+
+            switch (name)
+            {
+                case "apic":
+                    yield return XmlProp.OnOff(f, "eoi");
+                    break;
+                case "msrs":
+                    yield return XmlProp.Enum(f, "unknown", LibvirtEnums.DomainMsrsUnknown, PropFlags.Required);
+                    break;
+                case "vmcoreinfo" or "hap" or "pmu" or "pvspinlock" or "vmport" or "smm":
+                    yield return XmlProp.OnOff(f, "state");
+                    break;
+                case "htm" or "nested-hv" or "ccf-assist":
+                    yield return XmlProp.OnOff(f, "state", PropFlags.Required);
+                    break;
+                case "gic":
+                    yield return XmlProp.Enum(f, "version", LibvirtEnums.GICVersion, PropFlags.NonZero);
+                    break;
+                case "ioapic":
+                    yield return XmlProp.Enum(f, "driver", LibvirtEnums.DomainIOAPIC, PropFlags.NonZero);
+                    break;
+                case "hpt":
+                    yield return XmlProp.Enum(f, "resizing", LibvirtEnums.DomainHPTResizing, PropFlags.NonZero);
+                    break;
+                case "cfpc":
+                    yield return XmlProp.Enum(f, "value", LibvirtEnums.DomainCFPC, PropFlags.NonZero);
+                    break;
+                case "sbbc":
+                    yield return XmlProp.Enum(f, "value", LibvirtEnums.DomainSBBC, PropFlags.NonZero);
+                    break;
+                case "ibs":
+                    yield return XmlProp.Enum(f, "value", LibvirtEnums.DomainIBS, PropFlags.NonZero);
+                    break;
+                case "hyperv":
+                    foreach (var p in Hyperv(f))
+                    {
+                        yield return p;
+                    }
+
+                    break;
+                case "kvm":
+                    foreach (var k in f.Elements())
+                    {
+                        if (Array.IndexOf(LibvirtEnums.DomainKVM, k.Name.LocalName) < 0)
+                        {
+                            yield return P(ErrorCode.ConfigUnsupported, $"unsupported KVM feature: {k.Name.LocalName}", k);
+                            continue;
+                        }
+
+                        yield return XmlProp.OnOff(k, "state", PropFlags.Required);
+                        if (k.Name.LocalName == "dirty-ring" && k.A("state") == "on")
+                        {
+                            yield return XmlProp.UInt(k, "size", 0, PropFlags.Required);
+                            if (CNumber.TryParseUInt(k.A("size"), 0, out var size) && (size < 1024 || size > 65536 || (size & (size - 1)) != 0))
+                            {
+                                yield return P(ErrorCode.XmlError, "dirty ring must be power of 2 and ranges [1024, 65536]", k);
+                            }
+                        }
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    private static IEnumerable<Problem?> Hyperv(XElement f)
+    {
+        yield return XmlProp.Enum(f, "mode", LibvirtEnums.DomainHyperVMode, PropFlags.NonZero);
+        foreach (var h in f.Elements())
+        {
+            var name = h.Name.LocalName;
+            if (Array.IndexOf(LibvirtEnums.DomainHyperv, name) < 0)
+            {
+                yield return P(ErrorCode.ConfigUnsupported, $"unsupported HyperV Enlightenment feature: {name}", h);
+                continue;
+            }
+
+            yield return XmlProp.OnOff(h, "state", PropFlags.Required);
+            if (h.A("state") != "on")
+            {
+                continue;
+            }
+
+            switch (name)
+            {
+                case "spinlocks":
+                    yield return XmlProp.UInt(h, "retries", 0, PropFlags.Required);
+                    if (CNumber.TryParseUInt(h.A("retries"), 0, out var retries) && retries < 0xFFF)
+                    {
+                        yield return P(ErrorCode.XmlError, "HyperV spinlock retry count must be at least 4095", h);
+                    }
+
+                    break;
+                case "vendor_id":
+                    var value = h.A("value");
+                    if (value is null)
+                    {
+                        yield return P(ErrorCode.XmlError, "missing 'value' attribute for HyperV feature 'vendor_id'", h);
+                    }
+                    else if (value.Length > 12)
+                    {
+                        yield return P(ErrorCode.XmlError, "HyperV vendor_id value must not be more than 12 characters.", h);
+                    }
+                    else if (value.Contains(','))
+                    {
+                        yield return P(ErrorCode.XmlError, "HyperV vendor_id value is invalid", h);
+                    }
+
+                    break;
+                case "stimer":
+                    foreach (var c in h.Elements())
+                    {
+                        if (c.Name.LocalName != "direct")
+                        {
+                            yield return P(ErrorCode.ConfigUnsupported, $"unsupported Hyper-V stimer feature: {c.Name.LocalName}", c);
+                        }
+
+                        yield return XmlProp.OnOff(c, "state", PropFlags.Required);
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    /// <summary>virDomainDefLifecycleParse: known actions.</summary>
+    public static IEnumerable<Problem?> Lifecycle(DomainXml d)
+    {
+        foreach (var (name, values) in new (string, string[])[] {
+            ("on_reboot", LibvirtEnums.DomainLifecycleAction), ("on_poweroff", LibvirtEnums.DomainLifecycleAction),
+            ("on_crash", LibvirtEnums.DomainLifecycleAction), ("on_lockfailure", LibvirtEnums.DomainLockFailure)})
+        {
+            var e = d.Root.El(name);
+            if (e is not null && Array.IndexOf(values, e.Value) < 0)
+            {
+                yield return P(ErrorCode.ConfigUnsupported, $"unknown {name} action: {e.Value}", e);
+            }
+        }
+
+        foreach (var state in (string[])["suspend-to-mem", "suspend-to-disk"])
+        {
+            yield return XmlProp.YesNo(d.Root.El("pm").El(state), "enabled");
+        }
+    }
+
+    /// <summary>virDomainDefClockParse: offsets, adjustments and timers.</summary>
+    public static IEnumerable<Problem?> Clock(DomainXml d)
+    {
+        var clock = d.Root.El("clock");
+        if (clock is null)
+        {
+            yield break;
+        }
+
+        var offset = clock.Attribute("offset");
+        if (offset is not null && Array.IndexOf(LibvirtEnums.DomainClockOffset, offset.Value) < 0)
+        {
+            yield return P(ErrorCode.ConfigUnsupported, $"unknown clock offset '{offset.Value}'", offset);
+        }
+
+        switch (offset?.Value ?? "utc")
+        {
+            case "utc" or "localtime":
+                var adjustment = clock.A("adjustment");
+                if (adjustment is not null && adjustment != "reset" && !CNumber.TryParseLong(adjustment, out _))
+                {
+                    yield return P(ErrorCode.XmlError, $"unknown clock adjustment '{adjustment}'", clock.Attribute("adjustment"));
+                }
+
+                break;
+            case "variable":
+                var basis = clock.Attribute("basis");
+                if (basis is not null && Array.IndexOf(LibvirtEnums.DomainClockBasis, basis.Value) < 0)
+                {
+                    yield return P(ErrorCode.ConfigUnsupported, $"unknown clock basis '{basis.Value}'", basis);
+                }
+
+                break;
+            case "timezone":
+                if (clock.A("timezone") is null)
+                {
+                    yield return P(ErrorCode.InternalError, "missing 'timezone' attribute for clock with offset='timezone'", clock);
+                }
+
+                break;
+            case "absolute":
+                if (!CNumber.TryParseULong(clock.A("start"), 10, out _))
+                {
+                    yield return P(ErrorCode.InternalError, "missing 'start' attribute for clock with offset='absolute'", clock);
+                }
+
+                break;
+        }
+
+        foreach (var timer in clock.Els("timer"))
+        {
+            var name = timer.Attribute("name");
+            if (name is null)
+            {
+                yield return P(ErrorCode.InternalError, "missing timer name", timer);
+                continue;
+            }
+
+            if (Array.IndexOf(LibvirtEnums.DomainTimerName, name.Value) < 0)
+            {
+                yield return P(ErrorCode.ConfigUnsupported, $"unknown timer name '{name.Value}'", name);
+            }
+
+            yield return XmlProp.YesNo(timer, "present");
+            var tickpolicy = timer.Attribute("tickpolicy");
+            if (tickpolicy is not null && Array.IndexOf(LibvirtEnums.DomainTimerTickpolicy, tickpolicy.Value) <= 0)
+            {
+                yield return P(ErrorCode.ConfigUnsupported, $"unknown timer tickpolicy '{tickpolicy.Value}'", tickpolicy);
+            }
+
+            var track = timer.Attribute("track");
+            if (track is not null && Array.IndexOf(LibvirtEnums.DomainTimerTrack, track.Value) <= 0)
+            {
+                yield return P(ErrorCode.ConfigUnsupported, $"unknown timer track '{track.Value}'", track);
+            }
+
+            var frequency = timer.A("frequency");
+            if (frequency is not null && !CNumber.TryParseULong(frequency, 10, out _))
+            {
+                yield return P(ErrorCode.InternalError, "invalid timer frequency", timer);
+            }
+
+            var mode = timer.Attribute("mode");
+            if (mode is not null && Array.IndexOf(LibvirtEnums.DomainTimerMode, mode.Value) <= 0)
+            {
+                yield return P(ErrorCode.ConfigUnsupported, $"unknown timer mode '{mode.Value}'", mode);
+            }
+        }
+    }
+
+    /// <summary>virDomainDefParseBootOptions for HVM guests: boot devices, menu, BIOS, firmware, loader, ACPI.</summary>
+    public static IEnumerable<Problem?> Boot(DomainXml d)
+    {
+        var os = d.Root.El("os");
+        if (os is null)
+        {
+            yield break;
+        }
+
+        var osType = os.El("type")?.Value ?? (d.Root.El("bootloader") is not null ? "xen" : "hvm");
+        if (osType == "hvm")
+        {
+            var firmware = os.Attribute("firmware");
+            foreach (var feature in os.El("firmware").Els("feature"))
+            {
+                yield return XmlProp.Enum(feature, "name", LibvirtEnums.DomainOsDefFirmwareFeature, PropFlags.Required);
+                yield return XmlProp.YesNo(feature, "enabled", PropFlags.Required);
+            }
+
+            if (firmware is not null && Array.IndexOf(LibvirtEnums.DomainOsDefFirmware, firmware.Value) <= 0)
+            {
+                yield return P(ErrorCode.XmlError, $"unknown firmware value {firmware.Value}", firmware);
+            }
+        }
+
+        if (osType is "hvm" or "xen" or "xenpvh" or "uml")
+        {
+            var nvram = os.El("nvram");
+            if (nvram is not null)
+            {
+                yield return XmlProp.Enum(nvram, "type", LibvirtEnums.Storage);
+            }
+
+            var loader = os.El("loader");
+            if (loader is not null)
+            {
+                yield return XmlProp.YesNo(loader, "readonly");
+                yield return XmlProp.Enum(loader, "type", LibvirtEnums.DomainLoader, PropFlags.NonZero);
+                yield return XmlProp.YesNo(loader, "secure");
+                yield return XmlProp.YesNo(loader, "stateless");
+            }
+        }
+
+        if (osType != "hvm")
+        {
+            yield break;
+        }
+
+        var tables = os.El("acpi").Els("table").ToList();
+        if (tables.Count > 1)
+        {
+            yield return P(ErrorCode.XmlError, "Only one acpi table is supported", tables[1]);
+        }
+
+        if (tables.Count == 1)
+        {
+            var type = tables[0].A("type");
+            if (type is null)
+            {
+                yield return P(ErrorCode.XmlError, "Missing acpi table type", tables[0]);
+            }
+            else if (type != "slic")
+            {
+                yield return P(ErrorCode.XmlError, $"Unknown acpi table type: {type}", tables[0]);
+            }
+        }
+
+        foreach (var boot in os.Els("boot").Take(4))
+        {
+            yield return XmlProp.Enum(boot, "dev", LibvirtEnums.DomainBoot, PropFlags.Required);
+        }
+
+        var menu = os.El("bootmenu");
+        if (menu is not null)
+        {
+            yield return XmlProp.YesNo(menu, "enable");
+            if (menu.A("enable") == "yes")
+            {
+                yield return XmlProp.UInt(menu, "timeout");
+            }
+        }
+
+        var bios = os.El("bios");
+        if (bios is not null)
+        {
+            yield return XmlProp.Int(bios, "rebootTimeout");
+        }
+    }
+
+    /// <summary>virSysinfoParseXML: the SMBIOS date format.</summary>
+    public static IEnumerable<Problem?> Sysinfo(DomainXml d)
+    {
+        foreach (var sysinfo in d.Root.Els("sysinfo"))
+        {
+            var type = sysinfo.Attribute("type");
+            if (type is null)
+            {
+                yield return P(ErrorCode.XmlError, "sysinfo must contain a type attribute", sysinfo);
+                continue;
+            }
+
+            if (Array.IndexOf(LibvirtEnums.Sysinfo, type.Value) < 0)
+            {
+                yield return P(ErrorCode.XmlError, $"unknown sysinfo type '{type.Value}'", type);
+                continue;
+            }
+
+            var date = sysinfo.El("bios")?.Elements("entry").FirstOrDefault(e => e.A("name") == "date");
+            if (date is not null && !ValidBiosDate(date.Value))
+            {
+                yield return P(ErrorCode.XmlDetail, "Invalid BIOS 'date' format", date);
+            }
+        }
+    }
+
+    /// <summary>mm/dd/yyyy or mm/dd/yy, as virSysinfoBIOSParseXML accepts it.</summary>
+    private static bool ValidBiosDate(string date)
+    {
+        var parts = date.Split('/');
+        return parts.Length == 3 &&
+               int.TryParse(parts[0], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var month) &&
+               int.TryParse(parts[1], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var day) &&
+               int.TryParse(parts[2], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var year) &&
+               month is >= 1 and <= 12 && day is >= 1 and <= 31 && year >= 0 && (year < 100 || year >= 1900);
+    }
+}
