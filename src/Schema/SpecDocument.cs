@@ -1,5 +1,6 @@
 using System.Xml.Linq;
 using Reconciler.Schema.Diagnostics;
+using Reconciler.Schema.Domains.Model;
 using Reconciler.Schema.Xml;
 
 namespace Reconciler.Schema;
@@ -31,6 +32,9 @@ public sealed class SpecDocument
 
     /// <summary>The object's name (its &lt;name&gt; element), when there is one.</summary>
     public string? Name => Effective?.Element("name")?.Value;
+
+    /// <summary>The typed model of a valid domain (null for other kinds or invalid files).</summary>
+    public DomainDefinition? Domain => IsValid && Kind == SpecKind.Domain ? DomainDefinition.FromXml(Effective!) : null;
 
     /// <summary>The effective definition as libvirt formats it.</summary>
     public string Format() =>

@@ -1,5 +1,6 @@
 using Reconciler.Schema.Domains.Defaults;
 using Reconciler.Schema.Domains.Validation;
+using Reconciler.Schema.Metadata;
 using Reconciler.Schema.Validation;
 
 namespace Reconciler.Schema.Domains;
@@ -9,6 +10,7 @@ internal sealed class DomainSchema : IKindSchema
 {
     private static readonly DomainParseValidator ParseValidator = new();
     private static readonly DomainValidator PostParseValidator = new();
+    private static readonly ReconcilerMetadataValidator MetadataValidator = new();
 
     public SpecKind Kind => SpecKind.Domain;
 
@@ -17,6 +19,10 @@ internal sealed class DomainSchema : IKindSchema
 
     public void ApplyDefaults(SpecContext context) => DomainDefaults.Apply(context);
 
-    public void Validate(SpecContext context) =>
-        context.Errors.AddRange(PostParseValidator.Validate(new DomainXml(context.Root)).ToSchemaErrors());
+    public void Validate(SpecContext context)
+    {
+        var doc = new DomainXml(context.Root);
+        context.Errors.AddRange(PostParseValidator.Validate(doc).ToSchemaErrors());
+        context.Errors.AddRange(MetadataValidator.Validate(doc).ToSchemaErrors());
+    }
 }

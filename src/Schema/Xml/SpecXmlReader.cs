@@ -36,7 +36,13 @@ public static class SpecXmlReader
         }
         catch (XmlException e)
         {
-            error = new SchemaError(ErrorCode.XmlDetail, Describe(e), Math.Max(e.LineNumber, 1), Math.Max(e.LinePosition, 1));
+            var (line, column) = (e.LineNumber, e.LinePosition);
+            if (IsDtdError(e) && Find(content.Span, "<!DOCTYPE"u8) is { } doctype)
+            {
+                (line, column) = doctype;
+            }
+
+            error = new SchemaError(ErrorCode.XmlDetail, Describe(e), Math.Max(line, 1), Math.Max(column, 1));
             return null;
         }
         catch (DepthExceededException e)
@@ -99,10 +105,27 @@ public static class SpecXmlReader
         return true;
     }
 
+    private static bool IsDtdError(XmlException e) => e.Message.Contains("DTD is prohibited", StringComparison.Ordinal);
+
+    /// <summary>The 1-based line and column of the first occurrence of <paramref name="needle"/>.</summary>
+    private static (int Line, int Column)? Find(ReadOnlySpan<byte> content, ReadOnlySpan<byte> needle)
+    {
+        var at = content.IndexOf(needle);
+        if (at < 0)
+        {
+            return null;
+        }
+
+        var before = content[..at];
+        var line = before.Count((byte)'\n') + 1;
+        var lastNewline = before.LastIndexOf((byte)'\n');
+        return (line, at - lastNewline);
+    }
+
     private static string Describe(XmlException e)
     {
         var message = e.Message;
-        if (message.Contains("DTD is prohibited", StringComparison.Ordinal))
+        if (IsDtdError(e))
         {
             return "DTDs and entity declarations are not allowed in spec files (they are never resolved)";
         }
