@@ -535,7 +535,7 @@ internal static partial class ParseRules
             {
                 if (!MacPattern.IsMatch(address))
                 {
-                    yield return P(ErrorCode.InternalError, $"unable to parse mac address '{address}'", mac);
+                    yield return P(ErrorCode.XmlError, $"unable to parse mac address '{address}'", mac);
                 }
                 else if ((Convert.ToInt32(address.Split(':')[0], 16) & 1) != 0)
                 {

@@ -47,7 +47,8 @@ internal static partial class ParseRules
             };
             if (device == "channel" && targetType is null)
             {
-                yield return P(ErrorCode.XmlError, "target type must be specified for channel device", target);
+                // libvirt reports the missing type, then overwrites it with the generic message.
+                yield return P(ErrorCode.ConfigUnsupported, "unknown target type '(null)' specified for character device", target);
             }
 
             if (values is not null && targetType is not null && Array.IndexOf(values, targetType) < 0)

@@ -909,42 +909,16 @@ internal static partial class ParseRules
 
         foreach (var timer in clock.Els("timer"))
         {
-            var name = timer.Attribute("name");
-            if (name is null)
-            {
-                yield return P(ErrorCode.InternalError, "missing timer name", timer);
-                continue;
-            }
-
-            if (Array.IndexOf(LibvirtEnums.DomainTimerName, name.Value) < 0)
-            {
-                yield return P(ErrorCode.ConfigUnsupported, $"unknown timer name '{name.Value}'", name);
-            }
-
+            yield return XmlProp.Enum(timer, "name", LibvirtEnums.DomainTimerName, PropFlags.Required);
             yield return XmlProp.YesNo(timer, "present");
-            var tickpolicy = timer.Attribute("tickpolicy");
-            if (tickpolicy is not null && Array.IndexOf(LibvirtEnums.DomainTimerTickpolicy, tickpolicy.Value) <= 0)
-            {
-                yield return P(ErrorCode.ConfigUnsupported, $"unknown timer tickpolicy '{tickpolicy.Value}'", tickpolicy);
-            }
-
-            var track = timer.Attribute("track");
-            if (track is not null && Array.IndexOf(LibvirtEnums.DomainTimerTrack, track.Value) <= 0)
-            {
-                yield return P(ErrorCode.ConfigUnsupported, $"unknown timer track '{track.Value}'", track);
-            }
-
-            var frequency = timer.A("frequency");
-            if (frequency is not null && !CNumber.TryParseULong(frequency, 10, out _))
-            {
-                yield return P(ErrorCode.InternalError, "invalid timer frequency", timer);
-            }
-
-            var mode = timer.Attribute("mode");
-            if (mode is not null && Array.IndexOf(LibvirtEnums.DomainTimerMode, mode.Value) <= 0)
-            {
-                yield return P(ErrorCode.ConfigUnsupported, $"unknown timer mode '{mode.Value}'", mode);
-            }
+            yield return XmlProp.Enum(timer, "tickpolicy", LibvirtEnums.DomainTimerTickpolicy, PropFlags.NonZero);
+            yield return XmlProp.Enum(timer, "track", LibvirtEnums.DomainTimerTrack, PropFlags.NonZero);
+            yield return XmlProp.UInt(timer, "frequency", max: ulong.MaxValue);
+            yield return XmlProp.Enum(timer, "mode", LibvirtEnums.DomainTimerMode, PropFlags.NonZero);
+            var catchup = timer.El("catchup");
+            yield return XmlProp.UInt(catchup, "threshold", max: ulong.MaxValue);
+            yield return XmlProp.UInt(catchup, "slew", max: ulong.MaxValue);
+            yield return XmlProp.UInt(catchup, "limit", max: ulong.MaxValue);
         }
     }
 
