@@ -164,8 +164,17 @@ internal static partial class DomainDefaults
 
     private static int FindUnusedControllerIndex(IReadOnlyList<XElement> controllers, string type)
     {
+        var used = new HashSet<int>();
+        foreach (var c in controllers)
+        {
+            if (ControllerType(c) == type)
+            {
+                used.Add(ControllerIndex(c));
+            }
+        }
+
         var idx = 0;
-        while (controllers.Any(c => ControllerType(c) == type && ControllerIndex(c) == idx))
+        while (used.Contains(idx))
         {
             idx++;
         }
