@@ -9,13 +9,18 @@ namespace Reconciler.Schema.Domains;
 internal sealed class DomainSchema : IKindSchema
 {
     private static readonly DomainParseValidator ParseValidator = new();
+    private static readonly DomainOperatorValidator OperatorValidator = new();
     private static readonly DomainValidator PostParseValidator = new();
     private static readonly ReconcilerMetadataValidator MetadataValidator = new();
 
     public SpecKind Kind => SpecKind.Domain;
 
-    public void Check(SpecContext context) =>
-        context.Errors.AddRange(ParseValidator.Validate(new DomainXml(context.Root)).ToSchemaErrors());
+    public void Check(SpecContext context)
+    {
+        var doc = new DomainXml(context.Root);
+        context.Errors.AddRange(ParseValidator.Validate(doc).ToSchemaErrors());
+        context.Errors.AddRange(OperatorValidator.Validate(doc).ToSchemaErrors());
+    }
 
     public void ApplyDefaults(SpecContext context) => DomainDefaults.Apply(context);
 

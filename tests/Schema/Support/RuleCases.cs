@@ -15,9 +15,10 @@ internal sealed record RuleCase(string Name, string Slot, string Good, string Ba
             ["devices"] = string.Empty,
             ["os-type"] = "hvm",
             ["os-attrs"] = string.Empty,
+            ["name"] = "<name>t</name>",
         };
         slots[Slot] = fragment;
-        return $"<domain {slots["root-attrs"]}>\n  <name>t</name>\n  {slots["memory"]}\n  {slots["top"]}\n" +
+        return $"<domain {slots["root-attrs"]}>\n  {slots["name"]}\n  {slots["memory"]}\n  {slots["top"]}\n" +
                $"  <os {slots["os-attrs"]}><type arch='x86_64'>{slots["os-type"]}</type>{slots["os"]}</os>\n" +
                $"  <devices>{slots["devices"]}</devices>\n</domain>\n";
     }
@@ -41,7 +42,7 @@ internal static class RuleCases
             {
                 if (current.Count > 0)
                 {
-                    cases.Add(new RuleCase(current["name"], current["slot"], current["good"], current["bad"], current["message"]));
+                    cases.Add(new RuleCase(current["name"], current["slot"], current["good"], current["bad"], current["message"].Replace("\\n", "\n", StringComparison.Ordinal)));
                     current.Clear();
                 }
 

@@ -24,9 +24,16 @@ internal static partial class ParseRules
     public static IEnumerable<Problem?> Identity(DomainXml d)
     {
         var root = d.Root;
-        if (root.El("name") is null)
+        var name = root.El("name");
+        if (name is null || name.Value.Length == 0)
         {
-            yield return P(ErrorCode.NoName, string.Empty, root);
+            // virXPathString gives NULL for an empty name too.
+            yield return P(ErrorCode.NoName, string.Empty, (XObject?)name ?? root);
+        }
+        else if (name.Value.Contains('\n'))
+        {
+            // The define API refuses newlines in names (virXMLCheckIllegalChars).
+            yield return P(ErrorCode.XmlDetail, "invalid char in name: \n", name);
         }
 
         var uuid = root.El("uuid");
@@ -205,6 +212,11 @@ internal static partial class ParseRules
             }
 
             yield return XmlProp.UInt(vcpu, "current");
+            if (CNumber.TryParseUInt(vcpu.A("current"), 10, out var current) && current > maxVcpus && root.El("vcpus") is null)
+            {
+                yield return P(ErrorCode.ConfigUnsupported, "maximum vCPU count must not be less than current vCPU count", vcpu.Attribute("current"));
+            }
+
             yield return XmlProp.Enum(vcpu, "placement", LibvirtEnums.DomainCpuPlacementMode);
             if (vcpu.A("placement") != "auto" && vcpu.A("cpuset") is { } cpuset)
             {

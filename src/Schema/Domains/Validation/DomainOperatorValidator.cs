@@ -1,0 +1,63 @@
+using System.Xml.Linq;
+using FluentValidation;
+using Reconciler.Schema.Diagnostics;
+using Reconciler.Schema.Domains.Defaults;
+using Reconciler.Schema.Validation;
+using Reconciler.Schema.Xml;
+
+namespace Reconciler.Schema.Domains.Validation;
+
+/// <summary>
+/// Rules an operator expects on top of libvirt's: mistakes libvirt accepts silently (it lowers
+/// currentMemory, it lets two interfaces share a MAC) but that are almost always errors in a fleet's
+/// specs. They run on the definition as written, before libvirt's defaults hide the problem.
+/// </summary>
+internal sealed class DomainOperatorValidator : AbstractValidator<DomainXml>
+{
+    public DomainOperatorValidator()
+    {
+        RuleFor(d => d).Custom((doc, context) =>
+        {
+            var memory = doc.Root.El("memory");
+            var current = doc.Root.El("currentMemory");
+            if (memory is not null && current is not null &&
+                DomainDefaults.KiB(memory) is { } memoryKiB && DomainDefaults.KiB(current) is { } currentKiB && currentKiB > memoryKiB)
+            {
+                context.Report(ErrorCode.PolicyViolation,
+                    $"currentMemory ({currentKiB} KiB) is larger than memory ({memoryKiB} KiB); libvirt would silently lower it to memory: lower currentMemory or raise memory",
+                    current);
+            }
+        });
+
+        RuleFor(d => d).Custom((doc, context) =>
+        {
+            var seen = new Dictionary<string, XElement>(StringComparer.OrdinalIgnoreCase);
+            foreach (var net in doc.DevicesOf("interface"))
+            {
+                var mac = net.El("mac");
+                if (mac?.A("address") is not { } address)
+                {
+                    continue;
+                }
+
+                if (seen.TryGetValue(address, out var first))
+                {
+                    // A failover team (virtio + hostdev with <teaming>) deliberately shares one MAC.
+                    if (first.El("teaming") is not null && net.El("teaming") is not null)
+                    {
+                        continue;
+                    }
+
+                    var line = XmlPosition.Of(first).Line;
+                    context.Report(ErrorCode.PolicyViolation,
+                        $"MAC address {address.ToLowerInvariant()} is used by two interfaces (the first on line {line}); give each interface its own MAC or leave it out to have one generated",
+                        mac);
+                }
+                else
+                {
+                    seen[address] = net;
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,65 @@
+using Reconciler.Schema.Tests.Support;
+using Xunit;
+
+namespace Reconciler.Schema.Tests.Domains;
+
+/// <summary>Reconciler's operator rules: mistakes libvirt accepts silently are refused with a clear message.</summary>
+public sealed class OperatorRuleTests
+{
+    private static string Domain(string top, string devices = "") => $"""
+        <domain type='kvm'>
+          <name>op</name>
+          <memory unit='MiB'>512</memory>
+          {top}
+          <os><type arch='x86_64'>hvm</type></os>
+          <devices>{devices}</devices>
+        </domain>
+        """;
+
+    [Fact]
+    public void CurrentMemoryAtMostMemoryIsAccepted()
+    {
+        Assert.True(Specs.Load(Domain("<currentMemory unit='MiB'>512</currentMemory>")).IsValid);
+    }
+
+    [Fact]
+    public void CurrentMemoryAboveMemoryIsRefused()
+    {
+        var doc = Specs.Load(Domain("<currentMemory unit='GiB'>1</currentMemory>"));
+        Assert.False(doc.IsValid);
+        Assert.Equal("currentMemory (1048576 KiB) is larger than memory (524288 KiB); libvirt would silently lower it to memory: lower currentMemory or raise memory", doc.Errors[0].Message);
+        Assert.Equal(4, doc.Errors[0].Line);
+    }
+
+    [Fact]
+    public void DistinctMacsAreAccepted()
+    {
+        Assert.True(Specs.Load(Domain(string.Empty, "<interface type='network'><mac address='52:54:00:00:00:01'/><source network='a'/></interface><interface type='network'><mac address='52:54:00:00:00:02'/><source network='b'/></interface>")).IsValid);
+    }
+
+    [Fact]
+    public void ADuplicateMacIsRefusedNamingTheFirstUse()
+    {
+        var doc = Specs.Load(Domain(string.Empty, "\n<interface type='network'><mac address='52:54:00:00:00:01'/><source network='a'/></interface>\n<interface type='network'><mac address='52:54:00:00:00:01'/><source network='b'/></interface>"));
+        Assert.False(doc.IsValid);
+        Assert.Equal("MAC address 52:54:00:00:00:01 is used by two interfaces (the first on line 7); give each interface its own MAC or leave it out to have one generated", doc.Errors[0].Message);
+        Assert.Equal(8, doc.Errors[0].Line);
+    }
+
+    [Fact]
+    public void MacsAreComparedWithoutRegardToCase()
+    {
+        var doc = Specs.Load(Domain(string.Empty, "<interface type='network'><mac address='52:54:00:AA:00:01'/><source network='a'/></interface><interface type='network'><mac address='52:54:00:aa:00:01'/><source network='b'/></interface>"));
+        Assert.False(doc.IsValid);
+    }
+
+    [Fact]
+    public void AFailoverTeamMayShareItsMac()
+    {
+        var doc = Specs.Load(Domain(string.Empty, """
+            <interface type='network'><mac address='52:54:00:00:00:01'/><source network='a'/><model type='virtio'/><teaming type='persistent'/><alias name='ua-backup0'/></interface>
+            <interface type='hostdev' managed='yes'><mac address='52:54:00:00:00:01'/><source><address type='pci' domain='0x0000' bus='0x00' slot='0x07' function='0x0'/></source><teaming type='transient' persistent='ua-backup0'/></interface>
+            """));
+        Assert.True(doc.IsValid, string.Join("; ", doc.Errors));
+    }
+}
