@@ -36,7 +36,7 @@ internal sealed record PoolTypeInfo(
     ];
 
     /// <summary>The pool libvirt's test driver creates volumes in ('default-pool') is a dir pool.</summary>
-    public static PoolTypeInfo TestDriverDefaultPool => Table[1];
+    public static PoolTypeInfo TestDriverDefaultPool { get; } = Find("dir")!;
 
     public static PoolTypeInfo? Find(string? type) => Array.Find(Table, t => t.Type == type);
 
