@@ -42,6 +42,12 @@ public enum ErrorCode
     /// <summary>VIR_ERR_OVERFLOW: "numerical overflow: ..."</summary>
     Overflow,
 
+    /// <summary>VIR_ERR_NO_SUPPORT: "this function is not supported by the connection driver: ..."</summary>
+    NoSupport,
+
+    /// <summary>VIR_ERR_OPERATION_FAILED: "operation failed: ..."</summary>
+    OperationFailed,
+
     /// <summary>VIR_ERR_INVALID_DOMAIN etc. are not parse errors; reconciler-specific policy errors use this.</summary>
     PolicyViolation,
 }
@@ -63,6 +69,8 @@ public static class ErrorCodes
         ErrorCode.NoOs => "VIR_ERR_NO_OS",
         ErrorCode.OsType => "VIR_ERR_OS_TYPE",
         ErrorCode.Overflow => "VIR_ERR_OVERFLOW",
+        ErrorCode.NoSupport => "VIR_ERR_NO_SUPPORT",
+        ErrorCode.OperationFailed => "VIR_ERR_OPERATION_FAILED",
         ErrorCode.PolicyViolation => "RECONCILER_POLICY",
         _ => "VIR_ERR_INTERNAL_ERROR",
     };
@@ -81,6 +89,8 @@ public static class ErrorCodes
         ErrorCode.NoOs => "missing operating system information for " + detail,
         ErrorCode.OsType => "unknown OS type " + detail,
         ErrorCode.Overflow => "numerical overflow: " + detail,
+        ErrorCode.NoSupport => "this function is not supported by the connection driver: " + detail,
+        ErrorCode.OperationFailed => "operation failed: " + detail,
         _ => detail,
     };
 

@@ -19,16 +19,11 @@ internal sealed record StorageFault(ErrorCode Code, string Detail, XObject? At)
     /// <summary>VIR_ERR_XML_DETAIL: the detail alone.</summary>
     public static StorageFault DetailOnly(string detail, XObject? at) => new(ErrorCode.XmlDetail, detail, at);
 
-    /// <summary>
-    /// VIR_ERR_NO_SUPPORT, which <see cref="ErrorCode"/> does not have: the message is libvirt's in full,
-    /// carried as a detail-only error.
-    /// </summary>
-    public static StorageFault NoSupport(string detail, XObject? at) =>
-        new(ErrorCode.XmlDetail, "this function is not supported by the connection driver: " + detail, at);
+    /// <summary>VIR_ERR_NO_SUPPORT: "this function is not supported by the connection driver: ...".</summary>
+    public static StorageFault NoSupport(string detail, XObject? at) => new(ErrorCode.NoSupport, detail, at);
 
-    /// <summary>VIR_ERR_OVERFLOW, which <see cref="ErrorCode"/> does not have (see <see cref="NoSupport"/>).</summary>
-    public static StorageFault Overflow(string detail, XObject? at) =>
-        new(ErrorCode.XmlDetail, "numerical overflow: " + detail, at);
+    /// <summary>VIR_ERR_OVERFLOW: "numerical overflow: ...".</summary>
+    public static StorageFault Overflow(string detail, XObject? at) => new(ErrorCode.Overflow, detail, at);
 
     /// <summary>Adds this fault to a FluentValidation context.</summary>
     public void ReportTo<T>(ValidationContext<T> context) => context.Report(Code, Detail, At);

@@ -10,8 +10,11 @@ namespace Reconciler.Schema.Xml;
 /// </summary>
 public static class LibvirtXmlWriter
 {
-    /// <summary>Elements that libvirt always writes with an opening and closing tag, even when empty.</summary>
-    private static readonly HashSet<string> AlwaysOpen = ["devices"];
+    /// <summary>
+    /// Elements that libvirt always writes with an opening and closing tag, even when empty, as
+    /// "parent/name" (a domain's devices, a pool's source).
+    /// </summary>
+    private static readonly HashSet<string> AlwaysOpen = ["domain/devices", "pool/source"];
 
     public static string Format(XElement root)
     {
@@ -58,7 +61,8 @@ public static class LibvirtXmlWriter
 
         if (!hasElements && !hasText)
         {
-            if (AlwaysOpen.Contains(element.Name.LocalName) && element.Name.Namespace == XNamespace.None)
+            if (element.Name.Namespace == XNamespace.None && element.Parent is { } parent &&
+                AlwaysOpen.Contains(parent.Name.LocalName + "/" + element.Name.LocalName))
             {
                 sb.Append(">\n");
                 Indent(sb, depth);

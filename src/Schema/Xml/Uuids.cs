@@ -1,6 +1,9 @@
 namespace Reconciler.Schema.Xml;
 
-/// <summary>libvirt's UUID syntax (virUUIDParse): 32 hex digits, dashes allowed between pairs, spaces around.</summary>
+/// <summary>
+/// libvirt's UUID syntax (virUUIDParse): 32 hex digits in pairs, '-' or ' ' allowed between pairs,
+/// whitespace around.
+/// </summary>
 public static class Uuids
 {
     public static bool TryParse(string? text, out Guid uuid)
@@ -12,24 +15,44 @@ public static class Uuids
         }
 
         Span<char> hex = stackalloc char[32];
-        var n = 0;
-        var t = text.Trim();
-        for (var i = 0; i < t.Length; i++)
+        var cur = 0;
+        while (cur < text.Length && char.IsWhiteSpace(text[cur]))
         {
-            var c = t[i];
-            if (c == '-')
-            {
-                continue;
-            }
+            cur++;
+        }
 
-            if (!char.IsAsciiHexDigit(c) || n == 32)
+        for (var i = 0; i < 16;)
+        {
+            if (cur >= text.Length)
             {
                 return false;
             }
 
-            hex[n++] = c;
+            if (text[cur] is '-' or ' ')
+            {
+                cur++;
+                continue;
+            }
+
+            if (cur + 1 >= text.Length || !char.IsAsciiHexDigit(text[cur]) || !char.IsAsciiHexDigit(text[cur + 1]))
+            {
+                return false;
+            }
+
+            hex[2 * i] = text[cur];
+            hex[(2 * i) + 1] = text[cur + 1];
+            i++;
+            cur += 2;
         }
 
-        return n == 32 && Guid.TryParseExact(hex, "N", out uuid);
+        for (; cur < text.Length; cur++)
+        {
+            if (!char.IsWhiteSpace(text[cur]))
+            {
+                return false;
+            }
+        }
+
+        return Guid.TryParseExact(hex, "N", out uuid);
     }
 }
