@@ -101,10 +101,12 @@ internal static partial class DomainDefaults
         return list;
     }
 
-    /// <summary>virDomainAssignControllerIndexes: the lowest free index, USB2 companions share their master's.</summary>
+    /// <summary>
+    /// virDomainAssignControllerIndexes: the lowest free index; USB2 companions share their master's. (In
+    /// 9.0.0 the controllers keep the order they were inserted in.)
+    /// </summary>
     private static void AssignControllerIndexes(List<XElement> controllers)
     {
-        var reinsert = false;
         for (var outer = 0; outer < controllers.Count; outer++)
         {
             var cont = controllers[outer];
@@ -116,7 +118,6 @@ internal static partial class DomainDefaults
             XElement? prev = null;
             if (outer > 0 && IsUsb2Companion(cont))
             {
-                reinsert = true;
                 var prevIdx = outer - 1;
                 while (prevIdx >= 0 && ControllerType(controllers[prevIdx]) != "usb")
                 {
@@ -148,16 +149,6 @@ internal static partial class DomainDefaults
             if (prev is null)
             {
                 cont.Set("index", FindUnusedControllerIndex(controllers, ControllerType(cont)));
-            }
-        }
-
-        if (reinsert)
-        {
-            var copy = controllers.ToList();
-            controllers.Clear();
-            foreach (var c in copy)
-            {
-                InsertController(controllers, c);
             }
         }
     }

@@ -105,14 +105,6 @@ internal static partial class DomainDefaults
             }
         }
 
-        foreach (var sound in devices.Els("sound"))
-        {
-            if (sound.A("model") == "virtio" && sound.A("streams") is null or "0")
-            {
-                sound.Set("streams", "2");
-            }
-        }
-
         foreach (var vsock in devices.Els("vsock"))
         {
             var cid = vsock.El("cid");

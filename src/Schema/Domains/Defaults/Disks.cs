@@ -120,7 +120,6 @@ internal static partial class DomainDefaults
             _ when dst.StartsWith("vd", StringComparison.Ordinal) => "virtio",
             _ when dst.StartsWith("xvd", StringComparison.Ordinal) => "xen",
             _ when dst.StartsWith("ubd", StringComparison.Ordinal) => "uml",
-            _ when dst.StartsWith("nvme", StringComparison.Ordinal) => "nvme",
             _ => "ide",
         };
     }

@@ -83,9 +83,79 @@ internal static partial class DomainDefaults
             NormalizeHostdevSource(net, includeTypeInAddress: true);
         }
 
+        // virDomainNetDefParseXML reads a filter reference only for these types.
+        if (type is not ("network" or "bridge" or "ethernet"))
+        {
+            net.El("filterref")?.Remove();
+        }
+
+        NormalizeNetDriver(net, type);
         NormalizeNetModel(net);
         DeviceInfo.Normalize(net, allowBoot: true, allowRom: true);
         net.OrderAttributes(["type", "managed", "trustGuestRxFilters"]);
-        net.OrderChildren(type == "hostdev" ? ["mac", "driver", .. InterfaceChildOrder.Where(c => c != "driver")] : InterfaceChildOrder);
+        if (type == "hostdev" && net.Elements("driver").Any(d => d.A("name") is "vfio" or "kvm" or "xen"))
+        {
+            // The PCI backend of a hostdev interface is written before its source.
+            var backend = net.Elements("driver").First(d => d.A("name") is "vfio" or "kvm" or "xen");
+            backend.Remove();
+            net.OrderChildren(InterfaceChildOrder);
+            net.El("mac")!.AddAfterSelf(backend);
+        }
+        else
+        {
+            net.OrderChildren(InterfaceChildOrder);
+        }
+    }
+}
+
+internal static partial class DomainDefaults
+{
+    private static readonly string[] VirtioOptionAttributes = ["iommu", "ats", "packed", "page_per_vq"];
+
+    /// <summary>
+    /// virDomainNetDefParseXMLDriver: the virtio-net driver settings are only read for virtio models on
+    /// non-hostdev interfaces; the virtio options are read for all.
+    /// </summary>
+    private static void NormalizeNetDriver(XElement net, string type)
+    {
+        var model = net.El("model")?.A("type");
+        var isVirtio = model is "virtio" or "virtio-transitional" or "virtio-non-transitional";
+        foreach (var driver in net.Els("driver").ToList())
+        {
+            var isHostdevBackend = type == "hostdev" && driver.A("name") is "vfio" or "kvm" or "xen";
+            if (isHostdevBackend)
+            {
+                continue;
+            }
+
+            if (type == "hostdev" || !isVirtio)
+            {
+                foreach (var a in driver.Attributes().Where(a => Array.IndexOf(VirtioOptionAttributes, a.Name.LocalName) < 0).ToList())
+                {
+                    a.Remove();
+                }
+
+                driver.RemoveNodes();
+            }
+
+            if (!driver.HasAttributes && !driver.HasElements)
+            {
+                driver.Remove();
+            }
+        }
+
+        var backend = net.El("backend");
+        if (backend is not null)
+        {
+            if (backend.A("vhost") is not null && (type == "hostdev" || !isVirtio))
+            {
+                backend.Set("vhost", null);
+            }
+
+            if (!backend.HasAttributes)
+            {
+                backend.Remove();
+            }
+        }
     }
 }

@@ -178,9 +178,22 @@ internal static partial class DomainDefaults
             }
         }
 
-        if (usbdev.A("version") is "-1")
+        var version = usbdev.A("version");
+        if (version is "-1")
         {
             usbdev.Set("version", null);
+        }
+        else if (version is not null && version.Split('.') is [var major, var minor] &&
+                 uint.TryParse(major, NumberStyles.None, CultureInfo.InvariantCulture, out var ma) &&
+                 uint.TryParse(minor, NumberStyles.None, CultureInfo.InvariantCulture, out var mi))
+        {
+            // virDomainRedirFilterUSBVersionHelper reads "JJ.M" as JJ.M0; the BCD value is written as %d.%02d.
+            if (minor.Length == 1)
+            {
+                mi *= 10;
+            }
+
+            usbdev.Set("version", string.Create(CultureInfo.InvariantCulture, $"{ma}.{mi:D2}"));
         }
 
         usbdev.Set("allow", XmlExtensions.IsYes(usbdev.A("allow")) ? "yes" : "no");

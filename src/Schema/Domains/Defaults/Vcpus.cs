@@ -235,6 +235,13 @@ internal static partial class DomainDefaults
             if (CpuSet.TryParse(tune.A("vcpus"), out var set))
             {
                 set.RemoveWhere(v => v >= maxVcpus);
+                if (set.Count == 0)
+                {
+                    // A tune for vCPUs the domain does not have is ignored.
+                    tune.RemoveNodes();
+                    continue;
+                }
+
                 tune.Set("vcpus", CpuSet.Format(set));
             }
 
