@@ -48,6 +48,21 @@ public enum ErrorCode
     /// <summary>VIR_ERR_OPERATION_FAILED: "operation failed: ..."</summary>
     OperationFailed,
 
+    /// <summary>VIR_ERR_NO_DOMAIN: "Domain not found: ..."</summary>
+    NoDomain,
+
+    /// <summary>VIR_ERR_OPERATION_UNSUPPORTED: "Operation not supported: ..."</summary>
+    OperationUnsupported,
+
+    /// <summary>VIR_ERR_OPERATION_TIMEOUT: "Timed out during operation: ..."</summary>
+    OperationTimeout,
+
+    /// <summary>VIR_ERR_RESOURCE_BUSY: "resource busy: ..."</summary>
+    ResourceBusy,
+
+    /// <summary>VIR_ERR_SYSTEM_ERROR: the detail alone (an errno-style message).</summary>
+    SystemError,
+
     /// <summary>VIR_ERR_INVALID_DOMAIN etc. are not parse errors; reconciler-specific policy errors use this.</summary>
     PolicyViolation,
 }
@@ -71,6 +86,11 @@ public static class ErrorCodes
         ErrorCode.Overflow => "VIR_ERR_OVERFLOW",
         ErrorCode.NoSupport => "VIR_ERR_NO_SUPPORT",
         ErrorCode.OperationFailed => "VIR_ERR_OPERATION_FAILED",
+        ErrorCode.NoDomain => "VIR_ERR_NO_DOMAIN",
+        ErrorCode.OperationUnsupported => "VIR_ERR_OPERATION_UNSUPPORTED",
+        ErrorCode.OperationTimeout => "VIR_ERR_OPERATION_TIMEOUT",
+        ErrorCode.ResourceBusy => "VIR_ERR_RESOURCE_BUSY",
+        ErrorCode.SystemError => "VIR_ERR_SYSTEM_ERROR",
         ErrorCode.PolicyViolation => "RECONCILER_POLICY",
         _ => "VIR_ERR_INTERNAL_ERROR",
     };
@@ -91,6 +111,10 @@ public static class ErrorCodes
         ErrorCode.Overflow => "numerical overflow: " + detail,
         ErrorCode.NoSupport => "this function is not supported by the connection driver: " + detail,
         ErrorCode.OperationFailed => "operation failed: " + detail,
+        ErrorCode.NoDomain => "Domain not found: " + detail,
+        ErrorCode.OperationUnsupported => "Operation not supported: " + detail,
+        ErrorCode.OperationTimeout => "Timed out during operation: " + detail,
+        ErrorCode.ResourceBusy => "resource busy: " + detail,
         _ => detail,
     };
 
