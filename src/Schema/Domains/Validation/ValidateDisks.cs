@@ -1,0 +1,433 @@
+using System.Xml.Linq;
+using Reconciler.Schema.Diagnostics;
+using Reconciler.Schema.Xml;
+using Problem = Reconciler.Schema.Validation.XmlProp.Problem;
+
+namespace Reconciler.Schema.Domains.Validation;
+
+/// <summary>virDomainDiskDefValidate and the disk checks of virDomainDefValidateInternal.</summary>
+internal static partial class ValidateRules
+{
+    private const int VendorLength = 8;
+    private const int ProductLength = 16;
+
+    private static readonly string[] DiskNamePrefixes = ["hd", "sd", "vd", "xvd", "ubd"];
+
+    /// <summary>virDomainDiskGetSource: the path (or name) of a disk's source, or null.</summary>
+    internal static string? DiskSourcePath(XElement disk)
+    {
+        var source = disk.El("source");
+        return disk.A("type") switch
+        {
+            "file" => source.A("file"),
+            "block" => source.A("dev"),
+            "dir" => source.A("dir"),
+            "network" => source.A("name"),
+            "vhostuser" => source.A("path"),
+            _ => null,
+        };
+    }
+
+    private static bool IsLocalStorage(string? type) => type is "file" or "block" or "dir";
+
+    /// <summary>virStorageSourceIsEmpty.</summary>
+    private static bool IsEmptySource(XElement disk)
+    {
+        var type = disk.A("type") ?? "file";
+        return (IsLocalStorage(type) && DiskSourcePath(disk) is null) ||
+               type == "none" ||
+               (type == "network" && disk.El("source")?.A("protocol") is null);
+    }
+
+    /// <summary>virDomainDiskDefValidate.</summary>
+    private static IEnumerable<Problem?> Disk(DomainXml d, XElement disk)
+    {
+        var target = disk.El("target");
+        var dst = target.A("dev");
+        var source = disk.El("source");
+        if (dst is null)
+        {
+            var path = DiskSourcePath(disk);
+            var detail = disk.A("type") == "volume" && source?.A("pool") is { } pool
+                ? $"pool = '{pool}', volume = '{source.A("volume")}'"
+                : path ?? string.Empty;
+            yield return P(ErrorCode.NoTarget, detail, (XObject?)target ?? disk);
+            yield break;
+        }
+
+        // virDomainDiskDefValidateSource: the disk's source and its backing chain.
+        for (var owner = disk; owner is not null; owner = owner.El("backingStore"))
+        {
+            if (owner != disk && owner.A("type") is null)
+            {
+                // <backingStore/>: the end of the chain.
+                break;
+            }
+
+            yield return SourceChainOne(owner, owner == disk);
+        }
+
+        var device = disk.A("device") ?? "disk";
+        var sgio = disk.A("sgio");
+        if (sgio == "unfiltered")
+        {
+            yield return P(ErrorCode.ConfigUnsupported, "unfiltered sgio is no longer supported", disk);
+        }
+
+        var driver = disk.El("driver");
+        if (device == "lun")
+        {
+            yield return LunSource(disk);
+        }
+        else
+        {
+            if (source.El("reservations") is not null)
+            {
+                yield return P(ErrorCode.ConfigUnsupported, "<reservations/> allowed only for lun devices", source.El("reservations"));
+            }
+
+            if (disk.A("rawio") is not null)
+            {
+                yield return P(ErrorCode.ConfigUnsupported, "rawio can be used only with device='lun'", disk);
+            }
+
+            if (sgio is not null and not "default")
+            {
+                yield return P(ErrorCode.ConfigUnsupported, "sgio can be used only with device='lun'", disk);
+            }
+        }
+
+        var iotune = disk.El("iotune");
+        foreach (var name in (string[])["bytes_sec", "iops_sec", "bytes_sec_max", "iops_sec_max"])
+        {
+            if (Tune(iotune, "total_" + name) && (Tune(iotune, "read_" + name) || Tune(iotune, "write_" + name)))
+            {
+                yield return P(ErrorCode.XmlError, $"total and read/write {name} cannot be set at the same time", iotune);
+            }
+        }
+
+        var bus = target.A("bus") ?? "none";
+        var addressType = disk.El("address").A("type");
+        if (addressType is not null && bus is "ide" or "fdc" or "scsi" or "sata" && addressType != "drive")
+        {
+            yield return P(ErrorCode.ConfigUnsupported,
+                $"Invalid address type '{addressType}' for the disk '{dst}' with the bus type '{bus}'", disk.El("address"));
+        }
+
+        if (bus != "virtio")
+        {
+            if (IsVirtioModel(disk.A("model")))
+            {
+                yield return P(ErrorCode.ConfigUnsupported, $"disk model '{disk.A("model")}' not supported for bus '{bus}'", disk);
+            }
+
+            if (UInt(driver, "queues") != 0)
+            {
+                yield return P(ErrorCode.ConfigUnsupported, "queues attribute in disk driver element is only supported by virtio-blk", driver);
+            }
+
+            if (driver.A("event_idx") is not null)
+            {
+                yield return P(ErrorCode.ConfigUnsupported, "disk event_idx mode supported only for virtio bus", driver);
+            }
+
+            if (driver.A("ioeventfd") is not null)
+            {
+                yield return P(ErrorCode.ConfigUnsupported, "disk ioeventfd mode supported only for virtio bus", driver);
+            }
+
+            yield return VirtioOptionsAbsent(driver);
+        }
+
+        if (disk.A("type") == "nvme" && ULong(source, "namespace") == 0)
+        {
+            yield return P(ErrorCode.ConfigUnsupported, "NVMe namespace can't be zero", source);
+        }
+
+        if (disk.A("type") == "vhostuser")
+        {
+            yield return VhostUserDisk(disk, bus);
+        }
+
+        for (var owner = disk; owner is not null; owner = owner.El("backingStore"))
+        {
+            yield return DeviceSeclabels(d, owner.El("source"));
+        }
+
+        var written = WrittenDomain.CopyOf(disk);
+        if (written.El("target").A("tray") is { } tray && tray != "closed" && device is not ("floppy" or "cdrom"))
+        {
+            yield return P(ErrorCode.ConfigUnsupported, "tray is only valid for cdrom and floppy", target);
+        }
+
+        foreach (var (name, max) in ((string, int)[])[("vendor", VendorLength), ("product", ProductLength)])
+        {
+            var text = disk.El(name)?.Value;
+            if (text is null)
+            {
+                continue;
+            }
+
+            if (text.Any(c => c is < ' ' or > '~'))
+            {
+                yield return P(ErrorCode.XmlError, $"disk {name} is not printable string", disk.El(name));
+            }
+
+            if (System.Text.Encoding.UTF8.GetByteCount(text) > max)
+            {
+                yield return P(ErrorCode.ConfigUnsupported, $"disk {name} is more than {max} characters", disk.El(name));
+            }
+        }
+
+        if (device == "floppy" && bus != "fdc")
+        {
+            yield return P(ErrorCode.InternalError, $"Invalid bus type '{bus}' for floppy disk", target);
+        }
+
+        if (device != "floppy" && bus == "fdc")
+        {
+            yield return P(ErrorCode.InternalError, $"Invalid bus type '{bus}' for disk", target);
+        }
+
+        if (written.El("target").A("removable") is not null && bus != "usb")
+        {
+            yield return P(ErrorCode.XmlError, "removable is only valid for usb disks", target);
+        }
+
+        yield return StartupPolicy(disk, device);
+
+        if (disk.El("wwn")?.Value is { } wwn && !IsValidWwn(wwn))
+        {
+            yield return P(ErrorCode.InternalError, $"Malformed wwn: {wwn}", disk.El("wwn"));
+        }
+
+        if (device is "disk" or "lun" && !DiskNamePrefixes.Any(p => dst.StartsWith(p, StringComparison.Ordinal)))
+        {
+            yield return P(ErrorCode.InternalError, $"Invalid harddisk device name: {dst}", target);
+        }
+
+        if (device == "floppy" && !dst.StartsWith("fd", StringComparison.Ordinal))
+        {
+            yield return P(ErrorCode.InternalError, $"Invalid floppy device name: {dst}", target);
+        }
+
+        if (device == "disk" && IsEmptySource(disk))
+        {
+            yield return P(ErrorCode.NoSource, dst, disk);
+        }
+    }
+
+    private static bool Tune(XElement? iotune, string name) => ULongText(iotune.El(name)) > 0;
+
+    /// <summary>virValidateWWN: 16 hexadecimal digits, optionally after "0x".</summary>
+    private static bool IsValidWwn(string wwn)
+    {
+        var digits = wwn.StartsWith("0x", StringComparison.Ordinal) ? wwn[2..] : wwn;
+        return digits.Length == 16 && digits.All(char.IsAsciiHexDigit);
+    }
+
+    /// <summary>virDomainDiskDefValidateSourceChainOne: authentication and encryption of one storage source.</summary>
+    private static Problem? SourceChainOne(XElement owner, bool isDisk)
+    {
+        var type = owner.A("type") ?? "file";
+        var source = owner.El("source");
+        var auth = source.El("auth") ?? (isDisk ? owner.El("auth") : null);
+        var protocol = source.A("protocol");
+        if (type == "network" && auth is not null)
+        {
+            if (protocol is "nbd" or "sheepdog" or "gluster" or "tftp" or "vxhs" or "nfs")
+            {
+                return P(ErrorCode.ConfigUnsupported, $"authentication is not supported for protocol '{protocol}'", auth);
+            }
+
+            var secretType = auth.El("secret").A("type");
+            if (Array.IndexOf(SecretUsageTypes, secretType) < 0)
+            {
+                return P(ErrorCode.ConfigUnsupported, $"unknown secret type '{secretType ?? "<null>"}'", auth);
+            }
+
+            if ((protocol == "iscsi" && secretType != "iscsi") || (protocol == "rbd" && secretType != "ceph"))
+            {
+                return P(ErrorCode.ConfigUnsupported, $"invalid secret type '{secretType}'", auth);
+            }
+        }
+
+        var encryption = source.El("encryption") ?? (isDisk ? owner.El("encryption") : null);
+        if (encryption?.A("format") == "luks" && encryption.El("cipher") is not null)
+        {
+            return P(ErrorCode.ConfigUnsupported, "supplying <cipher> for domain disk definition is unnecessary", encryption);
+        }
+
+        return null;
+    }
+
+    private static readonly string[] SecretUsageTypes = ["none", "volume", "ceph", "iscsi", "tls", "vtpm"];
+
+    /// <summary>virDomainDiskDefSourceLUNValidate.</summary>
+    private static Problem? LunSource(XElement disk)
+    {
+        var source = disk.El("source");
+        var type = disk.A("type") ?? "file";
+        if (type == "network")
+        {
+            if (source.A("protocol") is { } protocol && protocol != "iscsi")
+            {
+                return P(ErrorCode.ConfigUnsupported, $"disk device='lun' is not supported for protocol='{protocol}'", source);
+            }
+        }
+        else if (type is not ("block" or "volume"))
+        {
+            return P(ErrorCode.ConfigUnsupported, "disk device='lun' is only valid for block type disk source", disk);
+        }
+
+        if (disk.El("driver").A("type") is { } format && format is not ("raw" or "none"))
+        {
+            return P(ErrorCode.ConfigUnsupported, "disk device 'lun' must use 'raw' format", disk.El("driver"));
+        }
+
+        if (source.El("slices").Els("slice").Any(s => s.A("type") == "storage"))
+        {
+            return P(ErrorCode.ConfigUnsupported, "disk device 'lun' doesn't support storage slice", source.El("slices"));
+        }
+
+        var encryption = source.El("encryption") ?? disk.El("encryption");
+        if (encryption?.A("format") is { } f && f != "default")
+        {
+            return P(ErrorCode.ConfigUnsupported, "disk device 'lun' doesn't support encryption", encryption);
+        }
+
+        return null;
+    }
+
+    /// <summary>virDomainDiskDefValidateStartupPolicy.</summary>
+    private static Problem? StartupPolicy(XElement disk, string device)
+    {
+        var policy = disk.El("source").A("startupPolicy");
+        if (policy is null or "default")
+        {
+            return null;
+        }
+
+        var type = disk.A("type") ?? "file";
+        if (type != "volume" && !IsLocalStorage(type))
+        {
+            return P(ErrorCode.XmlError, $"disk startupPolicy '{policy}' is not allowed for disk of '{type}' type", disk.El("source"));
+        }
+
+        if (device is not ("cdrom" or "floppy") && policy == "requisite")
+        {
+            return P(ErrorCode.XmlError, "disk startupPolicy 'requisite' is allowed only for cdrom or floppy", disk.El("source"));
+        }
+
+        return null;
+    }
+
+    /// <summary>virDomainCheckVirtioOptionsAreAbsent: the virtio-only driver options.</summary>
+    private static Problem? VirtioOptionsAbsent(XElement? driver)
+    {
+        foreach (var (name, what) in (ReadOnlySpan<(string, string)>)[("iommu", "iommu driver option is"), ("ats", "ats driver option is"), ("packed", "packed driver option is")])
+        {
+            if (driver.A(name) is not null)
+            {
+                return P(ErrorCode.ConfigUnsupported, $"{what} only supported for virtio devices", driver);
+            }
+        }
+
+        return driver.A("page_per_vq") is not null
+            ? P(ErrorCode.ConfigUnsupported, "page_per_vq option is only supported for virtio devices", driver)
+            : null;
+    }
+
+    /// <summary>virSecurityDeviceLabelDefValidate: a device label overrides a domain label that relabels.</summary>
+    private static Problem? DeviceSeclabels(DomainXml d, XElement? source)
+    {
+        foreach (var seclabel in source.Els("seclabel"))
+        {
+            foreach (var domainLabel in d.Root.Els("seclabel"))
+            {
+                if (domainLabel.A("model") != seclabel.A("model"))
+                {
+                    continue;
+                }
+
+                if (domainLabel.A("type") == "none" || domainLabel.A("relabel") == "no")
+                {
+                    return P(ErrorCode.ConfigUnsupported, "label overrides require relabeling to be enabled at the domain level", seclabel);
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>virDomainDiskVhostUserValidate: what a vhost-user disk cannot have.</summary>
+    private static Problem? VhostUserDisk(XElement disk, string bus)
+    {
+        if (bus != "virtio")
+        {
+            return P(ErrorCode.ConfigUnsupported, "vhostuser disk supports only virtio bus", disk);
+        }
+
+        if (disk.A("snapshot") is { } snapshot && snapshot != "no")
+        {
+            return P(ErrorCode.ConfigUnsupported, "only snapshot=no is supported with vhostuser disk", disk);
+        }
+
+        var driver = disk.El("driver");
+        (string Attribute, string Name)[] driverAttributes =
+        [
+            ("cache", "cache"), ("error_policy", "error_policy"), ("rerror_policy", "error_policy"), ("io", "io"),
+            ("ioeventfd", "ioeventfd"), ("copy_on_read", "copy_on_read"), ("discard", "discard"), ("iothread", "iothread"),
+            ("detect_zeroes", "detect_zeroes"),
+        ];
+        foreach (var (attribute, name) in driverAttributes)
+        {
+            if (driver.A(attribute) is { } value && value != "default" && !(attribute == "iothread" && value == "0"))
+            {
+                return P(ErrorCode.ConfigUnsupported, $"{name} is not supported with vhostuser disk", driver);
+            }
+        }
+
+        if (ULongText(driver.El("metadata_cache").El("max_size")) > 0)
+        {
+            return P(ErrorCode.ConfigUnsupported, "metadata_cache is not supported with vhostuser disk", driver);
+        }
+
+        var iotune = disk.El("iotune");
+        if (iotune is not null && (iotune.El("group_name") is not null || iotune.Elements().Any(e => ULongText(e) > 0)))
+        {
+            return P(ErrorCode.ConfigUnsupported, "iotune is not supported with vhostuser disk", iotune);
+        }
+
+        var source = disk.El("source");
+        (XElement? Element, string Name)[] elements =
+        [
+            (disk.El("backingStore"), "backingStore"), (source.El("encryption") ?? disk.El("encryption"), "encryption"),
+            (disk.El("readonly"), "readonly"), (disk.El("shareable"), "shareable"), (disk.El("transient"), "transient"),
+            (disk.El("serial"), "serial"), (disk.El("wwn"), "wwn"), (disk.El("vendor"), "vendor"), (disk.El("product"), "product"),
+            (source.El("auth") ?? disk.El("auth"), "auth"),
+        ];
+        foreach (var (element, name) in elements)
+        {
+            if (element is not null)
+            {
+                return P(ErrorCode.ConfigUnsupported, $"{name} is not supported with vhostuser disk", element);
+            }
+        }
+
+        var geometry = disk.El("geometry");
+        if (UInt(geometry, "cyls") > 0 || UInt(geometry, "heads") > 0 || UInt(geometry, "secs") > 0 ||
+            geometry.A("trans") is { } trans && trans != "default")
+        {
+            return P(ErrorCode.ConfigUnsupported, "geometry is not supported with vhostuser disk", geometry);
+        }
+
+        var blockio = disk.El("blockio");
+        if (UInt(blockio, "logical_block_size") > 0 || UInt(blockio, "physical_block_size") > 0)
+        {
+            return P(ErrorCode.ConfigUnsupported, "blockio is not supported with vhostuser disk", blockio);
+        }
+
+        return null;
+    }
+}
