@@ -266,10 +266,10 @@ internal static partial class ValidateRules
                 break;
         }
 
+        // (An evdev source is only read for passthrough and evdev inputs, so the check libvirt makes on the
+        // other types never fires.)
         switch (type)
         {
-            case "mouse" or "tablet" or "keyboard" when input.El("source")?.A("evdev") is not null:
-                return P(ErrorCode.ConfigUnsupported, "setting source evdev path only supported for passthrough input devices", input.El("source"));
             case "passthrough" when bus != "virtio":
                 return P(ErrorCode.ConfigUnsupported, "only bus 'virtio' is supported for 'passthrough' input devices", input);
             case "evdev" when bus != "none":
