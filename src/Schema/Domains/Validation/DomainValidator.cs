@@ -33,7 +33,7 @@ internal sealed class DomainValidator : AbstractValidator<DomainXml>
             var first = rule(doc).FirstOrDefault(p => p is not null);
             if (first is not null)
             {
-                context.Report(first.Code, first.Detail, first.At);
+                context.Report(first.Code, first.Detail, ValidateRules.Locate(doc, first.At));
             }
         });
     }

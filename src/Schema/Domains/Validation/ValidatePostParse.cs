@@ -91,7 +91,7 @@ internal static partial class ValidateRules
     private static Problem? DiskAssignAddress(DomainXml d, XElement disk)
     {
         var dst = disk.El("target").A("dev");
-        if (dst is null || IsWritten(disk.El("address")))
+        if (dst is null || HasWrittenAddress(disk))
         {
             return null;
         }
@@ -112,7 +112,7 @@ internal static partial class ValidateRules
         foreach (var hostdev in d.DevicesOf("hostdev"))
         {
             // Hostdevs are post-parsed after disks: only addresses written in the file exist yet.
-            if (IsScsiHostdev(hostdev) && IsWritten(hostdev.El("address")) && DriveAddress.Of(hostdev) == assigned)
+            if (IsScsiHostdev(hostdev) && HasWrittenAddress(hostdev) && DriveAddress.Of(hostdev) == assigned)
             {
                 return P(ErrorCode.ConfigUnsupported,
                     $"using disk target name '{dst}' conflicts with SCSI host device address controller='{assigned.Controller}' bus='0' target='0' unit='{assigned.Unit}",
@@ -122,6 +122,10 @@ internal static partial class ValidateRules
 
         return null;
     }
+
+    /// <summary>True when the device's address was in the file rather than assigned by the post-parse.</summary>
+    private static bool HasWrittenAddress(XElement device) =>
+        WrittenDomain.CopyOf(device) is { } written ? written.El("address") is not null : IsWritten(device.El("address"));
 
     internal static bool IsScsiHostdev(XElement hostdev) =>
         hostdev.Is("hostdev") && (hostdev.A("mode") ?? "subsystem") == "subsystem" && hostdev.A("type") == "scsi";

@@ -66,6 +66,34 @@ internal static partial class ValidateRules
     /// </summary>
     internal static bool IsWritten(XObject? node) => node is IXmlLineInfo info && info.HasLineInfo();
 
+    /// <summary>
+    /// Where to report a problem found at <paramref name="at"/>. The defaults rebuild character devices, so
+    /// those elements carry no position: point at the device of the same kind and rank as written instead.
+    /// </summary>
+    internal static XObject Locate(DomainXml d, XObject at)
+    {
+        if (IsWritten(at) || WrittenDomain.Of(d) is not { } written)
+        {
+            return at;
+        }
+
+        var device = at as XElement ?? at.Parent;
+        while (device is not null && device.Parent != d.Devices)
+        {
+            device = device.Parent;
+        }
+
+        if (device is null || !device.Is("serial", "parallel", "channel", "console") || IsWritten(device))
+        {
+            return at;
+        }
+
+        var rank = device.ElementsBeforeSelf(device.Name).Count();
+        return written.El("devices").Els(device.Name.LocalName).ElementAtOrDefault(rank) is { } original
+            ? WrittenDomain.At(original)
+            : at;
+    }
+
     internal static string Arch(DomainXml d) => DomainDefaults.Arch(d.Root);
 
     internal static string OsType(DomainXml d) => DomainDefaults.OsType(d.Root);
