@@ -149,7 +149,7 @@ internal static partial class ValidateRules
         foreach (var device in Devices(d, allConsoles: true, missingInfo: false))
         {
             var alias = device.Element.El("alias");
-            if (alias?.A("name") is not { } name || !name.StartsWith("ua-", StringComparison.Ordinal) || device.ParentNet)
+            if (alias?.A("name") is not { } name || !name.StartsWith("ua-", StringComparison.Ordinal) || device.ParentNet || !device.HasInfo)
             {
                 continue;
             }

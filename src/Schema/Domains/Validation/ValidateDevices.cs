@@ -14,7 +14,7 @@ internal static partial class ValidateRules
         foreach (var device in Devices(d, allConsoles: true, missingInfo: true))
         {
             var e = device.Element;
-            if (device.Kind is not ("graphics" or "audio" or "lease") && e.El("address")?.A("type") == "unassigned" && device.Kind != "hostdev")
+            if (device.HasInfo && e.El("address")?.A("type") == "unassigned" && device.Kind != "hostdev")
             {
                 yield return P(ErrorCode.ConfigUnsupported, "address of type 'unassigned' is supported only for hostdevs", e.El("address"));
             }

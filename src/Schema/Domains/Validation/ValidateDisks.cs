@@ -22,6 +22,8 @@ internal static partial class ValidateRules
             "file" => source.A("file"),
             "block" => source.A("dev"),
             "dir" => source.A("dir"),
+            // Gluster and RBD keep the volume (pool) apart from the image name.
+            "network" when source.A("protocol") is "gluster" or "rbd" => source.A("name") is { } name && name.IndexOf('/', StringComparison.Ordinal) is > 0 and var slash ? name[(slash + 1)..] : source.A("name"),
             "network" => source.A("name"),
             "vhostuser" => source.A("path"),
             _ => null,

@@ -49,6 +49,7 @@ internal static partial class ValidateRules
         }
 
         yield return Timers(written?.El("clock") ?? root.El("clock"), written is not null);
+        yield return SerialConsoles(d, written);
 
         // virDomainDefPostParseCPU
         var cpu = root.El("cpu");
@@ -114,7 +115,7 @@ internal static partial class ValidateRules
         var orders = new HashSet<ulong>();
         foreach (var device in Devices(d, allConsoles: false, missingInfo: false))
         {
-            if (device.ParentNet || device.Element.El("boot") is not { } boot || ULong(boot, "order") is not { } order || order == 0)
+            if (device.ParentNet || !device.HasInfo || device.Element.El("boot") is not { } boot || ULong(boot, "order") is not { } order || order == 0)
             {
                 continue;
             }
@@ -129,6 +130,25 @@ internal static partial class ValidateRules
         if (osBoot is not null && orders.Count > 0)
         {
             return P(ErrorCode.ConfigUnsupported, "per-device boot elements cannot be used together with os/boot elements", osBoot);
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// virDomainDefAddConsoleCompat: only the first console may be a serial port (a console without a
+    /// target type became one in its post-parse).
+    /// </summary>
+    private static Problem? SerialConsoles(DomainXml d, XElement? written)
+    {
+        // The defaults may insert a console for the serial port: look at the consoles as written.
+        var consoles = written is not null ? written.El("devices").Els("console").ToList() : d.DevicesOf("console").ToList();
+        foreach (var console in consoles.Skip(1))
+        {
+            if (console.El("target").A("type") is null or "none" or "serial")
+            {
+                return P(ErrorCode.ConfigUnsupported, "Only the first console can be a serial port", written is not null ? WrittenDomain.At(console) : console);
+            }
         }
 
         return null;

@@ -12,7 +12,16 @@ namespace Reconciler.Schema.Domains.Validation;
 /// <param name="Kind">The device kind (the element name; "hostdev" for the host device of an interface).</param>
 /// <param name="Element">The device element.</param>
 /// <param name="ParentNet">True for the hostdev libvirt keeps for an &lt;interface type='hostdev'&gt;.</param>
-internal sealed record DomainDevice(string Kind, XElement Element, bool ParentNet = false);
+internal sealed record DomainDevice(string Kind, XElement Element, bool ParentNet = false)
+{
+    /// <summary>
+    /// False when libvirt does not read the device info (address, alias, boot) of this device: a memballoon
+    /// or USB controller of model 'none'.
+    /// </summary>
+    public bool HasInfo => !(Kind is "memballoon" or "controller" && Element.A("model") == "none" &&
+                             (Kind == "memballoon" || Element.A("type") == "usb")) &&
+                           Kind is not ("graphics" or "audio" or "lease");
+}
 
 /// <summary>A drive address (controller, bus, target, unit).</summary>
 internal readonly record struct DriveAddress(uint Controller, uint Bus, uint Target, uint Unit)
