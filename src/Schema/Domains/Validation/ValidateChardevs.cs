@@ -1,5 +1,6 @@
 using System.Xml.Linq;
 using Reconciler.Schema.Diagnostics;
+using Reconciler.Schema.Domains.Defaults;
 using Reconciler.Schema.Xml;
 using Problem = Reconciler.Schema.Validation.XmlProp.Problem;
 
@@ -134,5 +135,30 @@ internal static partial class ValidateRules
         return backend?.A("model") == "egd" && backend.A("type") is { } type
             ? ChrSource(d, backend, type, null)
             : null;
+    }
+
+    /// <summary>
+    /// True for the first console of an HVM guest when it stands for the first serial port: the defaults
+    /// rebuild it from the serial port, but libvirt keeps a console of its own there.
+    /// </summary>
+    private static bool IsCompatConsole(DomainXml d, XElement device) =>
+        device.Is("console") && OsType(d) == "hvm" && device.El("target").A("type") == "serial" &&
+        d.DevicesOf("serial").Any() && d.DevicesOf("console").First() == device;
+
+    /// <summary>
+    /// The first console as virDomainDefAddConsoleCompat leaves it, as written: the console itself when it was
+    /// written beside a serial port with the same source, otherwise null (libvirt puts an empty stub there).
+    /// </summary>
+    private static XElement? CompatConsole(DomainXml d)
+    {
+        var devices = WrittenDomain.Of(d).El("devices");
+        var serial = devices.Els("serial").FirstOrDefault();
+        var console = devices.Els("console").FirstOrDefault();
+        if (serial is null || console is null || console.El("target").A("type") is not (null or "none" or "serial"))
+        {
+            return null;
+        }
+
+        return ChrDevice.Parse(serial).SameSourceAs(ChrDevice.Parse(console)) ? console : null;
     }
 }

@@ -1,6 +1,5 @@
 using System.Xml.Linq;
 using Reconciler.Schema.Diagnostics;
-using Reconciler.Schema.Domains.Defaults;
 using Reconciler.Schema.Xml;
 using Problem = Reconciler.Schema.Validation.XmlProp.Problem;
 
@@ -146,24 +145,17 @@ internal static partial class ValidateRules
         var serials = d.DevicesOf("serial").ToList();
         var consoles = d.DevicesOf("console").ToList();
         var serialConsole = serials.Count > 0 && consoles.Count > 0 && consoles[0].El("target").A("type") == "serial";
-        var consoleCompat = serialConsole && OsType(d) == "hvm";
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var device in Devices(d, allConsoles: true, missingInfo: false))
         {
-            var alias = device.Element.El("alias");
             if (serialConsole && device.Element == serials[0])
             {
                 // libvirt skips the serial port the first console stands for.
                 continue;
             }
 
-            if (consoleCompat && device.Element == consoles[0])
-            {
-                // The first console was rebuilt from the serial port: it has an alias of its own only
-                // when it was written with the serial port's source.
-                alias = WrittenConsoleAlias(d);
-            }
-
+            var info = IsCompatConsole(d, device.Element) ? CompatConsole(d) : device.Element;
+            var alias = info.El("alias");
             if (alias?.A("name") is not { } name || !name.StartsWith("ua-", StringComparison.Ordinal) || device.ParentNet || !device.HasInfo)
             {
                 continue;
@@ -171,30 +163,11 @@ internal static partial class ValidateRules
 
             if (!seen.Add(name))
             {
-                return P(ErrorCode.ConfigUnsupported, $"non unique alias detected: {name}", alias);
+                return P(ErrorCode.ConfigUnsupported, $"non unique alias detected: {name}", info == device.Element ? alias : WrittenDomain.At(alias));
             }
         }
 
         return null;
-    }
-
-    /// <summary>
-    /// The alias of the first console of an HVM guest as virDomainDefAddConsoleCompat leaves it: the console's
-    /// own when it was written beside a serial port with the same source, otherwise none (a new stub).
-    /// </summary>
-    private static XElement? WrittenConsoleAlias(DomainXml d)
-    {
-        var devices = WrittenDomain.Of(d).El("devices");
-        var serial = devices.Els("serial").FirstOrDefault();
-        var console = devices.Els("console").FirstOrDefault();
-        if (serial is null || console is null || console.El("target").A("type") is not (null or "none" or "serial"))
-        {
-            return null;
-        }
-
-        return ChrDevice.Parse(serial).SameSourceAs(ChrDevice.Parse(console)) && console.El("alias") is { } alias
-            ? WrittenDomain.At(alias) as XElement ?? alias
-            : null;
     }
 
     /// <summary>virDomainDefIOMMUValidate: interrupt remapping needs the split I/O APIC; EIM needs remapping.</summary>

@@ -14,6 +14,17 @@ internal static partial class ValidateRules
         foreach (var device in Devices(d, allConsoles: true, missingInfo: true))
         {
             var e = device.Element;
+            if (IsCompatConsole(d, e))
+            {
+                // libvirt's own first console: as written (its source is the serial port's), or an empty stub.
+                if (CompatConsole(d).El("address") is { } address && address.A("type") == "unassigned")
+                {
+                    yield return P(ErrorCode.ConfigUnsupported, "address of type 'unassigned' is supported only for hostdevs", WrittenDomain.At(address));
+                }
+
+                continue;
+            }
+
             if (device.HasInfo && e.El("address")?.A("type") == "unassigned" && device.Kind != "hostdev")
             {
                 yield return P(ErrorCode.ConfigUnsupported, "address of type 'unassigned' is supported only for hostdevs", e.El("address"));
