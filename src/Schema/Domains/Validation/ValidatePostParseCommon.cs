@@ -31,8 +31,9 @@ internal static partial class ValidateRules
             index++;
         }
 
-        // virDomainDefPostParseOs (as written: the defaults turn secure boot on for enrolled keys)
-        var features = written.El("os").El("firmware").Els("feature").ToList();
+        // virDomainDefPostParseOs (as written: the defaults turn secure boot on for enrolled keys). The
+        // features are only read with firmware autoselection.
+        var features = written.El("os").A("firmware") is null ? [] : written.El("os").El("firmware").Els("feature").ToList();
         if (features.LastOrDefault(f => f.A("name") == "enrolled-keys")?.A("enabled") == "yes" &&
             features.LastOrDefault(f => f.A("name") == "secure-boot")?.A("enabled") == "no")
         {
