@@ -1,11 +1,40 @@
 using FluentValidation;
+using Reconciler.Schema.Validation;
+using Problem = Reconciler.Schema.Validation.XmlProp.Problem;
 
 namespace Reconciler.Schema.Domains.Validation;
 
-/// <summary>The checks libvirt 9.0.0 makes after post-parse (virDomainDefValidate), and the operator rules.</summary>
+/// <summary>
+/// The checks libvirt 9.0.0 makes after parsing a domain on its test driver, on the effective definition:
+/// the errors of virDomainDefPostParse (domain_postparse.c) that the defaults do not report, then
+/// virDomainDefValidate (domain_validate.c): each device, then the definition as a whole. Each area is
+/// one step of libvirt's and stops at its first problem, as libvirt does; areas run in libvirt's order,
+/// so the first error reported is the one libvirt reports.
+/// </summary>
 internal sealed class DomainValidator : AbstractValidator<DomainXml>
 {
     public DomainValidator()
     {
+        // virDomainDefPostParse
+        Area(ValidateRules.IsaSerialPorts);
+        Area(ValidateRules.DevicePostParse);
+        Area(ValidateRules.PostParseCommon);
+        Area(ValidateRules.PostParseFeatures);
+
+        // virDomainDefValidate
+        Area(ValidateRules.DeviceValidate);
+        Area(ValidateRules.DefinitionValidate);
+    }
+
+    private void Area(Func<DomainXml, IEnumerable<Problem?>> rule)
+    {
+        RuleFor(d => d).Custom((doc, context) =>
+        {
+            var first = rule(doc).FirstOrDefault(p => p is not null);
+            if (first is not null)
+            {
+                context.Report(first.Code, first.Detail, ValidateRules.Locate(doc, first.At));
+            }
+        });
     }
 }
