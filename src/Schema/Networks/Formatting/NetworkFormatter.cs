@@ -104,7 +104,8 @@ internal static class NetworkFormatter
         if (hasBridge)
         {
             element.SetAttributeValue("stp", bridge.Stp ? "on" : "off");
-            element.SetAttributeValue("delay", Number(bridge.Delay));
+            // Written with "%ld": a delay above LONG_MAX shows as negative.
+            element.SetAttributeValue("delay", unchecked((long)bridge.Delay).ToString(CultureInfo.InvariantCulture));
         }
 
         element.SetAttributeValue("macTableManager", bridge.MacTableManager);
