@@ -1,0 +1,32 @@
+using Reconciler.Schema.Tests.Support;
+using Xunit;
+
+namespace Reconciler.Schema.Tests.Networks;
+
+/// <summary>Every network parse check: the accepted fragment passes, the rejected one fails with libvirt's message, where it should.</summary>
+public sealed class NetworkRuleTests
+{
+    public static TheoryData<NetworkRuleCase> Cases() => new(NetworkRuleCase.Load());
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Rule_accepts_what_libvirt_accepts(NetworkRuleCase rule) => rule.AssertAccepted();
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Rule_rejects_with_libvirts_message_at_the_offending_node(NetworkRuleCase rule) => rule.AssertRejected();
+
+    [Fact]
+    public void Rule_names_are_unique()
+    {
+        var names = NetworkRuleCase.Load().Select(c => c.Name).ToList();
+        Assert.Equal(names.Count, names.Distinct().Count());
+    }
+
+    [Fact]
+    public void Only_the_first_error_is_reported_as_libvirt_stops_there()
+    {
+        var doc = Specs.Load("<network>\n  <name>n1</name>\n  <bridge delay='x'/>\n  <mtu size='x'/>\n</network>\n");
+        Assert.Equal(["XML error: Invalid delay value in network 'n1'"], doc.Errors.Select(e => e.Message));
+    }
+}
