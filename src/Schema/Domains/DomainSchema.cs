@@ -22,7 +22,12 @@ internal sealed class DomainSchema : IKindSchema
         context.Errors.AddRange(OperatorValidator.Validate(doc).ToSchemaErrors());
     }
 
-    public void ApplyDefaults(SpecContext context) => DomainDefaults.Apply(context);
+    public void ApplyDefaults(SpecContext context)
+    {
+        // Keep the domain as written: some of libvirt's validation rules look at values the defaults rewrite.
+        WrittenDomain.Capture(context.Root);
+        DomainDefaults.Apply(context);
+    }
 
     public void Validate(SpecContext context)
     {
