@@ -63,6 +63,9 @@ public enum ErrorCode
     /// <summary>VIR_ERR_SYSTEM_ERROR: the detail alone (an errno-style message).</summary>
     SystemError,
 
+    /// <summary>VIR_ERR_DEVICE_MISSING: "device not found: ..."</summary>
+    DeviceMissing,
+
     /// <summary>VIR_ERR_INVALID_DOMAIN etc. are not parse errors; reconciler-specific policy errors use this.</summary>
     PolicyViolation,
 }
@@ -91,6 +94,7 @@ public static class ErrorCodes
         ErrorCode.OperationTimeout => "VIR_ERR_OPERATION_TIMEOUT",
         ErrorCode.ResourceBusy => "VIR_ERR_RESOURCE_BUSY",
         ErrorCode.SystemError => "VIR_ERR_SYSTEM_ERROR",
+        ErrorCode.DeviceMissing => "VIR_ERR_DEVICE_MISSING",
         ErrorCode.PolicyViolation => "RECONCILER_POLICY",
         _ => "VIR_ERR_INTERNAL_ERROR",
     };
@@ -115,6 +119,7 @@ public static class ErrorCodes
         ErrorCode.OperationUnsupported => "Operation not supported: " + detail,
         ErrorCode.OperationTimeout => "Timed out during operation: " + detail,
         ErrorCode.ResourceBusy => "resource busy: " + detail,
+        ErrorCode.DeviceMissing => "device not found: " + detail,
         _ => detail,
     };
 

@@ -1,0 +1,57 @@
+using System.Xml.Linq;
+using Reconciler.Runtime.Guests;
+using Reconciler.Schema.Domains.Model;
+
+namespace Reconciler.Runtime.Domains;
+
+/// <summary>
+/// One domain the hypervisor knows (virDomainObj): its persistent definition (null for a transient domain),
+/// its live definition while it runs, its state, and what it holds while it runs (an ID, ports, taps,
+/// memory and vCPUs of the host, a guest). Every change happens under <see cref="Job"/>.
+/// </summary>
+internal sealed class DomainObject(string name, Guid uuid)
+{
+    public string Name { get; set; } = name;
+
+    public Guid Uuid { get; } = uuid;
+
+    /// <summary>The persistent definition (libvirt's newDef while running); null for a transient domain.</summary>
+    public XElement? Persistent { get; set; }
+
+    /// <summary>The definition the running domain was started with, changed by live operations.</summary>
+    public XElement? Live { get; set; }
+
+    public DomainStatus Status { get; set; } = DomainStatus.Shutoff(ShutoffReason.Unknown);
+
+    public int? Id { get; set; }
+
+    public bool Autostart { get; set; }
+
+    public bool HasManagedSave { get; set; }
+
+    public IGuest? Guest { get; set; }
+
+    public List<int> VncPorts { get; } = [];
+
+    /// <summary>Tap device of each interface (by MAC) while running.</summary>
+    public Dictionary<string, string> Taps { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public ulong ReservedMemoryKiB { get; set; }
+
+    public int ReservedVcpus { get; set; }
+
+    /// <summary>Serialises operations on this domain (libvirt's domain job).</summary>
+    public SemaphoreSlim Job { get; } = new(1, 1);
+
+    /// <summary>Set once the domain is gone from the hypervisor: a waiting operation then fails as for an unknown domain.</summary>
+    public bool Removed { get; set; }
+
+    public bool IsActive => Status.IsActive;
+
+    public bool IsPersistent => Persistent is not null;
+
+    /// <summary>The definition that describes the domain now: the live one while it runs, else the persistent one.</summary>
+    public XElement Current => IsActive ? Live! : Persistent!;
+
+    public DomainDefinition CurrentModel => DomainDefinition.FromXml(Current);
+}

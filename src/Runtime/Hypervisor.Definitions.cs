@@ -1,0 +1,302 @@
+using System.Xml.Linq;
+using Reconciler.Runtime.Domains;
+using Reconciler.Runtime.Persistence;
+using Reconciler.Schema;
+using Reconciler.Schema.Diagnostics;
+using Reconciler.Schema.Domains.Model;
+using Reconciler.Schema.Xml;
+
+namespace Reconciler.Runtime;
+
+public sealed partial class Hypervisor
+{
+    /// <summary>
+    /// Defines a persistent domain, or replaces the persistent definition of an existing one (a running
+    /// domain keeps running with its live definition; the new one applies from its next boot). libvirt's
+    /// rules hold: a UUID already used by a domain of another name, or a name used with another UUID, is
+    /// refused.
+    /// </summary>
+    public async Task<DomainSummary> DefineAsync(string xml, CancellationToken cancellationToken = default)
+    {
+        var def = ParseDefinition(xml);
+        var model = DomainDefinition.FromXml(def);
+        var (dom, created) = Claim(model, forStart: false);
+        if (!created)
+        {
+            await dom.Job.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            if (dom.Removed)
+            {
+                // Undefined while we waited: define it anew.
+                return await DefineAsync(xml, cancellationToken).ConfigureAwait(false);
+            }
+
+            var wasPersistent = dom.IsPersistent;
+            try
+            {
+                WriteDefinition(dom.Uuid, def);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                if (created)
+                {
+                    Unregister(dom);
+                }
+
+                throw new RuntimeException(ErrorCode.SystemError, $"cannot save the definition of domain '{model.Name}': {e.Message}", e);
+            }
+
+            dom.Persistent = def;
+            if (!wasPersistent && dom.IsActive)
+            {
+                WriteRunRecord(dom);
+            }
+
+            Raise(dom, DomainEventType.Defined, wasPersistent ? "updated" : "added");
+            return Summary(dom);
+        }
+        finally
+        {
+            dom.Job.Release();
+        }
+    }
+
+    /// <summary>
+    /// Removes the persistent definition. An inactive domain disappears; a running one becomes transient
+    /// and disappears when it stops. Refused for a transient domain, and while a managed-save image exists
+    /// unless <paramref name="removeManagedSave"/>.
+    /// </summary>
+    public Task UndefineAsync(string name, bool removeManagedSave = false, CancellationToken cancellationToken = default) =>
+        JobAsync(name, dom =>
+        {
+            if (!dom.IsPersistent)
+            {
+                throw new RuntimeException(ErrorCode.OperationInvalid, "cannot undefine transient domain");
+            }
+
+            if (dom.HasManagedSave)
+            {
+                if (!removeManagedSave)
+                {
+                    throw new RuntimeException(ErrorCode.OperationInvalid, "Refusing to undefine while domain managed save image exists");
+                }
+
+                StateDirectory.Delete(ManagedSavePath(dom.Uuid));
+                dom.HasManagedSave = false;
+            }
+
+            StateDirectory.Delete(DefinitionPath(dom.Uuid));
+            StateDirectory.Delete(FlagsPath(dom.Uuid));
+            dom.Persistent = null;
+            dom.Autostart = false;
+            Raise(dom, DomainEventType.Undefined, "removed");
+            if (dom.IsActive)
+            {
+                WriteRunRecord(dom);
+            }
+            else
+            {
+                Unregister(dom);
+            }
+        }, cancellationToken);
+
+    /// <summary>
+    /// Creates and starts a transient domain (virDomainCreateXML). When a persistent domain of the same
+    /// name and UUID exists and is shut off, it is started with this definition instead, which lasts
+    /// until it stops.
+    /// </summary>
+    public async Task<DomainSummary> CreateAsync(string xml, bool paused = false, CancellationToken cancellationToken = default)
+    {
+        var def = ParseDefinition(xml);
+        var model = DomainDefinition.FromXml(def);
+        var (dom, created) = Claim(model, forStart: true);
+        if (!created)
+        {
+            await dom.Job.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            if (dom.Removed || dom.IsActive)
+            {
+                throw new RuntimeException(ErrorCode.OperationInvalid, $"domain '{model.Name}' is already active");
+            }
+
+            try
+            {
+                Boot(dom, def, paused, RunningReason.Booted, memory: null);
+            }
+            catch when (created)
+            {
+                Unregister(dom);
+                throw;
+            }
+
+            return Summary(dom);
+        }
+        finally
+        {
+            dom.Job.Release();
+        }
+    }
+
+    /// <summary>Sets whether the domain starts when the runtime starts (refused for transient domains).</summary>
+    public Task SetAutostartAsync(string name, bool autostart, CancellationToken cancellationToken = default) =>
+        JobAsync(name, dom =>
+        {
+            if (!dom.IsPersistent)
+            {
+                throw new RuntimeException(ErrorCode.OperationInvalid, "cannot set autostart for transient domain");
+            }
+
+            if (dom.Autostart != autostart)
+            {
+                WriteFlags(dom.Uuid, autostart);
+                dom.Autostart = autostart;
+            }
+        }, cancellationToken);
+
+    /// <summary>
+    /// The domain's XML: while it runs, its live definition with what the runtime added (the ID, the
+    /// graphics ports, the tap names, device aliases); with <paramref name="inactive"/>, or when it is
+    /// shut off, the persistent definition (what the next boot uses).
+    /// </summary>
+    public Task<string> GetXmlAsync(string name, bool inactive = false, CancellationToken cancellationToken = default) =>
+        JobAsync(name, dom =>
+        {
+            if (!dom.IsActive || (inactive && dom.IsPersistent))
+            {
+                return LibvirtXmlWriter.Format((inactive ? dom.Persistent : null) ?? dom.Current);
+            }
+
+            return LibvirtXmlWriter.Format(LiveView(dom));
+        }, cancellationToken);
+
+    /// <summary>Every domain, active ones first by ID, then inactive ones by name (virsh list --all).</summary>
+    public IReadOnlyList<DomainSummary> ListDomains()
+    {
+        List<DomainObject> all;
+        lock (_sync)
+        {
+            all = [.. _byUuid.Values];
+        }
+
+        return [.. all.Select(Summary).OrderBy(d => d.Id is null).ThenBy(d => d.Id).ThenBy(d => d.Name, StringComparer.Ordinal)];
+    }
+
+    /// <summary>The domain's name, UUID, ID and state, found by name, UUID or ID.</summary>
+    public DomainSummary Lookup(string name) => Summary(Find(name));
+
+    /// <summary>Whether a domain with this name, UUID or ID exists.</summary>
+    public bool Exists(string name)
+    {
+        try
+        {
+            Find(name);
+            return true;
+        }
+        catch (RuntimeException e) when (e.Code == ErrorCode.NoDomain)
+        {
+            return false;
+        }
+    }
+
+    private static DomainSummary Summary(DomainObject dom) =>
+        new(dom.Id, dom.Name, dom.Uuid, dom.Status, dom.IsPersistent, dom.Autostart);
+
+    /// <summary>Reads a domain definition through the schema layer: libvirt's checks, defaults and validation, then this driver's own checks.</summary>
+    private static XElement ParseDefinition(string xml)
+    {
+        ArgumentNullException.ThrowIfNull(xml);
+        var doc = LibvirtSchema.LoadText("domain.xml", xml);
+        if (doc.Errors.Count > 0)
+        {
+            throw RuntimeException.FromSchema(doc.Errors[0]);
+        }
+
+        if (doc.Kind != SpecKind.Domain || doc.Effective is null)
+        {
+            throw new RuntimeException(ErrorCode.XmlError, $"unexpected root element <{doc.Effective?.Name.LocalName}>, expecting <domain>");
+        }
+
+        CheckDriverSupport(doc.Effective);
+        return doc.Effective;
+    }
+
+    /// <summary>What the QEMU driver of libvirt 9.0.0 refuses beyond the generic checks (qemuValidateDomainDef).</summary>
+    private static void CheckDriverSupport(XElement def)
+    {
+        var type = def.A("type");
+        if (type is not ("kvm" or "qemu"))
+        {
+            throw new RuntimeException(ErrorCode.ConfigUnsupported, $"domain type '{type}' is not supported by this hypervisor (kvm and qemu are)");
+        }
+
+        var onPoweroff = def.Text("on_poweroff") ?? "destroy";
+        var onReboot = def.Text("on_reboot") ?? "restart";
+        var onCrash = def.Text("on_crash") ?? "destroy";
+        if (onPoweroff == "rename-restart" || onReboot == "rename-restart" || onCrash == "rename-restart")
+        {
+            throw new RuntimeException(ErrorCode.ConfigUnsupported, "qemu driver doesn't support the 'rename-restart' action for 'on_reboot'/'on_poweroff'/'on_crash'");
+        }
+
+        if (onPoweroff == "preserve" || onReboot == "preserve")
+        {
+            throw new RuntimeException(ErrorCode.ConfigUnsupported, "qemu driver doesn't support the 'preserve' action for 'on_reboot'/'on_poweroff'");
+        }
+
+        if (onPoweroff == "restart" && onReboot == "destroy")
+        {
+            throw new RuntimeException(ErrorCode.ConfigUnsupported, "qemu driver doesn't support 'onReboot' set to 'destroy and 'onPoweroff' set to 'reboot'");
+        }
+    }
+
+    /// <summary>
+    /// Finds the domain a definition is for, or registers a new (still empty) one: libvirt's
+    /// virDomainObjListAdd with its checks of names against UUIDs. A new domain is returned with its job
+    /// already taken, so that nobody sees it before it is complete.
+    /// </summary>
+    private (DomainObject Dom, bool Created) Claim(DomainDefinition model, bool forStart)
+    {
+        lock (_sync)
+        {
+            ThrowIfClosing();
+            if (_byUuid.TryGetValue(model.Uuid, out var dom))
+            {
+                if (dom.Name != model.Name)
+                {
+                    throw new RuntimeException(ErrorCode.OperationFailed, $"domain '{dom.Name}' is already defined with uuid {Identifiers.FormatUuid(dom.Uuid)}");
+                }
+
+                if (forStart)
+                {
+                    if (dom.IsActive)
+                    {
+                        throw new RuntimeException(ErrorCode.OperationInvalid, $"domain '{dom.Name}' is already active");
+                    }
+
+                    if (!dom.IsPersistent)
+                    {
+                        throw new RuntimeException(ErrorCode.OperationInvalid, $"domain '{dom.Name}' is already being started");
+                    }
+                }
+
+                return (dom, false);
+            }
+
+            if (_byName.TryGetValue(model.Name, out var named))
+            {
+                throw new RuntimeException(ErrorCode.OperationFailed, $"domain '{model.Name}' already exists with uuid {Identifiers.FormatUuid(named.Uuid)}");
+            }
+
+            dom = new DomainObject(model.Name, model.Uuid);
+            dom.Job.Wait(0);
+            _byName[dom.Name] = dom;
+            _byUuid[dom.Uuid] = dom;
+            return (dom, true);
+        }
+    }
+}

@@ -1,0 +1,540 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Xml.Linq;
+using Microsoft.Extensions.Logging;
+using Reconciler.Runtime.Domains;
+using Reconciler.Runtime.Guests;
+using Reconciler.Runtime.Persistence;
+using Reconciler.Schema.Diagnostics;
+using Reconciler.Schema.Domains.Model;
+using Reconciler.Schema.Xml;
+
+namespace Reconciler.Runtime;
+
+public sealed partial class Hypervisor
+{
+    /// <summary>
+    /// Starts a defined domain (virDomainCreate). A managed-save image, when there is one, is restored
+    /// instead of booting (unless <paramref name="forceBoot"/>, which discards it).
+    /// </summary>
+    public Task StartAsync(string name, bool paused = false, bool forceBoot = false, CancellationToken cancellationToken = default) =>
+        JobAsync(name, dom =>
+        {
+            if (dom.IsActive)
+            {
+                throw RuntimeException.AlreadyRunning();
+            }
+
+            StartInactive(dom, paused, forceBoot);
+        }, cancellationToken);
+
+    /// <summary>
+    /// Asks the guest to shut down (ACPI power button); it powers off a short while later unless it ignores
+    /// the request. With <paramref name="wait"/>, waits that long for the domain to shut off and fails with
+    /// a timeout error when it does not.
+    /// </summary>
+    public async Task ShutdownAsync(string name, TimeSpan? wait = null, CancellationToken cancellationToken = default)
+    {
+        var uuid = await JobAsync(name, dom =>
+        {
+            if (dom.Status.State != DomainState.Running)
+            {
+                throw RuntimeException.NotRunning();
+            }
+
+            dom.Guest!.RequestShutdown();
+            return dom.Uuid;
+        }, cancellationToken).ConfigureAwait(false);
+
+        if (wait is { } timeout)
+        {
+            await WaitUntilAsync(uuid, name, s => !s.IsActive, timeout, "shut down", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Powers the domain off at once (virDomainDestroy); a transient domain disappears.</summary>
+    public Task DestroyAsync(string name, CancellationToken cancellationToken = default) =>
+        JobAsync(name, dom =>
+        {
+            if (!dom.IsActive)
+            {
+                throw RuntimeException.NotRunning();
+            }
+
+            Stop(dom, ShutoffReason.Destroyed, DomainEventType.Stopped, "destroyed", spontaneous: false);
+        }, cancellationToken);
+
+    /// <summary>
+    /// Asks the guest to reboot. When on_reboot is destroy the request becomes a shutdown, as libvirt's
+    /// QEMU driver does.
+    /// </summary>
+    public Task RebootAsync(string name, CancellationToken cancellationToken = default) =>
+        JobAsync(name, dom =>
+        {
+            if (!dom.IsActive)
+            {
+                throw RuntimeException.NotRunning();
+            }
+
+            if (DomainDefinition.FromXml(dom.Live!).Lifecycle.OnReboot is "destroy" or "preserve")
+            {
+                dom.Guest!.RequestShutdown();
+            }
+            else
+            {
+                dom.Guest!.RequestReboot();
+            }
+        }, cancellationToken);
+
+    /// <summary>Resets the guest at once, as the reset button does; the domain stays in its state.</summary>
+    public Task ResetAsync(string name, CancellationToken cancellationToken = default) =>
+        JobAsync(name, dom =>
+        {
+            if (!dom.IsActive)
+            {
+                throw RuntimeException.NotRunning();
+            }
+
+            dom.Guest!.Reset();
+            Raise(dom, DomainEventType.Rebooted, "reset");
+        }, cancellationToken);
+
+    /// <summary>Pauses the vCPUs (virDomainSuspend); suspending a paused domain does nothing.</summary>
+    public Task SuspendAsync(string name, CancellationToken cancellationToken = default) =>
+        JobAsync(name, dom =>
+        {
+            if (!dom.IsActive)
+            {
+                throw RuntimeException.NotRunning();
+            }
+
+            if (dom.Status.State == DomainState.PmSuspended)
+            {
+                throw new RuntimeException(ErrorCode.OperationInvalid, "domain is pmsuspended");
+            }
+
+            if (dom.Status.State != DomainState.Paused)
+            {
+                dom.Guest!.Pause();
+                dom.Status = DomainStatus.Paused(PausedReason.User);
+                Raise(dom, DomainEventType.Suspended, "paused");
+            }
+        }, cancellationToken);
+
+    /// <summary>Resumes paused vCPUs (virDomainResume).</summary>
+    public Task ResumeAsync(string name, CancellationToken cancellationToken = default) =>
+        JobAsync(name, dom =>
+        {
+            if (!dom.IsActive)
+            {
+                throw RuntimeException.NotRunning();
+            }
+
+            switch (dom.Status.State)
+            {
+                case DomainState.PmSuspended:
+                    throw new RuntimeException(ErrorCode.OperationInvalid, "domain is pmsuspended");
+                case DomainState.Running:
+                    throw RuntimeException.AlreadyRunning();
+            }
+
+            dom.Guest!.Resume();
+            dom.Status = DomainStatus.Running(RunningReason.Unpaused);
+            Raise(dom, DomainEventType.Resumed, "unpaused");
+        }, cancellationToken);
+
+    /// <summary>Waits until the domain's state satisfies <paramref name="condition"/> (a gone transient domain counts as shut off).</summary>
+    public Task WaitForStateAsync(string name, Func<DomainStatus, bool> condition, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        WaitUntilAsync(Find(name).Uuid, name, condition, timeout, "reach the state asked for", cancellationToken);
+
+    private async Task WaitUntilAsync(Guid uuid, string name, Func<DomainStatus, bool> condition, TimeSpan timeout, string what, CancellationToken cancellationToken)
+    {
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnChange(DomainEvent e)
+        {
+            if (e.Uuid == uuid && condition(e.Status))
+            {
+                reached.TrySetResult();
+            }
+        }
+
+        DomainChanged += OnChange;
+        try
+        {
+            DomainStatus now;
+            lock (_sync)
+            {
+                now = _byUuid.TryGetValue(uuid, out var dom) ? dom.Status : DomainStatus.Shutoff(ShutoffReason.Unknown);
+            }
+
+            if (condition(now))
+            {
+                return;
+            }
+
+            try
+            {
+                await reached.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                throw new RuntimeException(ErrorCode.OperationTimeout, $"domain '{name}' did not {what} within {timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s");
+            }
+        }
+        finally
+        {
+            DomainChanged -= OnChange;
+        }
+    }
+
+    /// <summary>Starts an inactive persistent domain: from its managed-save image when it has one, else a fresh boot.</summary>
+    private void StartInactive(DomainObject dom, bool paused, bool forceBoot)
+    {
+        if (dom.HasManagedSave)
+        {
+            var path = ManagedSavePath(dom.Uuid);
+            if (forceBoot)
+            {
+                StateDirectory.Delete(path);
+                dom.HasManagedSave = false;
+            }
+            else
+            {
+                SaveImage.Contents? image = null;
+                try
+                {
+                    using var stream = File.OpenRead(path);
+                    image = SaveImage.Read(stream);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+                {
+                    var aside = _state.SetAside(path, $"managed-save image of domain '{dom.Name}' could not be restored: {e.Message}");
+                    dom.HasManagedSave = false;
+                    ReportProblem($"Unable to restore from managed state {path}: {e.Message}; the image was moved to {aside} and the domain boots afresh");
+                }
+
+                if (image is not null)
+                {
+                    var def = ParseSavedDefinition(image.DomainXml, dom);
+                    Boot(dom, def, paused || !image.Running, RunningReason.Restored, image.Memory);
+                    StateDirectory.Delete(path);
+                    dom.HasManagedSave = false;
+                    return;
+                }
+            }
+        }
+
+        Boot(dom, new XElement(dom.Persistent!), paused, RunningReason.Booted, memory: null);
+    }
+
+    /// <summary>
+    /// Starts a guest for <paramref name="def"/> (which becomes the live definition): admission of its
+    /// memory, an ID, VNC ports, taps, the guest itself, the run record, the events.
+    /// </summary>
+    private void Boot(DomainObject dom, XElement def, bool paused, RunningReason reason, GuestMemory? memory)
+    {
+        var model = DomainDefinition.FromXml(def);
+        var memoryKiB = model.Memory.MemoryKiB;
+        var vcpus = model.Vcpus.Current;
+        int id;
+        lock (_sync)
+        {
+            ThrowIfClosing();
+            var limit = MemoryLimitKiB;
+            if (_usedMemoryKiB + memoryKiB > limit)
+            {
+                var free = limit > _usedMemoryKiB ? limit - _usedMemoryKiB : 0;
+                throw new RuntimeException(ErrorCode.OperationFailed,
+                    $"not enough memory on host '{Host.Name}' to start domain '{model.Name}': it needs {memoryKiB} KiB, {free} KiB of {limit} KiB are free " +
+                    $"(host memory {Host.Node.MemoryKiB} KiB, overcommit ratio {Options.MemoryOvercommit.ToString(CultureInfo.InvariantCulture)})");
+            }
+
+            _usedMemoryKiB += memoryKiB;
+            _usedVcpus += vcpus;
+            dom.ReservedMemoryKiB = memoryKiB;
+            dom.ReservedVcpus = vcpus;
+            if (_usedVcpus > Host.Node.Cpus)
+            {
+                _log.LogWarning(
+                    "Starting domain {Domain} overcommits vCPUs: {Used} vCPUs of running domains on {Cpus} host CPUs; guests will compete for CPU time",
+                    model.Name, _usedVcpus, Host.Node.Cpus);
+            }
+
+            id = _nextId++;
+        }
+
+        var live = new XElement(def);
+        IGuest? guest = null;
+        try
+        {
+            AllocatePorts(dom, live);
+            AllocateTaps(dom, model);
+            memory ??= GuestMemory.FromKiB(memoryKiB);
+            var config = new GuestConfig(
+                model.Name, model.Uuid, memoryKiB, Math.Min(model.Memory.CurrentMemoryKiB, memoryKiB), model.Vcpus.Maximum, vcpus,
+                [.. model.Devices.Disks.Select(d => d.Target)], [.. model.Devices.Interfaces.Select(n => n.Mac)], WorkloadSettings.Idle);
+            guest = _guests.Create(config, memory, (g, exit) => OnGuestExit(dom, g, exit));
+            dom.Live = live;
+            dom.Id = id;
+            dom.Guest = guest;
+            dom.Status = paused ? DomainStatus.Paused(PausedReason.User) : DomainStatus.Running(reason);
+            WriteRunRecord(dom);
+        }
+        catch
+        {
+            guest?.Stop();
+            dom.Guest = null;
+            dom.Live = null;
+            dom.Id = null;
+            dom.Status = DomainStatus.Shutoff(ShutoffReason.Failed);
+            ReleaseResources(dom);
+            throw;
+        }
+
+        if (!paused)
+        {
+            guest.Resume();
+        }
+
+        Raise(dom, DomainEventType.Started, reason == RunningReason.Restored ? "restored" : "booted");
+        if (paused)
+        {
+            Raise(dom, DomainEventType.Suspended, "paused");
+        }
+    }
+
+    /// <summary>Shuts the domain off: the guest stops, what it held is released, a transient domain disappears.</summary>
+    private void Stop(DomainObject dom, ShutoffReason reason, DomainEventType eventType, string detail, bool spontaneous)
+    {
+        dom.Guest?.Stop();
+        dom.Guest = null;
+        ReleaseResources(dom);
+        dom.Id = null;
+        dom.Live = null;
+        dom.Status = DomainStatus.Shutoff(reason);
+        DeleteRunRecord(dom.Uuid);
+        Raise(dom, eventType, detail, spontaneous);
+        if (!dom.IsPersistent)
+        {
+            Unregister(dom);
+        }
+    }
+
+    private void ReleaseResources(DomainObject dom)
+    {
+        lock (_sync)
+        {
+            _usedMemoryKiB -= Math.Min(_usedMemoryKiB, dom.ReservedMemoryKiB);
+            _usedVcpus -= Math.Min(_usedVcpus, dom.ReservedVcpus);
+            dom.ReservedMemoryKiB = 0;
+            dom.ReservedVcpus = 0;
+            foreach (var port in dom.VncPorts)
+            {
+                _usedPorts.Remove(port);
+            }
+
+            foreach (var tap in dom.Taps.Values)
+            {
+                _usedTaps.Remove(tap);
+            }
+        }
+
+        dom.VncPorts.Clear();
+        dom.Taps.Clear();
+    }
+
+    /// <summary>
+    /// VNC ports: a fixed port is reserved as given (refused when another domain has it); autoport takes the
+    /// lowest free port from 5900 up that no domain holds and nothing on the machine listens on.
+    /// </summary>
+    private void AllocatePorts(DomainObject dom, XElement live)
+    {
+        foreach (var graphics in live.El("devices").Els("graphics").Where(g => g.A("type") is "vnc" or "spice"))
+        {
+            var autoport = graphics.A("autoport") == "yes" || graphics.A("port") is null or "-1" or "0";
+            if (graphics.A("socket") is not null || graphics.El("listen")?.A("type") is "socket" or "none")
+            {
+                continue;
+            }
+
+            int port;
+            lock (_sync)
+            {
+                if (!autoport)
+                {
+                    port = int.Parse(graphics.A("port")!, CultureInfo.InvariantCulture);
+                    if (!_usedPorts.Add(port))
+                    {
+                        throw new RuntimeException(ErrorCode.InternalError, $"Failed to reserve port {port}");
+                    }
+                }
+                else
+                {
+                    port = -1;
+                    for (var candidate = Options.VncPortMin; candidate <= Options.VncPortMax; candidate++)
+                    {
+                        if (!_usedPorts.Contains(candidate) && (!Options.ProbeVncPorts || PortIsFree(candidate)))
+                        {
+                            port = candidate;
+                            break;
+                        }
+                    }
+
+                    if (port < 0)
+                    {
+                        throw new RuntimeException(ErrorCode.InternalError,
+                            $"Unable to find an unused port in range 'display' ({Options.VncPortMin}-{Options.VncPortMax})");
+                    }
+
+                    _usedPorts.Add(port);
+                }
+            }
+
+            dom.VncPorts.Add(port);
+            graphics.SetAttributeValue("port", port.ToString(CultureInfo.InvariantCulture));
+        }
+    }
+
+    private static bool PortIsFree(int port)
+    {
+        try
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            socket.Bind(new IPEndPoint(IPAddress.Any, port));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Tap devices: vnetN for interfaces on a network, a bridge or ethernet; macvtapN for direct ones.</summary>
+    private void AllocateTaps(DomainObject dom, DomainDefinition model)
+    {
+        foreach (var net in model.Devices.Interfaces)
+        {
+            var tap = AllocateTap(net);
+            if (tap is not null)
+            {
+                dom.Taps[net.Mac] = tap;
+            }
+        }
+    }
+
+    private string? AllocateTap(NetInterface net)
+    {
+        var prefix = net.Type switch
+        {
+            "network" or "bridge" or "ethernet" => "vnet",
+            "direct" => "macvtap",
+            _ => null,
+        };
+        if (prefix is null)
+        {
+            return null;
+        }
+
+        lock (_sync)
+        {
+            if (net.TargetDev is { } wanted && !wanted.StartsWith("vnet", StringComparison.Ordinal) && !wanted.StartsWith("macvtap", StringComparison.Ordinal) && _usedTaps.Add(wanted))
+            {
+                return wanted;
+            }
+
+            while (true)
+            {
+                var name = prefix + (_nextTap++).ToString(CultureInfo.InvariantCulture);
+                if (_usedTaps.Add(name))
+                {
+                    return name;
+                }
+            }
+        }
+    }
+
+    /// <summary>A guest did something by itself: powered off, rebooted, crashed or panicked.</summary>
+    private void OnGuestExit(DomainObject dom, IGuest guest, GuestExit exit) =>
+        _ = Task.Run(async () =>
+        {
+            await dom.Job.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                if (dom.Guest != guest || !dom.IsActive || dom.Removed)
+                {
+                    return;
+                }
+
+                HandleGuestExit(dom, exit);
+            }
+            catch (Exception e)
+            {
+                _log.LogError(e, "Handling {Exit} of domain {Domain} failed", exit, dom.Name);
+            }
+            finally
+            {
+                dom.Job.Release();
+            }
+        });
+
+    private void HandleGuestExit(DomainObject dom, GuestExit exit)
+    {
+        var lifecycle = DomainDefinition.FromXml(dom.Live!).Lifecycle;
+        switch (exit)
+        {
+            case GuestExit.PowerOff when lifecycle.OnPoweroff == "restart":
+                dom.Guest!.Reset();
+                dom.Status = DomainStatus.Running(RunningReason.Booted);
+                Raise(dom, DomainEventType.Rebooted, "on_poweroff restart", spontaneous: true);
+                break;
+            case GuestExit.PowerOff:
+                Raise(dom, DomainEventType.Shutdown, "finished", spontaneous: true);
+                Stop(dom, ShutoffReason.Shutdown, DomainEventType.Stopped, "shutdown", spontaneous: true);
+                break;
+            case GuestExit.Reboot when lifecycle.OnReboot == "destroy":
+                Raise(dom, DomainEventType.Shutdown, "finished", spontaneous: true);
+                Stop(dom, ShutoffReason.Shutdown, DomainEventType.Stopped, "shutdown", spontaneous: true);
+                break;
+            case GuestExit.Reboot:
+                dom.Guest!.Reset();
+                Raise(dom, DomainEventType.Rebooted, "guest", spontaneous: true);
+                break;
+            case GuestExit.Crash:
+                // The emulator died: nothing is left to act on on_crash; libvirt reports it as failed.
+                Stop(dom, ShutoffReason.Crashed, DomainEventType.Stopped, "failed", spontaneous: true);
+                break;
+            case GuestExit.Panic:
+                dom.Guest!.Pause();
+                dom.Status = DomainStatus.Crashed(CrashedReason.Panicked);
+                Raise(dom, DomainEventType.Crashed, "panicked", spontaneous: true);
+                switch (lifecycle.OnCrash)
+                {
+                    case "destroy" or "coredump-destroy":
+                        Stop(dom, ShutoffReason.Crashed, DomainEventType.Stopped, "crashed", spontaneous: true);
+                        break;
+                    case "restart" or "coredump-restart":
+                        dom.Guest.Reset();
+                        dom.Guest.Resume();
+                        dom.Status = DomainStatus.Running(RunningReason.Crashed);
+                        Raise(dom, DomainEventType.Rebooted, "on_crash restart", spontaneous: true);
+                        break;
+                    default:
+                        // preserve: the guest stays as it crashed, for inspection.
+                        break;
+                }
+
+                break;
+        }
+    }
+
+    private void ReportProblem(string problem)
+    {
+        lock (_sync)
+        {
+            _loadProblems.Add(problem);
+        }
+
+        _log.LogError("{Problem}", problem);
+    }
+}

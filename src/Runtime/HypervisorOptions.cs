@@ -1,0 +1,42 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Reconciler.Runtime.Guests;
+using Reconciler.Runtime.Host;
+
+namespace Reconciler.Runtime;
+
+/// <summary>How a <see cref="Hypervisor"/> is set up.</summary>
+public sealed record HypervisorOptions
+{
+    /// <summary>Where every definition, flag, run record and saved image lives.</summary>
+    public required string StateDirectory { get; init; }
+
+    /// <summary>The host: its name and node information. Read from the real machine when left out.</summary>
+    public HostInfo? Host { get; init; }
+
+    /// <summary>
+    /// How far the memory of running domains may exceed the host's: 1.0 admits exactly the host's memory,
+    /// 1.5 half as much again. Starting a domain beyond it is refused.
+    /// </summary>
+    public double MemoryOvercommit { get; init; } = 1.0;
+
+    /// <summary>The first port VNC autoport hands out (libvirt's remote_display_port_min).</summary>
+    public int VncPortMin { get; init; } = 5900;
+
+    /// <summary>The last port VNC autoport hands out (libvirt's remote_display_port_max).</summary>
+    public int VncPortMax { get; init; } = 65535;
+
+    /// <summary>
+    /// Whether autoport skips ports some other program on the machine is listening on (checked by binding,
+    /// as libvirt's port allocator does).
+    /// </summary>
+    public bool ProbeVncPorts { get; init; } = true;
+
+    /// <summary>What runs guests; the in-process simulated guests by default.</summary>
+    public IGuestFactory? Guests { get; init; }
+
+    /// <summary>How long a graceful stop of the runtime may take before domains are left as they are.</summary>
+    public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(25);
+
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+}

@@ -1,0 +1,147 @@
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+
+namespace Reconciler.Runtime.Persistence;
+
+/// <summary>
+/// The runtime's state directory. Every write is atomic — a temporary file in the same directory, fsync,
+/// rename, fsync of the directory — so a crash leaves either the old or the new content, never half of
+/// it. A damaged file is moved to quarantine/ and reported, never silently dropped.
+/// </summary>
+public sealed class StateDirectory
+{
+    public StateDirectory(string root)
+    {
+        Root = Path.GetFullPath(root);
+        Directory.CreateDirectory(Root);
+        foreach (var dir in (string[])[Domains, Running, Saves, Quarantine])
+        {
+            Directory.CreateDirectory(dir);
+        }
+    }
+
+    public string Root { get; }
+
+    /// <summary>Persistent domain definitions (&lt;uuid&gt;.xml) and their flags (&lt;uuid&gt;.json).</summary>
+    public string Domains => Path.Combine(Root, "domains");
+
+    /// <summary>Records of running domains; one left behind after a crash tells what was running.</summary>
+    public string Running => Path.Combine(Root, "run");
+
+    /// <summary>Managed-save images (&lt;uuid&gt;.save).</summary>
+    public string Saves => Path.Combine(Root, "save");
+
+    /// <summary>Damaged state files, set aside with the reason.</summary>
+    public string Quarantine => Path.Combine(Root, "quarantine");
+
+    /// <summary>Writes <paramref name="content"/> to <paramref name="path"/> atomically and durably.</summary>
+    public static void WriteAtomic(string path, ReadOnlySpan<byte> content)
+    {
+        var dir = Path.GetDirectoryName(path)!;
+        var temp = Path.Combine(dir, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N") + ".tmp");
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                stream.Write(content);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, path, overwrite: true);
+            SyncDirectory(dir);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    public static void WriteAtomic(string path, string content) => WriteAtomic(path, Encoding.UTF8.GetBytes(content));
+
+    /// <summary>Writes a file through <paramref name="write"/> atomically (for large files such as save images).</summary>
+    public static void WriteAtomic(string path, Action<Stream> write)
+    {
+        var dir = Path.GetDirectoryName(path)!;
+        var temp = Path.Combine(dir, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N") + ".tmp");
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, path, overwrite: true);
+            SyncDirectory(dir);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>Deletes a file durably (the directory entry is synced).</summary>
+    public static void Delete(string path)
+    {
+        if (File.Exists(path))
+        {
+            File.Delete(path);
+            SyncDirectory(Path.GetDirectoryName(path)!);
+        }
+    }
+
+    /// <summary>Moves a damaged file to quarantine/ with a note saying why; returns where it went.</summary>
+    public string SetAside(string path, string reason)
+    {
+        var name = $"{DateTime.UtcNow:yyyyMMddTHHmmssfff}-{Path.GetFileName(path)}";
+        var target = Path.Combine(Quarantine, name);
+        File.Move(path, target, overwrite: true);
+        File.WriteAllText(target + ".reason", reason + "\n");
+        SyncDirectory(Quarantine);
+        SyncDirectory(Path.GetDirectoryName(path)!);
+        return target;
+    }
+
+    /// <summary>Leftover temporary files from an interrupted write: never the real state, removed at start.</summary>
+    public void RemoveInterruptedWrites()
+    {
+        foreach (var dir in (string[])[Domains, Running, Saves])
+        {
+            foreach (var temp in Directory.EnumerateFiles(dir, ".*.tmp"))
+            {
+                TryDelete(temp);
+            }
+        }
+    }
+
+    private static void SyncDirectory(string dir)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        try
+        {
+            using SafeFileHandle handle = File.OpenHandle(dir, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            RandomAccess.FlushToDisk(handle);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Some file systems cannot sync a directory; the rename itself is still atomic.
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,142 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Reconciler.Runtime.Domains;
+using Reconciler.Runtime.Guests;
+using Reconciler.Runtime.Host;
+
+namespace Reconciler.Runtime.Tests.Support;
+
+/// <summary>
+/// A hypervisor over a temporary state directory, on a host of known size (4 CPUs, 8 GiB unless told
+/// otherwise), with guests that answer ACPI requests after 50 ms. Reopening keeps the state directory.
+/// </summary>
+internal sealed class RuntimeHarness : IAsyncDisposable
+{
+    private readonly List<Hypervisor> _opened = [];
+
+    public RuntimeHarness(ulong hostMemoryKiB = 8UL * 1024 * 1024, int hostCpus = 4, double overcommit = 1.0)
+    {
+        StateDir = Path.Combine(Path.GetTempPath(), "rc-runtime-" + Guid.NewGuid().ToString("N"));
+        Host = new HostInfo("test-host", new NodeInfo("x86_64", "Test CPU", hostMemoryKiB, hostCpus, 2000, 1, 1, hostCpus, 1));
+        Overcommit = overcommit;
+    }
+
+    public string StateDir { get; }
+
+    public HostInfo Host { get; }
+
+    public double Overcommit { get; set; }
+
+    public int VncPortMin { get; set; } = 5900;
+
+    public bool ProbeVncPorts { get; set; }
+
+    public CapturingLoggerProvider Logs { get; } = new();
+
+    public async Task<Hypervisor> OpenAsync()
+    {
+        var hv = await Hypervisor.OpenAsync(new HypervisorOptions
+        {
+            StateDirectory = StateDir,
+            Host = Host,
+            MemoryOvercommit = Overcommit,
+            VncPortMin = VncPortMin,
+            ProbeVncPorts = ProbeVncPorts,
+            Guests = new SimulatedGuestFactory { AcpiDelay = TimeSpan.FromMilliseconds(50) },
+            LoggerFactory = LoggerFactory.Create(b => b.AddProvider(Logs)),
+        });
+        _opened.Add(hv);
+        return hv;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var hv in _opened)
+        {
+            hv.Abandon();
+        }
+
+        await Task.Yield();
+        try
+        {
+            Directory.Delete(StateDir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    /// <summary>Polls <paramref name="condition"/> until it holds or the deadline passes.</summary>
+    public static async Task Eventually(Func<Task<bool>> condition, string what, int timeoutMs = 5000)
+    {
+        var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"timed out waiting until {what}");
+            }
+
+            await Task.Delay(10);
+        }
+    }
+
+    public static async Task WaitForState(Hypervisor hv, string name, DomainState state, int timeoutMs = 5000) =>
+        await Eventually(async () => hv.Exists(name) && (await hv.GetInfoAsync(name)).Status.State == state, $"{name} is {state}", timeoutMs);
+}
+
+internal sealed class CapturingLoggerProvider : ILoggerProvider
+{
+    public ConcurrentQueue<(LogLevel Level, string Message)> Entries { get; } = new();
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(CapturingLoggerProvider owner) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            owner.Entries.Enqueue((logLevel, formatter(state, exception)));
+    }
+}
+
+/// <summary>Domain XML for tests: small KVM guests with the devices a test asks for.</summary>
+internal static class DomainXml
+{
+    public static string Make(
+        string name,
+        int memoryMiB = 256,
+        int vcpus = 2,
+        int? currentVcpus = null,
+        Guid? uuid = null,
+        string devices = "",
+        string lifecycle = "",
+        bool balloon = true) =>
+        $"""
+        <domain type='kvm'>
+          <name>{name}</name>
+          {(uuid is { } u ? $"<uuid>{u:D}</uuid>" : string.Empty)}
+          <memory unit='MiB'>{memoryMiB}</memory>
+          <vcpu placement='static'{(currentVcpus is { } c ? $" current='{c}'" : string.Empty)}>{vcpus}</vcpu>
+          <os><type arch='x86_64' machine='pc-q35-7.2'>hvm</type></os>
+          {lifecycle}
+          <devices>
+            <emulator>/usr/bin/qemu-system-x86_64</emulator>
+            <disk type='file' device='disk'>
+              <driver name='qemu' type='qcow2'/>
+              <source file='/var/lib/libvirt/images/{name}.qcow2'/>
+              <target dev='vda' bus='virtio'/>
+            </disk>
+            {devices}
+            {(balloon ? string.Empty : "<memballoon model='none'/>")}
+          </devices>
+        </domain>
+        """;
+}
