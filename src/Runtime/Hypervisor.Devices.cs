@@ -36,7 +36,8 @@ public sealed partial class Hypervisor
 
             if (live)
             {
-                if (DomainDefinition.FromXml(dom.Live!).Devices.MemballoonModel is null or "none")
+                // Without a <memballoon>, QEMU domains get a virtio balloon; only model='none' has none.
+                if (DomainDefinition.FromXml(dom.Live!).Devices.MemballoonModel is "none")
                 {
                     throw new RuntimeException(ErrorCode.OperationInvalid, "Unable to change memory of active domain without the balloon device and guest OS balloon driver");
                 }

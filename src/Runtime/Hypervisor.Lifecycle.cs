@@ -245,6 +245,7 @@ public sealed partial class Hypervisor
             if (_usedMemoryKiB + memoryKiB > limit)
             {
                 var free = limit > _usedMemoryKiB ? limit - _usedMemoryKiB : 0;
+                dom.Status = DomainStatus.Shutoff(ShutoffReason.Failed);
                 throw new RuntimeException(ErrorCode.OperationFailed,
                     $"not enough memory on host '{Host.Name}' to start domain '{model.Name}': it needs {memoryKiB} KiB, {free} KiB of {limit} KiB are free " +
                     $"(host memory {Host.Node.MemoryKiB} KiB, overcommit ratio {Options.MemoryOvercommit.ToString(CultureInfo.InvariantCulture)})");

@@ -10,6 +10,10 @@ namespace Reconciler.Runtime.Guests;
 internal sealed class SimulatedGuest : IGuest
 {
     private readonly Lock _sync = new();
+
+    // Held while the workload writes memory: once Pause or Stop returns, no write is in flight, so a
+    // paused guest's memory stays exactly as it is (save images, digests and migration rely on it).
+    private readonly Lock _writes = new();
     private readonly GuestScheduler _scheduler;
     private readonly Action<IGuest, GuestExit> _onExit;
     private readonly TimeSpan _acpiDelay;
@@ -138,6 +142,7 @@ internal sealed class SimulatedGuest : IGuest
             _paused = true;
         }
 
+        WaitForWrites();
         UpdateSchedule();
     }
 
@@ -202,7 +207,15 @@ internal sealed class SimulatedGuest : IGuest
             _pendingAcpi?.Cancel();
         }
 
+        WaitForWrites();
         _scheduler.Remove(this);
+    }
+
+    /// <summary>Returns once no workload write is in flight.</summary>
+    private void WaitForWrites()
+    {
+        _writes.Enter();
+        _writes.Exit();
     }
 
     public BlockStats? BlockStats(string disk)
@@ -312,7 +325,18 @@ internal sealed class SimulatedGuest : IGuest
 
         if (pages > 0)
         {
-            DirtyPages(pages);
+            lock (_writes)
+            {
+                lock (_sync)
+                {
+                    if (_paused || _stopped)
+                    {
+                        return;
+                    }
+                }
+
+                DirtyPages(pages);
+            }
         }
     }
 
