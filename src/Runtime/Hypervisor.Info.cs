@@ -10,6 +10,39 @@ namespace Reconciler.Runtime;
 
 public sealed partial class Hypervisor
 {
+    /// <summary>
+    /// The host's capabilities as libvirt formats them (virsh capabilities): the host CPU and its topology,
+    /// the memory, and the guests it runs (hvm on the host's architecture, kvm and qemu domain types).
+    /// </summary>
+    public string GetCapabilitiesXml()
+    {
+        var node = Host.Node;
+        var wordsize = node.Arch is "i686" or "armv7l" ? "32" : "64";
+        var caps = new XElement("capabilities",
+            new XElement("host",
+                new XElement("cpu",
+                    new XElement("arch", node.Arch),
+                    new XElement("model", node.CpuModel),
+                    new XElement("topology",
+                        new XAttribute("sockets", node.Sockets * node.Nodes),
+                        new XAttribute("dies", 1),
+                        new XAttribute("cores", node.Cores),
+                        new XAttribute("threads", node.Threads))),
+                new XElement("topology",
+                    new XElement("cells", new XAttribute("num", node.Nodes),
+                        Enumerable.Range(0, node.Nodes).Select(i => new XElement("cell", new XAttribute("id", i),
+                            new XElement("memory", new XAttribute("unit", "KiB"), node.MemoryKiB / (ulong)node.Nodes),
+                            new XElement("cpus", new XAttribute("num", node.Cpus / node.Nodes))))))),
+            new XElement("guest",
+                new XElement("os_type", "hvm"),
+                new XElement("arch", new XAttribute("name", node.Arch),
+                    new XElement("wordsize", wordsize),
+                    new XElement("emulator", $"/usr/bin/qemu-system-{node.Arch}"),
+                    new XElement("domain", new XAttribute("type", "qemu")),
+                    new XElement("domain", new XAttribute("type", "kvm")))));
+        return LibvirtXmlWriter.Format(caps);
+    }
+
     /// <summary>virsh dominfo: state, CPU time, maximum and used memory, vCPUs, persistence, autostart.</summary>
     public Task<DomainInfo> GetInfoAsync(string name, CancellationToken cancellationToken = default) =>
         JobAsync(name, dom =>

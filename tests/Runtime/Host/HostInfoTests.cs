@@ -25,6 +25,10 @@ public sealed class HostInfoTests
         {
             Assert.Equal(host.Node, hv.GetNodeInfo());
             Assert.Equal("fleet-07", hv.Host.Name);
+            var caps = System.Xml.Linq.XElement.Parse(hv.GetCapabilitiesXml());
+            Assert.Equal("EPYC", caps.Element("host")!.Element("cpu")!.Element("model")!.Value);
+            Assert.Equal("2", caps.Element("host")!.Element("cpu")!.Element("topology")!.Attribute("sockets")!.Value);
+            Assert.Equal(["qemu", "kvm"], caps.Element("guest")!.Element("arch")!.Elements("domain").Select(d => d.Attribute("type")!.Value));
         }
 
         dir.Delete(recursive: true);
