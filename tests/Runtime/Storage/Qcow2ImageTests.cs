@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Reconciler.Runtime.Storage.Images;
+
+namespace Reconciler.Runtime.Tests.Storage;
+
+public sealed class Qcow2ImageTests : IDisposable
+{
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("rc-qcow2-");
+
+    public void Dispose() => _dir.Delete(recursive: true);
+
+    [Theory]
+    [InlineData(1UL << 20, 16)]
+    [InlineData(10UL << 30, 16)]
+    [InlineData(2UL << 40, 16)]
+    [InlineData(123456789UL * 512, 12)]
+    [InlineData(64UL << 30, 21)]
+    public void Images_pass_qemu_img_check_and_info_reads_them_as_written(ulong size, int clusterBits)
+    {
+        var path = Path.Combine(_dir.FullName, "disk.qcow2");
+        Qcow2Image.Create(path, size, clusterBits);
+
+        Assert.Equal(0, QemuImg("check", path).ExitCode);
+        using var info = JsonDocument.Parse(QemuImg("info", "--output=json", path).Output);
+        var root = info.RootElement;
+        Assert.Equal("qcow2", root.GetProperty("format").GetString());
+        Assert.Equal(size, root.GetProperty("virtual-size").GetUInt64());
+        Assert.Equal(1 << clusterBits, root.GetProperty("cluster-size").GetInt32());
+        var specific = root.GetProperty("format-specific").GetProperty("data");
+        Assert.Equal("1.1", specific.GetProperty("compat").GetString());
+        Assert.Equal(16, specific.GetProperty("refcount-bits").GetInt32());
+        Assert.False(specific.GetProperty("corrupt").GetBoolean());
+
+        var header = Qcow2Image.ReadHeader(path);
+        Assert.Equal((3u, size, clusterBits), (header.Version, header.VirtualSize, header.ClusterBits));
+    }
+
+    [Fact]
+    public void A_backing_store_is_recorded_with_its_format()
+    {
+        var backing = Path.Combine(_dir.FullName, "base.qcow2");
+        Qcow2Image.Create(backing, 1UL << 30);
+        var overlay = Path.Combine(_dir.FullName, "overlay.qcow2");
+        Qcow2Image.Create(overlay, 2UL << 30, backingFile: backing, backingFormat: "qcow2");
+
+        Assert.Equal(0, QemuImg("check", overlay).ExitCode);
+        using var info = JsonDocument.Parse(QemuImg("info", "--output=json", overlay).Output);
+        Assert.Equal(backing, info.RootElement.GetProperty("backing-filename").GetString());
+        Assert.Equal("qcow2", info.RootElement.GetProperty("backing-filename-format").GetString());
+        var header = Qcow2Image.ReadHeader(overlay);
+        Assert.Equal((backing, "qcow2"), (header.BackingFile, header.BackingFormat));
+    }
+
+    [Fact]
+    public void Data_written_by_qemu_into_an_image_keeps_it_consistent()
+    {
+        var path = Path.Combine(_dir.FullName, "disk.qcow2");
+        Qcow2Image.Create(path, 64UL << 20);
+        var write = RunProcess("qemu-io", "-f", "qcow2", "-c", "write -P 0xab 1M 3M", path);
+        Assert.True(write.ExitCode == 0, write.Output);
+        Assert.Equal(0, QemuImg("check", path).ExitCode);
+        var read = RunProcess("qemu-io", "-f", "qcow2", "-c", "read -P 0xab 1M 3M", "-c", "read -P 0 0 1M", path);
+        Assert.True(read.ExitCode == 0 && !read.Output.Contains("Pattern verification failed", StringComparison.Ordinal), read.Output);
+    }
+
+    [Fact]
+    public void An_existing_file_is_never_overwritten()
+    {
+        var path = Path.Combine(_dir.FullName, "disk.qcow2");
+        File.WriteAllText(path, "precious");
+        Assert.Throws<IOException>(() => Qcow2Image.Create(path, 1UL << 20));
+        Assert.Equal("precious", File.ReadAllText(path));
+        Assert.Throws<InvalidDataException>(() => Qcow2Image.ReadHeader(path));
+    }
+
+    private static (int ExitCode, string Output) QemuImg(params string[] args) => RunProcess("qemu-img", args);
+
+    private static (int ExitCode, string Output) RunProcess(string program, params string[] args)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, stdout.Result + stderr);
+    }
+}
