@@ -129,6 +129,12 @@ public sealed partial class Hypervisor
             if (newLive is not null)
             {
                 var model = DomainDefinition.FromXml(newLive);
+                if (kind == "disk")
+                {
+                    // A hot-plugged disk must be there, as at start.
+                    CheckDiskSources(new XElement("domain", new XElement("devices", new XElement(device))));
+                }
+
                 if (kind == "interface")
                 {
                     var added = model.Devices.Interfaces[^1];

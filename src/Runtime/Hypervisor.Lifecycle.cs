@@ -235,6 +235,7 @@ public sealed partial class Hypervisor
     private void Boot(DomainObject dom, XElement def, bool paused, RunningReason reason, GuestMemory? memory)
     {
         var model = DomainDefinition.FromXml(def);
+        CheckDiskSources(def);
         var memoryKiB = model.Memory.MemoryKiB;
         var vcpus = model.Vcpus.Current;
         int id;

@@ -85,6 +85,7 @@ public sealed partial class Hypervisor : IAsyncDisposable
         try
         {
             hypervisor.LoadState();
+            hypervisor.LoadPools();
             await hypervisor.StartUpAsync(cancellationToken).ConfigureAwait(false);
             return hypervisor;
         }

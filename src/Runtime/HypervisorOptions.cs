@@ -32,6 +32,12 @@ public sealed record HypervisorOptions
     /// </summary>
     public bool ProbeVncPorts { get; init; } = true;
 
+    /// <summary>
+    /// Directories outside the storage pools where domains may keep disk images. A file disk whose source
+    /// is neither in a running pool nor in one of these is refused at start.
+    /// </summary>
+    public IReadOnlyList<string> AllowedImageDirectories { get; init; } = [];
+
     /// <summary>What runs guests; the in-process simulated guests by default.</summary>
     public IGuestFactory? Guests { get; init; }
 

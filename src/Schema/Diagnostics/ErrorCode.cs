@@ -66,6 +66,18 @@ public enum ErrorCode
     /// <summary>VIR_ERR_DEVICE_MISSING: "device not found: ..."</summary>
     DeviceMissing,
 
+    /// <summary>VIR_ERR_NO_STORAGE_POOL: "Storage pool not found: ..."</summary>
+    NoStoragePool,
+
+    /// <summary>VIR_ERR_NO_STORAGE_VOL: "Storage volume not found: ..."</summary>
+    NoStorageVolume,
+
+    /// <summary>VIR_ERR_STORAGE_VOL_EXIST: "storage volume ... exists already"</summary>
+    StorageVolumeExists,
+
+    /// <summary>VIR_ERR_STORAGE_POOL_BUILT: "Storage pool already built: ..."</summary>
+    StoragePoolBuilt,
+
     /// <summary>VIR_ERR_INVALID_DOMAIN etc. are not parse errors; reconciler-specific policy errors use this.</summary>
     PolicyViolation,
 }
@@ -95,6 +107,10 @@ public static class ErrorCodes
         ErrorCode.ResourceBusy => "VIR_ERR_RESOURCE_BUSY",
         ErrorCode.SystemError => "VIR_ERR_SYSTEM_ERROR",
         ErrorCode.DeviceMissing => "VIR_ERR_DEVICE_MISSING",
+        ErrorCode.NoStoragePool => "VIR_ERR_NO_STORAGE_POOL",
+        ErrorCode.NoStorageVolume => "VIR_ERR_NO_STORAGE_VOL",
+        ErrorCode.StorageVolumeExists => "VIR_ERR_STORAGE_VOL_EXIST",
+        ErrorCode.StoragePoolBuilt => "VIR_ERR_STORAGE_POOL_BUILT",
         ErrorCode.PolicyViolation => "RECONCILER_POLICY",
         _ => "VIR_ERR_INTERNAL_ERROR",
     };
@@ -120,6 +136,10 @@ public static class ErrorCodes
         ErrorCode.OperationTimeout => "Timed out during operation: " + detail,
         ErrorCode.ResourceBusy => "resource busy: " + detail,
         ErrorCode.DeviceMissing => "device not found: " + detail,
+        ErrorCode.NoStoragePool => "Storage pool not found: " + detail,
+        ErrorCode.NoStorageVolume => "Storage volume not found: " + detail,
+        ErrorCode.StorageVolumeExists => $"storage volume {detail} exists already",
+        ErrorCode.StoragePoolBuilt => "Storage pool already built: " + detail,
         _ => detail,
     };
 

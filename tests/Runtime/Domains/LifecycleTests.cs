@@ -12,8 +12,8 @@ public sealed class LifecycleTests
     {
         await using var h = new RuntimeHarness();
         var hv = await h.OpenAsync();
-        await hv.DefineAsync(DomainXml.Make("a"));
-        await hv.DefineAsync(DomainXml.Make("b"));
+        await hv.DefineAsync(h.Domain("a"));
+        await hv.DefineAsync(h.Domain("b"));
         Assert.Equal(DomainStatus.Shutoff(ShutoffReason.Unknown), (await hv.GetInfoAsync("a")).Status);
         Assert.Null(hv.Lookup("a").Id);
 
@@ -36,7 +36,7 @@ public sealed class LifecycleTests
     {
         await using var h = new RuntimeHarness();
         var hv = await h.OpenAsync();
-        await hv.DefineAsync(DomainXml.Make("a"));
+        await hv.DefineAsync(h.Domain("a"));
 
         var e = await Assert.ThrowsAsync<RuntimeException>(() => hv.DestroyAsync("a"));
         Assert.Equal("Requested operation is not valid: domain is not running", e.Message);
@@ -62,7 +62,7 @@ public sealed class LifecycleTests
     {
         await using var h = new RuntimeHarness();
         var hv = await h.OpenAsync();
-        await hv.DefineAsync(DomainXml.Make("a"));
+        await hv.DefineAsync(h.Domain("a"));
         await hv.StartAsync("a", paused: true);
         Assert.Equal("paused (user)", (await hv.GetInfoAsync("a")).Status.ToString());
 
@@ -83,7 +83,7 @@ public sealed class LifecycleTests
     {
         await using var h = new RuntimeHarness();
         var hv = await h.OpenAsync();
-        await hv.DefineAsync(DomainXml.Make("a"));
+        await hv.DefineAsync(h.Domain("a"));
         await hv.StartAsync("a");
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         var events = CollectAsync(hv, "a", e => e.Type == DomainEventType.Stopped, cts.Token);
@@ -101,7 +101,7 @@ public sealed class LifecycleTests
     {
         await using var h = new RuntimeHarness();
         var hv = await h.OpenAsync();
-        await hv.DefineAsync(DomainXml.Make("a"));
+        await hv.DefineAsync(h.Domain("a"));
         await hv.StartAsync("a");
         await hv.SetIgnoreShutdownAsync("a", true);
 
@@ -119,7 +119,7 @@ public sealed class LifecycleTests
     {
         await using var h = new RuntimeHarness();
         var hv = await h.OpenAsync();
-        await hv.DefineAsync(DomainXml.Make("a", lifecycle: "<on_poweroff>restart</on_poweroff>"));
+        await hv.DefineAsync(h.Domain("a", lifecycle: "<on_poweroff>restart</on_poweroff>"));
         await hv.StartAsync("a");
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         var rebooted = CollectAsync(hv, "a", e => e.Type == DomainEventType.Rebooted, cts.Token);
@@ -135,8 +135,8 @@ public sealed class LifecycleTests
     {
         await using var h = new RuntimeHarness();
         var hv = await h.OpenAsync();
-        await hv.DefineAsync(DomainXml.Make("a"));
-        await hv.DefineAsync(DomainXml.Make("b", lifecycle: "<on_reboot>destroy</on_reboot>"));
+        await hv.DefineAsync(h.Domain("a"));
+        await hv.DefineAsync(h.Domain("b", lifecycle: "<on_reboot>destroy</on_reboot>"));
         await hv.StartAsync("a");
         await hv.StartAsync("b");
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
@@ -156,7 +156,7 @@ public sealed class LifecycleTests
     {
         await using var h = new RuntimeHarness();
         var hv = await h.OpenAsync();
-        await hv.DefineAsync(DomainXml.Make("a", lifecycle: "<on_reboot>destroy</on_reboot>"));
+        await hv.DefineAsync(h.Domain("a", lifecycle: "<on_reboot>destroy</on_reboot>"));
         await hv.StartAsync("a");
         await hv.SimulateGuestAsync("a", GuestExit.Reboot);
         await RuntimeHarness.WaitForState(hv, "a", DomainState.Shutoff);
@@ -168,7 +168,7 @@ public sealed class LifecycleTests
     {
         await using var h = new RuntimeHarness();
         var hv = await h.OpenAsync();
-        await hv.DefineAsync(DomainXml.Make("a"));
+        await hv.DefineAsync(h.Domain("a"));
         await hv.StartAsync("a");
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         var rebooted = CollectAsync(hv, "a", e => e.Type == DomainEventType.Rebooted, cts.Token);
@@ -185,7 +185,7 @@ public sealed class LifecycleTests
     {
         await using var h = new RuntimeHarness();
         var hv = await h.OpenAsync();
-        await hv.DefineAsync(DomainXml.Make("a"));
+        await hv.DefineAsync(h.Domain("a"));
         await hv.StartAsync("a");
         await hv.SimulateGuestAsync("a", GuestExit.Crash);
         await RuntimeHarness.WaitForState(hv, "a", DomainState.Shutoff);
@@ -201,7 +201,7 @@ public sealed class LifecycleTests
     {
         await using var h = new RuntimeHarness();
         var hv = await h.OpenAsync();
-        await hv.DefineAsync(DomainXml.Make("a", lifecycle: $"<on_crash>{onCrash}</on_crash>"));
+        await hv.DefineAsync(h.Domain("a", lifecycle: $"<on_crash>{onCrash}</on_crash>"));
         await hv.StartAsync("a");
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         var crashed = CollectAsync(hv, "a", e => e.Type == DomainEventType.Crashed, cts.Token);
@@ -217,7 +217,7 @@ public sealed class LifecycleTests
     {
         await using var h = new RuntimeHarness();
         var hv = await h.OpenAsync();
-        var created = await hv.CreateAsync(DomainXml.Make("t"));
+        var created = await hv.CreateAsync(h.Domain("t"));
         Assert.False(created.Persistent);
         Assert.Equal(DomainState.Running, created.Status.State);
 
@@ -240,8 +240,8 @@ public sealed class LifecycleTests
         await using var h = new RuntimeHarness();
         var hv = await h.OpenAsync();
         var uuid = Guid.NewGuid();
-        await hv.DefineAsync(DomainXml.Make("a", memoryMiB: 256, uuid: uuid));
-        await hv.CreateAsync(DomainXml.Make("a", memoryMiB: 512, uuid: uuid));
+        await hv.DefineAsync(h.Domain("a", memoryMiB: 256, uuid: uuid));
+        await hv.CreateAsync(h.Domain("a", memoryMiB: 512, uuid: uuid));
 
         Assert.Equal(512UL * 1024, (await hv.GetInfoAsync("a")).MaxMemoryKiB);
         Assert.Contains("<memory unit='KiB'>262144</memory>", await hv.GetXmlAsync("a", inactive: true));
@@ -249,10 +249,10 @@ public sealed class LifecycleTests
         Assert.Equal(256UL * 1024, (await hv.GetInfoAsync("a")).MaxMemoryKiB);
         Assert.True(hv.Lookup("a").Persistent);
 
-        var e = await Assert.ThrowsAsync<RuntimeException>(() => hv.CreateAsync(DomainXml.Make("a", uuid: Guid.NewGuid())));
+        var e = await Assert.ThrowsAsync<RuntimeException>(() => hv.CreateAsync(h.Domain("a", uuid: Guid.NewGuid())));
         Assert.StartsWith("operation failed: domain 'a' already exists with uuid ", e.Message);
         await hv.StartAsync("a");
-        e = await Assert.ThrowsAsync<RuntimeException>(() => hv.CreateAsync(DomainXml.Make("a", uuid: uuid)));
+        e = await Assert.ThrowsAsync<RuntimeException>(() => hv.CreateAsync(h.Domain("a", uuid: uuid)));
         Assert.Equal("Requested operation is not valid: domain 'a' is already active", e.Message);
     }
 
@@ -262,11 +262,11 @@ public sealed class LifecycleTests
         await using var h = new RuntimeHarness();
         var hv = await h.OpenAsync();
         var uuid = Guid.Parse("8c7e41d5-3b3b-4f45-9a2f-3f6d2f0e6a11");
-        await hv.DefineAsync(DomainXml.Make("a", uuid: uuid));
+        await hv.DefineAsync(h.Domain("a", uuid: uuid));
 
-        var e = await Assert.ThrowsAsync<RuntimeException>(() => hv.DefineAsync(DomainXml.Make("b", uuid: uuid)));
+        var e = await Assert.ThrowsAsync<RuntimeException>(() => hv.DefineAsync(h.Domain("b", uuid: uuid)));
         Assert.Equal("operation failed: domain 'a' is already defined with uuid 8c7e41d5-3b3b-4f45-9a2f-3f6d2f0e6a11", e.Message);
-        e = await Assert.ThrowsAsync<RuntimeException>(() => hv.DefineAsync(DomainXml.Make("a", uuid: Guid.NewGuid())));
+        e = await Assert.ThrowsAsync<RuntimeException>(() => hv.DefineAsync(h.Domain("a", uuid: Guid.NewGuid())));
         Assert.Equal("operation failed: domain 'a' already exists with uuid 8c7e41d5-3b3b-4f45-9a2f-3f6d2f0e6a11", e.Message);
     }
 
@@ -279,7 +279,7 @@ public sealed class LifecycleTests
         Assert.Equal(ErrorCode.XmlError, e.Code);
         Assert.Equal("XML error: an os <type> must be specified", e.Message);
 
-        e = await Assert.ThrowsAsync<RuntimeException>(() => hv.DefineAsync(DomainXml.Make("p", lifecycle: "<on_poweroff>preserve</on_poweroff>")));
+        e = await Assert.ThrowsAsync<RuntimeException>(() => hv.DefineAsync(h.Domain("p", lifecycle: "<on_poweroff>preserve</on_poweroff>")));
         Assert.Equal("unsupported configuration: qemu driver doesn't support the 'preserve' action for 'on_reboot'/'on_poweroff'", e.Message);
         e = await Assert.ThrowsAsync<RuntimeException>(() => hv.DefineAsync("<network><name>n</name></network>"));
         Assert.Equal("XML error: unexpected root element <network>, expecting <domain>", e.Message);
@@ -292,9 +292,9 @@ public sealed class LifecycleTests
         await using var h = new RuntimeHarness();
         var hv = await h.OpenAsync();
         var uuid = Guid.NewGuid();
-        await hv.DefineAsync(DomainXml.Make("a", vcpus: 2, uuid: uuid));
+        await hv.DefineAsync(h.Domain("a", vcpus: 2, uuid: uuid));
         await hv.StartAsync("a");
-        var updated = await hv.DefineAsync(DomainXml.Make("a", vcpus: 4, uuid: uuid));
+        var updated = await hv.DefineAsync(h.Domain("a", vcpus: 4, uuid: uuid));
         Assert.True(updated.Persistent);
 
         Assert.Contains(">2</vcpu>", await hv.GetXmlAsync("a"));
@@ -311,7 +311,7 @@ public sealed class LifecycleTests
     {
         await using var h = new RuntimeHarness();
         var hv = await h.OpenAsync();
-        await hv.DefineAsync(DomainXml.Make("a"));
+        await hv.DefineAsync(h.Domain("a"));
         await hv.SetAutostartAsync("a", true);
         await hv.StartAsync("a");
         await hv.UndefineAsync("a");
@@ -334,7 +334,7 @@ public sealed class LifecycleTests
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         var events = CollectAsync(hv, "a", e => e.Type == DomainEventType.Undefined, cts.Token);
 
-        await hv.DefineAsync(DomainXml.Make("a"));
+        await hv.DefineAsync(h.Domain("a"));
         await hv.StartAsync("a", paused: true);
         await hv.ResumeAsync("a");
         await hv.SuspendAsync("a");
@@ -352,7 +352,7 @@ public sealed class LifecycleTests
         await using var h = new RuntimeHarness(hostMemoryKiB: 64UL * 1024 * 1024, hostCpus: 64);
         var hv = await h.OpenAsync();
         var names = Enumerable.Range(0, 40).Select(i => $"vm{i}").ToList();
-        await Task.WhenAll(names.Select(n => hv.DefineAsync(DomainXml.Make(n, memoryMiB: 128, devices: "<graphics type='vnc' autoport='yes'/>"))));
+        await Task.WhenAll(names.Select(n => hv.DefineAsync(h.Domain(n, memoryMiB: 128, devices: "<graphics type='vnc' autoport='yes'/>"))));
         await Task.WhenAll(names.Select(n => hv.StartAsync(n)));
 
         var ids = hv.ListDomains().Select(d => d.Id).ToList();

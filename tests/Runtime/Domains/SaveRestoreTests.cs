@@ -12,7 +12,7 @@ public sealed class SaveRestoreTests
         await using var h = new RuntimeHarness();
         var hv = await h.OpenAsync();
         var uuid = Guid.NewGuid();
-        await hv.DefineAsync(DomainXml.Make("a", uuid: uuid));
+        await hv.DefineAsync(h.Domain("a", uuid: uuid));
         await hv.StartAsync("a");
         var memory = await DirtySomePages(hv, "a");
         var id = hv.Lookup("a").Id;
@@ -41,7 +41,7 @@ public sealed class SaveRestoreTests
     {
         await using var h = new RuntimeHarness();
         var hv = await h.OpenAsync();
-        await hv.CreateAsync(DomainXml.Make("t"));
+        await hv.CreateAsync(h.Domain("t"));
         var memory = await DirtySomePages(hv, "t");
         await hv.SuspendAsync("t");
         var image = Path.Combine(h.StateDir, "t.img");
@@ -59,7 +59,7 @@ public sealed class SaveRestoreTests
     {
         await using var h = new RuntimeHarness();
         var hv = await h.OpenAsync();
-        await hv.CreateAsync(DomainXml.Make("t"));
+        await hv.CreateAsync(h.Domain("t"));
         await DirtySomePages(hv, "t");
         var image = Path.Combine(h.StateDir, "t.img");
         await hv.SaveAsync("t", image);
@@ -80,7 +80,7 @@ public sealed class SaveRestoreTests
     {
         await using var h = new RuntimeHarness();
         var hv = await h.OpenAsync();
-        await hv.DefineAsync(DomainXml.Make("a"));
+        await hv.DefineAsync(h.Domain("a"));
         await hv.StartAsync("a");
         var memory = await DirtySomePages(hv, "a");
 
@@ -107,7 +107,7 @@ public sealed class SaveRestoreTests
     {
         await using var h = new RuntimeHarness();
         var hv = await h.OpenAsync();
-        await hv.DefineAsync(DomainXml.Make("a"));
+        await hv.DefineAsync(h.Domain("a"));
         await hv.StartAsync("a");
         var memory = await DirtySomePages(hv, "a");
         await hv.ManagedSaveAsync("a");
@@ -127,7 +127,7 @@ public sealed class SaveRestoreTests
     {
         await using var h = new RuntimeHarness();
         var hv = await h.OpenAsync();
-        var summary = await hv.DefineAsync(DomainXml.Make("a"));
+        var summary = await hv.DefineAsync(h.Domain("a"));
         await hv.StartAsync("a");
         await DirtySomePages(hv, "a");
         await hv.ManagedSaveAsync("a");

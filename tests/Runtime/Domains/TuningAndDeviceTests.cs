@@ -10,14 +10,14 @@ namespace Reconciler.Runtime.Tests.Domains;
 
 public sealed class TuningAndDeviceTests
 {
-    private const string ExtraDisk = "<disk type='file' device='disk'><source file='/var/lib/libvirt/images/data.raw'/><target dev='vdb' bus='virtio'/></disk>";
+    private static string ExtraDisk(RuntimeHarness h) => $"<disk type='file' device='disk'><source file='{h.Image("data.qcow2")}'/><target dev='vdb' bus='virtio'/></disk>";
 
     [Fact]
     public async Task Setmem_moves_the_balloon_within_64_MiB_and_the_maximum()
     {
         await using var h = new RuntimeHarness();
         var hv = await h.OpenAsync();
-        await hv.DefineAsync(DomainXml.Make("a", memoryMiB: 1024));
+        await hv.DefineAsync(h.Domain("a", memoryMiB: 1024));
         await hv.StartAsync("a");
 
         await hv.SetMemoryAsync("a", 512 * 1024);
@@ -46,7 +46,7 @@ public sealed class TuningAndDeviceTests
     {
         await using var h = new RuntimeHarness();
         var hv = await h.OpenAsync();
-        await hv.CreateAsync(DomainXml.Make("t", memoryMiB: 1024, balloon: false));
+        await hv.CreateAsync(h.Domain("t", memoryMiB: 1024, balloon: false));
         var e = await Assert.ThrowsAsync<RuntimeException>(() => hv.SetMemoryAsync("t", 512 * 1024));
         Assert.Equal("Requested operation is not valid: Unable to change memory of active domain without the balloon device and guest OS balloon driver", e.Message);
         e = await Assert.ThrowsAsync<RuntimeException>(() => hv.SetMemoryAsync("t", 512 * 1024, DeviceScope.Config));
@@ -58,7 +58,7 @@ public sealed class TuningAndDeviceTests
     {
         await using var h = new RuntimeHarness();
         var hv = await h.OpenAsync();
-        await hv.DefineAsync(DomainXml.Make("a", vcpus: 4, currentVcpus: 2));
+        await hv.DefineAsync(h.Domain("a", vcpus: 4, currentVcpus: 2));
         await hv.StartAsync("a");
         Assert.Equal(2, (await hv.GetInfoAsync("a")).Vcpus);
         Assert.Equal(2, (await hv.GetVcpusAsync("a")).Count);
@@ -88,16 +88,16 @@ public sealed class TuningAndDeviceTests
     {
         await using var h = new RuntimeHarness();
         var hv = await h.OpenAsync();
-        await hv.DefineAsync(DomainXml.Make("a"));
+        await hv.DefineAsync(h.Domain("a"));
         await hv.StartAsync("a");
 
-        await hv.AttachDeviceAsync("a", ExtraDisk, DeviceScope.Live | DeviceScope.Config);
+        await hv.AttachDeviceAsync("a", ExtraDisk(h), DeviceScope.Live | DeviceScope.Config);
         Assert.Contains("<target dev='vdb' bus='virtio'/>", await hv.GetXmlAsync("a"));
         Assert.Contains("<alias name='virtio-disk1'/>", await hv.GetXmlAsync("a"));
         Assert.Contains("<target dev='vdb' bus='virtio'/>", await hv.GetXmlAsync("a", inactive: true));
         Assert.NotNull(await hv.GetBlockStatsAsync("a", "vdb"));
 
-        var e = await Assert.ThrowsAsync<RuntimeException>(() => hv.AttachDeviceAsync("a", ExtraDisk));
+        var e = await Assert.ThrowsAsync<RuntimeException>(() => hv.AttachDeviceAsync("a", ExtraDisk(h)));
         Assert.Equal("Requested operation is not valid: target vdb already exists", e.Message);
 
         await hv.DetachDeviceAsync("a", "<disk><target dev='vdb'/></disk>", DeviceScope.Live);
@@ -120,8 +120,8 @@ public sealed class TuningAndDeviceTests
     {
         await using var h = new RuntimeHarness();
         var hv = await h.OpenAsync();
-        await hv.DefineAsync(DomainXml.Make("a", devices: "<disk type='file' device='disk'><source file='/i/c.raw'/><target dev='vdc' bus='virtio'/></disk>"));
-        await hv.AttachDeviceAsync("a", ExtraDisk);
+        await hv.DefineAsync(h.Domain("a", devices: "<disk type='file' device='disk'><source file='/i/c.raw'/><target dev='vdc' bus='virtio'/></disk>"));
+        await hv.AttachDeviceAsync("a", ExtraDisk(h));
         var xml = await hv.GetXmlAsync("a", inactive: true);
         var targets = Regex.Matches(xml, "<target dev='(\\w+)'").Select(m => m.Groups[1].Value).ToList();
         Assert.Equal(["vda", "vdb", "vdc"], targets);
@@ -130,7 +130,7 @@ public sealed class TuningAndDeviceTests
         Assert.Equal("VIR_ERR_NO_TARGET", e.CodeName);
         e = await Assert.ThrowsAsync<RuntimeException>(() => hv.AttachDeviceAsync("a", "<sound model='ich9'/>"));
         Assert.Equal("Operation not supported: persistent attach of device 'sound' is not supported", e.Message);
-        e = await Assert.ThrowsAsync<RuntimeException>(() => hv.AttachDeviceAsync("a", ExtraDisk, DeviceScope.Live));
+        e = await Assert.ThrowsAsync<RuntimeException>(() => hv.AttachDeviceAsync("a", ExtraDisk(h), DeviceScope.Live));
         Assert.Equal("Requested operation is not valid: domain is not running", e.Message);
     }
 
@@ -139,7 +139,7 @@ public sealed class TuningAndDeviceTests
     {
         await using var h = new RuntimeHarness();
         var hv = await h.OpenAsync();
-        await hv.DefineAsync(DomainXml.Make("a", devices: "<interface type='network'><source network='default'/><model type='virtio'/></interface>"));
+        await hv.DefineAsync(h.Domain("a", devices: "<interface type='network'><source network='default'/><model type='virtio'/></interface>"));
         await hv.StartAsync("a");
         var xml = await hv.GetXmlAsync("a");
         Assert.Matches("<target dev='vnet\\d+'/>", xml);
@@ -168,7 +168,7 @@ public sealed class TuningAndDeviceTests
     {
         await using var h = new RuntimeHarness();
         var hv = await h.OpenAsync();
-        await hv.DefineAsync(DomainXml.Make("a", memoryMiB: 512, vcpus: 2, devices: "<interface type='network'><source network='default'/></interface>"));
+        await hv.DefineAsync(h.Domain("a", memoryMiB: 512, vcpus: 2, devices: "<interface type='network'><source network='default'/></interface>"));
         await hv.SetAutostartAsync("a", true);
         var info = await hv.GetInfoAsync("a");
         Assert.Equal((TimeSpan.Zero, true, true, "hvm"), (info.CpuTime, info.Persistent, info.Autostart, info.OsType));
@@ -176,7 +176,7 @@ public sealed class TuningAndDeviceTests
         await hv.StartAsync("a");
         await hv.SetWorkloadAsync("a", new WorkloadSettings(CpuLoad: 1, DiskOpsPerSecond: 2000, PacketsPerSecond: 2000));
         await RuntimeHarness.Eventually(async () => (await hv.GetBlockStatsAsync("a", "vda")).WriteRequests > 10, "the disk is written");
-        var blk = await hv.GetBlockStatsAsync("a", "/var/lib/libvirt/images/a.qcow2");
+        var blk = await hv.GetBlockStatsAsync("a", Path.Combine(h.ImagesDir, "a.qcow2"));
         Assert.True(blk.ReadBytes > 0 && blk.WriteBytes > 0);
         var tap = Regex.Match(await hv.GetXmlAsync("a"), "<target dev='(vnet\\d+)'/>").Groups[1].Value;
         await RuntimeHarness.Eventually(async () => (await hv.GetInterfaceStatsAsync("a", tap)).RxPackets > 10, "packets flow");
@@ -197,7 +197,7 @@ public sealed class TuningAndDeviceTests
         const string Vnc = "<graphics type='vnc' autoport='yes' listen='127.0.0.1'/>";
         foreach (var n in new[] { "a", "b", "c" })
         {
-            await hv.DefineAsync(DomainXml.Make(n, devices: Vnc));
+            await hv.DefineAsync(h.Domain(n, devices: Vnc));
         }
 
         await hv.StartAsync("a");
@@ -211,7 +211,7 @@ public sealed class TuningAndDeviceTests
         await hv.StartAsync("c");
         Assert.Contains("port='5900'", await hv.GetXmlAsync("c"));
 
-        await hv.DefineAsync(DomainXml.Make("fixed", devices: "<graphics type='vnc' port='5901' autoport='no'/>"));
+        await hv.DefineAsync(h.Domain("fixed", devices: "<graphics type='vnc' port='5901' autoport='no'/>"));
         var e = await Assert.ThrowsAsync<RuntimeException>(() => hv.StartAsync("fixed"));
         Assert.Equal("internal error: Failed to reserve port 5901", e.Message);
         Assert.Equal(DomainState.Shutoff, (await hv.GetInfoAsync("fixed")).Status.State);
@@ -225,7 +225,7 @@ public sealed class TuningAndDeviceTests
         var busy = ((IPEndPoint)listener.LocalEndpoint).Port;
         await using var h = new RuntimeHarness { VncPortMin = busy, ProbeVncPorts = true };
         var hv = await h.OpenAsync();
-        await hv.DefineAsync(DomainXml.Make("a", devices: "<graphics type='vnc' autoport='yes'/>"));
+        await hv.DefineAsync(h.Domain("a", devices: "<graphics type='vnc' autoport='yes'/>"));
         await hv.StartAsync("a");
         Assert.Matches("port='(\\d+)'", await hv.GetXmlAsync("a"));
         Assert.DoesNotContain($"port='{busy}'", await hv.GetXmlAsync("a"));
@@ -236,8 +236,8 @@ public sealed class TuningAndDeviceTests
     {
         await using var h = new RuntimeHarness(hostMemoryKiB: 4UL * 1024 * 1024, hostCpus: 4);
         var hv = await h.OpenAsync();
-        await hv.DefineAsync(DomainXml.Make("big", memoryMiB: 3072, vcpus: 2));
-        await hv.DefineAsync(DomainXml.Make("more", memoryMiB: 2048, vcpus: 4));
+        await hv.DefineAsync(h.Domain("big", memoryMiB: 3072, vcpus: 2));
+        await hv.DefineAsync(h.Domain("more", memoryMiB: 2048, vcpus: 4));
         await hv.StartAsync("big");
 
         var e = await Assert.ThrowsAsync<RuntimeException>(() => hv.StartAsync("more"));
@@ -248,7 +248,7 @@ public sealed class TuningAndDeviceTests
 
         await hv.DestroyAsync("big");
         await hv.StartAsync("more");
-        await hv.DefineAsync(DomainXml.Make("small", memoryMiB: 512, vcpus: 2));
+        await hv.DefineAsync(h.Domain("small", memoryMiB: 512, vcpus: 2));
         Assert.DoesNotContain(h.Logs.Entries, l => l.Level == LogLevel.Warning);
         await hv.StartAsync("small", paused: true);
         Assert.Contains(h.Logs.Entries, l => l.Level == LogLevel.Warning && l.Message.Contains("overcommits vCPUs: 6 vCPUs", StringComparison.Ordinal));
@@ -259,8 +259,8 @@ public sealed class TuningAndDeviceTests
     {
         await using var h = new RuntimeHarness(hostMemoryKiB: 4UL * 1024 * 1024, overcommit: 1.5);
         var hv = await h.OpenAsync();
-        await hv.DefineAsync(DomainXml.Make("a", memoryMiB: 3072));
-        await hv.DefineAsync(DomainXml.Make("b", memoryMiB: 3072));
+        await hv.DefineAsync(h.Domain("a", memoryMiB: 3072));
+        await hv.DefineAsync(h.Domain("b", memoryMiB: 3072));
         await hv.StartAsync("a");
         await hv.StartAsync("b");
         Assert.Equal(0UL, hv.FreeMemoryKiB);
@@ -271,10 +271,11 @@ public sealed class TuningAndDeviceTests
     {
         await using var h = new RuntimeHarness(hostMemoryKiB: 8UL * 1024 * 1024 * 1024, hostCpus: 4096);
         var hv = await h.OpenAsync();
+        var shared = h.Image("shared.qcow2");
         var before = GC.GetTotalMemory(forceFullCollection: true);
         for (var i = 0; i < 2000; i++)
         {
-            await hv.CreateAsync(DomainXml.Make($"g{i}", memoryMiB: 4096, vcpus: 1));
+            await hv.CreateAsync(DomainXml.Make($"g{i}", memoryMiB: 4096, vcpus: 1, image: shared));
         }
 
         var after = GC.GetTotalMemory(forceFullCollection: true);

@@ -11,8 +11,8 @@ public sealed class RestartTests
     {
         await using var h = new RuntimeHarness();
         var hv = await h.OpenAsync();
-        var a = await hv.DefineAsync(DomainXml.Make("a"));
-        await hv.DefineAsync(DomainXml.Make("b", vcpus: 3));
+        var a = await hv.DefineAsync(h.Domain("a"));
+        await hv.DefineAsync(h.Domain("b", vcpus: 3));
         await hv.SetAutostartAsync("a", true);
         var xmlB = await hv.GetXmlAsync("b");
         await hv.DisposeAsync();
@@ -33,10 +33,10 @@ public sealed class RestartTests
     {
         await using var h = new RuntimeHarness();
         var hv = await h.OpenAsync();
-        await hv.DefineAsync(DomainXml.Make("p"));
-        await hv.DefineAsync(DomainXml.Make("paused"));
-        await hv.DefineAsync(DomainXml.Make("off"));
-        await hv.CreateAsync(DomainXml.Make("t"));
+        await hv.DefineAsync(h.Domain("p"));
+        await hv.DefineAsync(h.Domain("paused"));
+        await hv.DefineAsync(h.Domain("off"));
+        await hv.CreateAsync(h.Domain("t"));
         await hv.StartAsync("p");
         await hv.StartAsync("paused");
         var p = await SaveRestoreTests.DirtySomePages(hv, "p");
@@ -61,12 +61,12 @@ public sealed class RestartTests
     {
         await using var h = new RuntimeHarness();
         var hv = await h.OpenAsync();
-        await hv.DefineAsync(DomainXml.Make("plain"));
-        await hv.DefineAsync(DomainXml.Make("auto"));
+        await hv.DefineAsync(h.Domain("plain"));
+        await hv.DefineAsync(h.Domain("auto"));
         await hv.SetAutostartAsync("auto", true);
         await hv.StartAsync("plain");
         await hv.StartAsync("auto");
-        await hv.CreateAsync(DomainXml.Make("transient"));
+        await hv.CreateAsync(h.Domain("transient"));
 
         hv.Abandon();
         var again = await h.OpenAsync();
@@ -86,8 +86,8 @@ public sealed class RestartTests
     {
         await using var h = new RuntimeHarness();
         var hv = await h.OpenAsync();
-        var good = await hv.DefineAsync(DomainXml.Make("good"));
-        var bad = await hv.DefineAsync(DomainXml.Make("bad"));
+        var good = await hv.DefineAsync(h.Domain("good"));
+        var bad = await hv.DefineAsync(h.Domain("bad"));
         await hv.SetAutostartAsync("good", true);
         await hv.DisposeAsync();
         var domains = Path.Combine(h.StateDir, "domains");
@@ -112,7 +112,7 @@ public sealed class RestartTests
     {
         await using var h = new RuntimeHarness();
         var hv = await h.OpenAsync();
-        await hv.DefineAsync(DomainXml.Make("a"));
+        await hv.DefineAsync(h.Domain("a"));
         await hv.StartAsync("a");
         await hv.DestroyAsync("a");
         await hv.StartAsync("a");

@@ -23,6 +23,9 @@ internal sealed class RuntimeHarness : IAsyncDisposable
 
     public string StateDir { get; }
 
+    /// <summary>An allowed image directory where <see cref="Domain"/> puts each domain's disk image.</summary>
+    public string ImagesDir => Path.Combine(StateDir + "-images");
+
     public HostInfo Host { get; }
 
     public double Overcommit { get; set; }
@@ -42,6 +45,7 @@ internal sealed class RuntimeHarness : IAsyncDisposable
             MemoryOvercommit = Overcommit,
             VncPortMin = VncPortMin,
             ProbeVncPorts = ProbeVncPorts,
+            AllowedImageDirectories = [ImagesDir],
             Guests = new SimulatedGuestFactory { AcpiDelay = TimeSpan.FromMilliseconds(50) },
             LoggerFactory = LoggerFactory.Create(b => b.AddProvider(Logs)),
         });
@@ -57,13 +61,44 @@ internal sealed class RuntimeHarness : IAsyncDisposable
         }
 
         await Task.Yield();
-        try
+        foreach (var dir in new[] { StateDir, ImagesDir })
         {
-            Directory.Delete(StateDir, recursive: true);
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
         }
-        catch (IOException)
+    }
+
+    /// <summary>A real qcow2 image of 1 GiB in <see cref="ImagesDir"/>, created when missing; returns its path.</summary>
+    public string Image(string file)
+    {
+        Directory.CreateDirectory(ImagesDir);
+        var image = Path.Combine(ImagesDir, file);
+        if (!File.Exists(image))
         {
+            Reconciler.Runtime.Storage.Images.Qcow2Image.Create(image, 1UL << 30);
         }
+
+        return image;
+    }
+
+    /// <summary>Domain XML (see <see cref="DomainXml.Make"/>) whose disk is a real qcow2 image in <see cref="ImagesDir"/>.</summary>
+    public string Domain(
+        string name,
+        int memoryMiB = 256,
+        int vcpus = 2,
+        int? currentVcpus = null,
+        Guid? uuid = null,
+        string devices = "",
+        string lifecycle = "",
+        bool balloon = true)
+    {
+        Image(name + ".qcow2");
+        return DomainXml.Make(name, memoryMiB, vcpus, currentVcpus, uuid, devices, lifecycle, balloon, ImagesDir);
     }
 
     /// <summary>Polls <paramref name="condition"/> until it holds or the deadline passes.</summary>
@@ -118,7 +153,9 @@ internal static class DomainXml
         Guid? uuid = null,
         string devices = "",
         string lifecycle = "",
-        bool balloon = true) =>
+        bool balloon = true,
+        string imagesDir = "/var/lib/libvirt/images",
+        string? image = null) =>
         $"""
         <domain type='kvm'>
           <name>{name}</name>
@@ -131,7 +168,7 @@ internal static class DomainXml
             <emulator>/usr/bin/qemu-system-x86_64</emulator>
             <disk type='file' device='disk'>
               <driver name='qemu' type='qcow2'/>
-              <source file='/var/lib/libvirt/images/{name}.qcow2'/>
+              <source file='{image ?? $"{imagesDir}/{name}.qcow2"}'/>
               <target dev='vda' bus='virtio'/>
             </disk>
             {devices}

@@ -113,6 +113,85 @@ public static class Qcow2Image
         return image;
     }
 
+    /// <summary>
+    /// Grows the image to <paramref name="newSize"/> bytes, as <c>qemu-img resize</c> does: the header's size,
+    /// and when the L1 table no longer fits its clusters, a larger table at the end of the file (written and
+    /// counted before the header points at it, so a crash leaves at worst a leaked cluster).
+    /// </summary>
+    public static void Resize(string path, ulong newSize)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+        var first = new byte[Math.Min(file.Length, 1 << 16)];
+        file.ReadExactly(first);
+        var header = ReadHeader(first);
+        if (newSize < header.VirtualSize)
+        {
+            throw new NotSupportedException("qcow2 images are not shrunk: the guest's data beyond the new end would be lost");
+        }
+
+        if (header.RefcountOrder != 4)
+        {
+            throw new NotSupportedException($"qcow2 images with {1 << header.RefcountOrder}-bit refcounts are not resized");
+        }
+
+        long clusterSize = header.ClusterSize;
+        var coverage = (ulong)clusterSize * (ulong)(clusterSize / 8);
+        var newL1Size = (uint)((newSize + coverage - 1) / coverage);
+        var oldL1Clusters = Math.Max(1, ((header.L1Size * 8L) + clusterSize - 1) / clusterSize);
+        var l1Offset = header.L1TableOffset;
+        if (newL1Size * 8L > oldL1Clusters * clusterSize)
+        {
+            var newClusters = ((newL1Size * 8L) + clusterSize - 1) / clusterSize;
+            var newOffset = (file.Length + clusterSize - 1) / clusterSize * clusterSize;
+            var table = new byte[newClusters * clusterSize];
+            file.Position = (long)header.L1TableOffset;
+            file.ReadExactly(table.AsSpan(0, (int)(header.L1Size * 8)));
+            file.Position = newOffset;
+            file.Write(table);
+            SetRefcounts(file, header, newOffset / clusterSize, newClusters, 1);
+            SetRefcounts(file, header, (long)header.L1TableOffset / clusterSize, oldL1Clusters, 0);
+            file.Flush(flushToDisk: true);
+            l1Offset = (ulong)newOffset;
+        }
+
+        Span<byte> fields = stackalloc byte[24];
+        BinaryPrimitives.WriteUInt64BigEndian(fields, newSize);
+        first.AsSpan(32, 4).CopyTo(fields[8..]);
+        BinaryPrimitives.WriteUInt32BigEndian(fields[12..], newL1Size);
+        BinaryPrimitives.WriteUInt64BigEndian(fields[16..], l1Offset);
+        file.Position = 24;
+        file.Write(fields);
+        file.Flush(flushToDisk: true);
+    }
+
+    private static void SetRefcounts(FileStream file, Qcow2Header header, long firstCluster, long count, ushort value)
+    {
+        long clusterSize = header.ClusterSize;
+        var perBlock = clusterSize / 2;
+        Span<byte> entry = stackalloc byte[8];
+        Span<byte> refcount = stackalloc byte[2];
+        for (var cluster = firstCluster; cluster < firstCluster + count; cluster++)
+        {
+            var tableIndex = cluster / perBlock;
+            if (tableIndex >= header.RefcountTableClusters * clusterSize / 8)
+            {
+                throw new NotSupportedException("the image would need a larger refcount table");
+            }
+
+            file.Position = (long)header.RefcountTableOffset + (tableIndex * 8);
+            file.ReadExactly(entry);
+            var block = (long)BinaryPrimitives.ReadUInt64BigEndian(entry);
+            if (block == 0)
+            {
+                throw new NotSupportedException("the image would need a new refcount block");
+            }
+
+            BinaryPrimitives.WriteUInt16BigEndian(refcount, value);
+            file.Position = block + ((cluster % perBlock) * 2);
+            file.Write(refcount);
+        }
+    }
+
     /// <summary>Reads the header of a qcow2 image; throws <see cref="InvalidDataException"/> for anything else.</summary>
     public static Qcow2Header ReadHeader(string path)
     {

@@ -1,0 +1,605 @@
+using System.Text.Json;
+using System.Xml.Linq;
+using Microsoft.Extensions.Logging;
+using Reconciler.Runtime.Persistence;
+using Reconciler.Runtime.Storage;
+using Reconciler.Runtime.Storage.Images;
+using Reconciler.Schema;
+using Reconciler.Schema.Diagnostics;
+using Reconciler.Schema.Storage.Model;
+using Reconciler.Schema.Xml;
+
+namespace Reconciler.Runtime;
+
+/// <summary>Storage pools: libvirt's storage driver over the state directory and the host's file systems.</summary>
+public sealed partial class Hypervisor
+{
+    /// <summary>The prefix of the temporary files volumes are created under before they get their name.</summary>
+    internal const string TempVolumePrefix = ".rc-creating-";
+
+    private readonly Dictionary<string, PoolObject> _poolsByName = new(StringComparer.Ordinal);
+    private readonly Dictionary<Guid, PoolObject> _poolsByUuid = [];
+
+    private string PoolsDir => Path.Combine(_state.Root, "pools");
+
+    private string ActivePoolsDir => Path.Combine(_state.Root, "pools", "active");
+
+    private string PoolDefinitionPath(Guid uuid) => Path.Combine(PoolsDir, uuid.ToString("D") + ".xml");
+
+    private string PoolFlagsPath(Guid uuid) => Path.Combine(PoolsDir, uuid.ToString("D") + ".json");
+
+    private string PoolActivePath(Guid uuid) => Path.Combine(ActivePoolsDir, uuid.ToString("D") + ".xml");
+
+    /// <summary>Defines a persistent pool (virStoragePoolDefineXML), with libvirt's checks of names, UUIDs and sources.</summary>
+    public Task<StoragePoolInfo> DefinePoolAsync(string xml, CancellationToken cancellationToken = default) =>
+        Task.Run(async () =>
+        {
+            var def = ParsePool(xml);
+            var (pool, created) = ClaimPool(def, forStart: false);
+            if (!created)
+            {
+                await pool.Job.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            try
+            {
+                StateDirectory.WriteAtomic(PoolDefinitionPath(pool.Uuid), LibvirtXmlWriter.Format(def));
+                pool.Persistent = def;
+                return PoolInfo(pool);
+            }
+            catch (Exception e) when (created && e is IOException or UnauthorizedAccessException)
+            {
+                UnregisterPool(pool);
+                throw new RuntimeException(ErrorCode.SystemError, $"cannot save the definition of pool '{pool.Name}': {e.Message}", e);
+            }
+            finally
+            {
+                pool.Job.Release();
+            }
+        }, cancellationToken);
+
+    /// <summary>Creates and starts a transient pool (virStoragePoolCreateXML), building it first when asked.</summary>
+    public Task<StoragePoolInfo> CreatePoolAsync(string xml, bool build = false, CancellationToken cancellationToken = default) =>
+        Task.Run(async () =>
+        {
+            var def = ParsePool(xml);
+            var (pool, created) = ClaimPool(def, forStart: true);
+            if (!created)
+            {
+                await pool.Job.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            try
+            {
+                if (pool.IsActive)
+                {
+                    throw new RuntimeException(ErrorCode.OperationInvalid, $"storage pool '{pool.Name}' is already active");
+                }
+
+                try
+                {
+                    if (build)
+                    {
+                        BuildPool(def);
+                    }
+
+                    StartPool(pool, def);
+                }
+                catch when (created)
+                {
+                    UnregisterPool(pool);
+                    throw;
+                }
+
+                return PoolInfo(pool);
+            }
+            finally
+            {
+                pool.Job.Release();
+            }
+        }, cancellationToken);
+
+    /// <summary>Builds an inactive pool: for a directory pool, creates its target directory with the pool's permissions.</summary>
+    public Task BuildPoolAsync(string name, CancellationToken cancellationToken = default) =>
+        PoolJobAsync(name, pool =>
+        {
+            if (pool.IsActive)
+            {
+                throw new RuntimeException(ErrorCode.OperationInvalid, $"storage pool '{pool.Name}' is already active");
+            }
+
+            BuildPool(pool.Persistent!);
+        }, cancellationToken);
+
+    /// <summary>Starts a defined pool (virStoragePoolCreate) and lists its volumes; with <paramref name="build"/>, builds it first.</summary>
+    public Task StartPoolAsync(string name, bool build = false, CancellationToken cancellationToken = default) =>
+        PoolJobAsync(name, pool =>
+        {
+            if (pool.IsActive)
+            {
+                throw new RuntimeException(ErrorCode.OperationInvalid, $"storage pool '{pool.Name}' is already active");
+            }
+
+            if (build)
+            {
+                BuildPool(pool.Persistent!);
+            }
+
+            StartPool(pool, new XElement(pool.Persistent!));
+        }, cancellationToken);
+
+    /// <summary>Stops a pool (virStoragePoolDestroy); its data stays. A transient pool disappears.</summary>
+    public Task StopPoolAsync(string name, CancellationToken cancellationToken = default) =>
+        PoolJobAsync(name, pool =>
+        {
+            if (!pool.IsActive)
+            {
+                throw new RuntimeException(ErrorCode.OperationInvalid, $"storage pool '{pool.Name}' is not active");
+            }
+
+            if (DomainsUsingPool(pool) is { Count: > 0 } users)
+            {
+                throw new RuntimeException(ErrorCode.OperationInvalid,
+                    $"storage pool '{pool.Name}' has volumes in use by running domains: {string.Join(", ", users)}");
+            }
+
+            pool.State = StoragePoolState.Inactive;
+            pool.Live = null;
+            pool.Volumes.Clear();
+            StateDirectory.Delete(PoolActivePath(pool.Uuid));
+            if (!pool.IsPersistent)
+            {
+                UnregisterPool(pool);
+            }
+        }, cancellationToken);
+
+    /// <summary>Deletes an inactive pool's storage (a directory pool's empty target directory); its definition stays.</summary>
+    public Task DeletePoolAsync(string name, CancellationToken cancellationToken = default) =>
+        PoolJobAsync(name, pool =>
+        {
+            if (pool.IsActive)
+            {
+                throw new RuntimeException(ErrorCode.OperationInvalid, $"storage pool '{pool.Name}' is still active");
+            }
+
+            if (pool.Type != "dir")
+            {
+                throw new RuntimeException(ErrorCode.NoSupport, "pool does not support pool deletion");
+            }
+
+            var target = pool.TargetPath!;
+            try
+            {
+                if (Directory.Exists(target))
+                {
+                    Directory.Delete(target, recursive: false);
+                }
+            }
+            catch (IOException e)
+            {
+                throw new RuntimeException(ErrorCode.SystemError, $"failed to remove pool '{target}': {(Directory.EnumerateFileSystemEntries(target).Any() ? "Directory not empty" : e.Message)}", e);
+            }
+        }, cancellationToken);
+
+    /// <summary>Removes an inactive pool's definition (virStoragePoolUndefine); its data stays.</summary>
+    public Task UndefinePoolAsync(string name, CancellationToken cancellationToken = default) =>
+        PoolJobAsync(name, pool =>
+        {
+            if (pool.IsActive)
+            {
+                throw new RuntimeException(ErrorCode.OperationInvalid, $"storage pool '{pool.Name}' is still active");
+            }
+
+            StateDirectory.Delete(PoolDefinitionPath(pool.Uuid));
+            StateDirectory.Delete(PoolFlagsPath(pool.Uuid));
+            UnregisterPool(pool);
+        }, cancellationToken);
+
+    /// <summary>Lists the volumes of a running pool again from its storage (virStoragePoolRefresh).</summary>
+    public Task RefreshPoolAsync(string name, CancellationToken cancellationToken = default) =>
+        PoolJobAsync(name, pool =>
+        {
+            RequireActive(pool);
+            RefreshVolumes(pool);
+        }, cancellationToken);
+
+    /// <summary>Sets whether the pool starts when the runtime starts.</summary>
+    public Task SetPoolAutostartAsync(string name, bool autostart, CancellationToken cancellationToken = default) =>
+        PoolJobAsync(name, pool =>
+        {
+            if (!pool.IsPersistent)
+            {
+                throw new RuntimeException(ErrorCode.InternalError, "cannot set autostart for transient pool");
+            }
+
+            StateDirectory.WriteAtomic(PoolFlagsPath(pool.Uuid), JsonSerializer.Serialize(new DomainFlags(autostart), Json));
+            pool.Autostart = autostart;
+        }, cancellationToken);
+
+    /// <summary>virsh pool-info: state, capacity, allocation and available space (from the file system while running).</summary>
+    public Task<StoragePoolInfo> GetPoolInfoAsync(string name, CancellationToken cancellationToken = default) =>
+        PoolJobAsync(name, PoolInfo, cancellationToken);
+
+    /// <summary>virsh pool-dumpxml: the pool's definition, with its sizes while running; <paramref name="inactive"/> gives the persistent one.</summary>
+    public Task<string> GetPoolXmlAsync(string name, bool inactive = false, CancellationToken cancellationToken = default) =>
+        PoolJobAsync(name, pool =>
+        {
+            var def = new XElement((inactive ? pool.Persistent : null) ?? pool.Current);
+            if (pool.IsActive && !inactive)
+            {
+                var info = PoolInfo(pool);
+                def.Element("capacity")?.SetValue(info.Capacity);
+                def.Element("allocation")?.SetValue(info.Allocation);
+                def.Element("available")?.SetValue(info.Available);
+            }
+
+            return LibvirtXmlWriter.Format(def);
+        }, cancellationToken);
+
+    /// <summary>Every pool (virsh pool-list --all).</summary>
+    public IReadOnlyList<StoragePoolInfo> ListPools()
+    {
+        List<PoolObject> all;
+        lock (_sync)
+        {
+            all = [.. _poolsByUuid.Values];
+        }
+
+        return [.. all.Select(PoolInfo).OrderBy(p => p.Name, StringComparer.Ordinal)];
+    }
+
+    private static XElement ParsePool(string xml)
+    {
+        ArgumentNullException.ThrowIfNull(xml);
+        var doc = LibvirtSchema.LoadText("pool.xml", xml);
+        if (doc.Errors.Count > 0)
+        {
+            throw RuntimeException.FromSchema(doc.Errors[0]);
+        }
+
+        if (doc.Kind != SpecKind.StoragePool || doc.Effective is null)
+        {
+            throw new RuntimeException(ErrorCode.XmlError, $"unexpected root element <{doc.Effective?.Name.LocalName}>, expecting <pool>");
+        }
+
+        return doc.Effective;
+    }
+
+    /// <summary>virStoragePoolObjIsDuplicate and virStoragePoolObjSourceFindDuplicate, then registration.</summary>
+    private (PoolObject Pool, bool Created) ClaimPool(XElement def, bool forStart)
+    {
+        var model = StoragePoolDefinition.FromXml(def);
+        lock (_sync)
+        {
+            ThrowIfClosing();
+            if (_poolsByUuid.TryGetValue(model.Uuid, out var pool))
+            {
+                if (pool.Name != model.Name)
+                {
+                    throw new RuntimeException(ErrorCode.OperationFailed, $"pool '{pool.Name}' is already defined with uuid {model.Uuid:D}");
+                }
+
+                if (forStart && pool.IsActive)
+                {
+                    throw new RuntimeException(ErrorCode.OperationInvalid, $"pool is already active as '{pool.Name}'");
+                }
+
+                return (pool, false);
+            }
+
+            if (_poolsByName.TryGetValue(model.Name, out var named))
+            {
+                throw new RuntimeException(ErrorCode.OperationFailed, $"pool '{model.Name}' already exists with uuid {named.Uuid:D}");
+            }
+
+            if (model.Target?.Path is { } path && model.Type is "dir" or "fs" or "netfs")
+            {
+                var conflict = _poolsByUuid.Values.FirstOrDefault(p => p.TargetPath == path && p.Type == model.Type);
+                if (conflict is not null)
+                {
+                    throw new RuntimeException(ErrorCode.OperationFailed, $"Storage source conflict with pool: '{conflict.Name}'");
+                }
+            }
+
+            pool = new PoolObject(model.Name, model.Uuid);
+            pool.Job.Wait(0);
+            _poolsByName[pool.Name] = pool;
+            _poolsByUuid[pool.Uuid] = pool;
+            return (pool, true);
+        }
+    }
+
+    private void UnregisterPool(PoolObject pool)
+    {
+        lock (_sync)
+        {
+            pool.Removed = true;
+            _poolsByName.Remove(pool.Name);
+            _poolsByUuid.Remove(pool.Uuid);
+        }
+    }
+
+    private PoolObject FindPool(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        lock (_sync)
+        {
+            ThrowIfClosing();
+            if (_poolsByName.TryGetValue(name, out var pool) ||
+                (Guid.TryParse(name, out var uuid) && _poolsByUuid.TryGetValue(uuid, out pool)))
+            {
+                return pool;
+            }
+        }
+
+        throw new RuntimeException(ErrorCode.NoStoragePool, $"no storage pool with matching name '{name}'");
+    }
+
+    private async Task<T> PoolJobAsync<T>(string name, Func<PoolObject, T> operation, CancellationToken cancellationToken)
+    {
+        var pool = FindPool(name);
+        await pool.Job.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (pool.Removed)
+            {
+                throw new RuntimeException(ErrorCode.NoStoragePool, $"no storage pool with matching name '{name}'");
+            }
+
+            return operation(pool);
+        }
+        finally
+        {
+            pool.Job.Release();
+        }
+    }
+
+    private Task PoolJobAsync(string name, Action<PoolObject> operation, CancellationToken cancellationToken) =>
+        PoolJobAsync<bool>(name, pool =>
+        {
+            operation(pool);
+            return true;
+        }, cancellationToken);
+
+    private static void RequireActive(PoolObject pool)
+    {
+        if (!pool.IsActive)
+        {
+            throw new RuntimeException(ErrorCode.OperationInvalid, $"storage pool '{pool.Name}' is not active");
+        }
+    }
+
+    /// <summary>virStorageBackendFileSystemBuild for a directory pool: the target directory, with its mode (0711 by default).</summary>
+    private static void BuildPool(XElement def)
+    {
+        var model = StoragePoolDefinition.FromXml(def);
+        if (model.Type != "dir")
+        {
+            throw new RuntimeException(ErrorCode.NoSupport, $"pool type '{model.Type}' is not built by the in-process backend");
+        }
+
+        var target = model.Target!.Path;
+        var mode = model.Target.Permissions.Mode is { } m ? (UnixFileMode)m : (UnixFileMode)Convert.ToInt32("711", 8);
+        try
+        {
+            if (OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(target);
+            }
+            else
+            {
+                Directory.CreateDirectory(target, mode);
+                File.SetUnixFileMode(target, mode);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RuntimeException(ErrorCode.SystemError, $"cannot create path '{target}': {e.Message}", e);
+        }
+    }
+
+    private void StartPool(PoolObject pool, XElement def)
+    {
+        var model = StoragePoolDefinition.FromXml(def);
+        if (model.Type != "dir")
+        {
+            throw new RuntimeException(ErrorCode.NoSupport, $"pool type '{model.Type}' is not started by the in-process backend");
+        }
+
+        var target = model.Target!.Path;
+        if (!Directory.Exists(target))
+        {
+            throw new RuntimeException(ErrorCode.SystemError, $"cannot open directory '{target}': No such file or directory");
+        }
+
+        pool.Live = def;
+        pool.State = StoragePoolState.Running;
+        RefreshVolumes(pool);
+        StateDirectory.WriteAtomic(PoolActivePath(pool.Uuid), LibvirtXmlWriter.Format(def));
+    }
+
+    /// <summary>
+    /// virStorageBackendRefreshLocal: every regular file of the target directory is a volume (qcow2 when its
+    /// header says so, else raw). Symlinks that lead out of the pool are not volumes. Leftovers of an
+    /// interrupted creation are removed.
+    /// </summary>
+    private void RefreshVolumes(PoolObject pool)
+    {
+        var target = pool.TargetPath!;
+        pool.Volumes.Clear();
+        foreach (var path in Directory.EnumerateFiles(target).Order(StringComparer.Ordinal))
+        {
+            var name = Path.GetFileName(path);
+            if (name.StartsWith(TempVolumePrefix, StringComparison.Ordinal))
+            {
+                // Never a volume: a creation that did not finish. No-one else writes these names.
+                File.Delete(path);
+                continue;
+            }
+
+            if (!IsInside(target, path))
+            {
+                _log.LogWarning("Skipping {Path} in pool {Pool}: it is a symlink that leads out of the pool", path, pool.Name);
+                continue;
+            }
+
+            pool.Volumes[name] = new VolumeObject(name, path, ProbeFormat(path));
+        }
+    }
+
+    private static string ProbeFormat(string path)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            Span<byte> magic = stackalloc byte[4];
+            return stream.Read(magic) == 4 && System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(magic) == Qcow2Image.Magic ? "qcow2" : "raw";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return "raw";
+        }
+    }
+
+    /// <summary>Whether <paramref name="path"/>, with every symlink resolved, lies inside <paramref name="directory"/>.</summary>
+    internal static bool IsInside(string directory, string path)
+    {
+        var root = RealPath(directory).TrimEnd('/') + "/";
+        return RealPath(path).StartsWith(root, StringComparison.Ordinal);
+    }
+
+    private static string RealPath(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var parts = full.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var current = "/";
+        for (var i = 0; i < parts.Length; i++)
+        {
+            var next = Path.Combine(current, parts[i]);
+            var info = new FileInfo(next);
+            if (info.LinkTarget is { } link)
+            {
+                var resolved = Path.GetFullPath(link, current);
+                var rest = string.Join('/', parts.Skip(i + 1));
+                return RealPath(rest.Length > 0 ? Path.Combine(resolved, rest) : resolved);
+            }
+
+            current = next;
+        }
+
+        return current;
+    }
+
+    private StoragePoolInfo PoolInfo(PoolObject pool)
+    {
+        ulong capacity = 0, allocation = 0, available = 0;
+        if (pool.IsActive && pool.TargetPath is { } target && Directory.Exists(target))
+        {
+            var drive = new DriveInfo(target);
+            capacity = (ulong)drive.TotalSize;
+            available = (ulong)drive.AvailableFreeSpace;
+            allocation = capacity - (ulong)drive.TotalFreeSpace;
+        }
+
+        return new StoragePoolInfo(pool.Name, pool.Uuid, pool.Type, pool.State, capacity, allocation, available, pool.IsPersistent, pool.Autostart);
+    }
+
+    /// <summary>Running domains with a disk in this pool (by volume or by a path inside its target).</summary>
+    private List<string> DomainsUsingPool(PoolObject pool)
+    {
+        List<Domains.DomainObject> active;
+        lock (_sync)
+        {
+            active = [.. _byUuid.Values.Where(d => d.IsActive)];
+        }
+
+        var target = pool.TargetPath;
+        return [.. active.Where(d => Schema.Domains.Model.DomainDefinition.FromXml(d.Live!).Devices.Disks.Any(disk =>
+            disk.Source?.Pool == pool.Name ||
+            (target is not null && disk.Source?.Path is { } p && p.StartsWith(target.TrimEnd('/') + "/", StringComparison.Ordinal))))
+            .Select(d => d.Name)];
+    }
+
+    /// <summary>Loads pool definitions, brings back the pools that were running (when their storage is still there), then autostarts.</summary>
+    private void LoadPools()
+    {
+        Directory.CreateDirectory(ActivePoolsDir);
+        foreach (var path in Directory.EnumerateFiles(PoolsDir, "*.xml").Order(StringComparer.Ordinal))
+        {
+            var doc = LibvirtSchema.LoadFile(path);
+            if (!doc.IsValid || doc.Kind != SpecKind.StoragePool)
+            {
+                SetAside(path, $"damaged pool definition: {(doc.Errors.Count > 0 ? doc.Errors[0].ToString(path) : "not a pool")}");
+                continue;
+            }
+
+            var model = StoragePoolDefinition.FromXml(doc.Effective!);
+            if (_poolsByName.ContainsKey(model.Name) || _poolsByUuid.ContainsKey(model.Uuid))
+            {
+                SetAside(path, $"second definition of pool '{model.Name}'");
+                continue;
+            }
+
+            var pool = new PoolObject(model.Name, model.Uuid) { Persistent = doc.Effective };
+            var flags = PoolFlagsPath(model.Uuid);
+            if (File.Exists(flags))
+            {
+                try
+                {
+                    pool.Autostart = JsonSerializer.Deserialize<DomainFlags>(File.ReadAllText(flags), Json)?.Autostart ?? false;
+                }
+                catch (JsonException e)
+                {
+                    SetAside(flags, $"damaged flags of pool '{model.Name}': {e.Message}");
+                }
+            }
+
+            _poolsByName[pool.Name] = pool;
+            _poolsByUuid[pool.Uuid] = pool;
+        }
+
+        foreach (var path in Directory.EnumerateFiles(ActivePoolsDir, "*.xml"))
+        {
+            var doc = LibvirtSchema.LoadFile(path);
+            if (!doc.IsValid || doc.Kind != SpecKind.StoragePool)
+            {
+                SetAside(path, "damaged record of a running pool");
+                continue;
+            }
+
+            var model = StoragePoolDefinition.FromXml(doc.Effective!);
+            if (!_poolsByUuid.TryGetValue(model.Uuid, out var pool))
+            {
+                pool = new PoolObject(model.Name, model.Uuid);
+                _poolsByName[pool.Name] = pool;
+                _poolsByUuid[pool.Uuid] = pool;
+            }
+
+            try
+            {
+                StartPool(pool, doc.Effective!);
+            }
+            catch (RuntimeException e)
+            {
+                StateDirectory.Delete(path);
+                ReportProblem($"Failed to restart storage pool '{pool.Name}': {e.Message}");
+                if (!pool.IsPersistent)
+                {
+                    UnregisterPool(pool);
+                }
+            }
+        }
+
+        foreach (var pool in _poolsByUuid.Values.Where(p => p.Autostart && !p.IsActive).ToList())
+        {
+            try
+            {
+                StartPool(pool, new XElement(pool.Persistent!));
+            }
+            catch (RuntimeException e)
+            {
+                ReportProblem($"Failed to autostart storage pool '{pool.Name}': {e.Message}");
+            }
+        }
+    }
+}

@@ -1,0 +1,549 @@
+using System.Xml.Linq;
+using Reconciler.Runtime.Storage;
+using Reconciler.Runtime.Storage.Images;
+using Reconciler.Schema;
+using Reconciler.Schema.Diagnostics;
+using Reconciler.Schema.Storage.Model;
+using Reconciler.Schema.Xml;
+
+namespace Reconciler.Runtime;
+
+/// <summary>Volumes of directory pools: real files, raw or qcow2, created atomically and never overwritten.</summary>
+public sealed partial class Hypervisor
+{
+    /// <summary>Flags of <see cref="ResizeVolumeAsync"/> (virStorageVolResizeFlags).</summary>
+    [Flags]
+    public enum ResizeFlags
+    {
+        None = 0,
+
+        /// <summary>Allocate the new space instead of leaving it sparse.</summary>
+        Allocate = 1,
+
+        /// <summary>The size is added to (or, with Shrink, taken from) the current capacity.</summary>
+        Delta = 2,
+
+        /// <summary>Allow the capacity to go down.</summary>
+        Shrink = 4,
+    }
+
+    /// <summary>Default mode of a new volume (VIR_STORAGE_DEFAULT_VOL_PERM_MODE).</summary>
+    private static readonly UnixFileMode DefaultVolumeMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    /// <summary>
+    /// Creates a volume in a running pool (virStorageVolCreateXML): raw files sparse unless an allocation is
+    /// asked for (preallocated up to it), qcow2 images written natively with their backing store. The file
+    /// is written under a temporary name and linked into place, so a crash never leaves half an image under
+    /// the volume's name, and an existing file is never overwritten.
+    /// </summary>
+    public Task<StorageVolumeInfo> CreateVolumeAsync(string poolName, string xml, CancellationToken cancellationToken = default) =>
+        PoolJobAsync(poolName, pool =>
+        {
+            var (name, path, def) = PrepareVolume(pool, xml);
+            var format = def.Target.Format ?? "raw";
+            WriteNewVolume(path, def.Target.Permissions, temp =>
+            {
+                switch (format)
+                {
+                    case "raw":
+                        CreateRaw(temp, def.Capacity, def.Allocation);
+                        break;
+                    case "qcow2":
+                        var backing = def.BackingStore;
+                        if (backing is not null && !File.Exists(backing.Path))
+                        {
+                            throw new RuntimeException(ErrorCode.SystemError, $"Cannot access backing file '{backing.Path}': No such file or directory");
+                        }
+
+                        var clusterBits = def.Target.ClusterSize > 0 ? (int)Math.Log2(def.Target.ClusterSize) : 16;
+                        var capacity = def.Capacity == 0 && backing is not null ? CapacityOf(backing.Path, backing.Format ?? ProbeFormat(backing.Path)) : def.Capacity;
+                        Qcow2Image.Create(temp, capacity, clusterBits, backing?.Path, backing?.Format ?? (backing is null ? null : ProbeFormat(backing.Path)));
+                        break;
+                    default:
+                        throw new RuntimeException(ErrorCode.OperationUnsupported, $"volume format '{format}' is not created by the in-process backend (raw and qcow2 are)");
+                }
+            });
+            var volume = new VolumeObject(name, path, format);
+            pool.Volumes[name] = volume;
+            return VolumeInfo(pool, volume);
+        }, cancellationToken);
+
+    /// <summary>
+    /// Creates a volume as a copy of another (virStorageVolCreateXMLFrom): the same format, its data copied
+    /// (holes stay holes), grown to the new capacity when that is larger.
+    /// </summary>
+    public Task<StorageVolumeInfo> CloneVolumeAsync(string poolName, string xml, string sourcePool, string sourceVolume, CancellationToken cancellationToken = default) =>
+        Task.Run(async () =>
+        {
+            var (sourcePath, sourceFormat) = await PoolJobAsync(sourcePool, pool =>
+            {
+                RequireActive(pool);
+                var vol = FindVolume(pool, sourceVolume);
+                return (vol.Path, vol.Format);
+            }, cancellationToken).ConfigureAwait(false);
+
+            return await PoolJobAsync(poolName, pool =>
+            {
+                var (name, path, def) = PrepareVolume(pool, xml, inUseMessage: true);
+                var format = def.Target.Format ?? "raw";
+                if (format != sourceFormat)
+                {
+                    throw new RuntimeException(ErrorCode.OperationUnsupported,
+                        $"cloning a {sourceFormat} volume into a {format} one is not supported by the in-process backend");
+                }
+
+                WriteNewVolume(path, def.Target.Permissions, temp =>
+                {
+                    CopySparse(sourcePath, temp);
+                    var capacity = CapacityOf(temp, format);
+                    if (def.Capacity > capacity)
+                    {
+                        Grow(temp, format, def.Capacity, allocate: false);
+                    }
+                });
+                var volume = new VolumeObject(name, path, format);
+                pool.Volumes[name] = volume;
+                return VolumeInfo(pool, volume);
+            }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+
+    /// <summary>Deletes a volume's file (virStorageVolDelete); with <paramref name="zeroed"/> its content is wiped first.</summary>
+    public Task DeleteVolumeAsync(string poolName, string volumeName, bool zeroed = false, CancellationToken cancellationToken = default) =>
+        PoolJobAsync(poolName, pool =>
+        {
+            RequireActive(pool);
+            var volume = FindVolume(pool, volumeName);
+            RefuseIfInUse(pool, volume);
+            if (zeroed)
+            {
+                Wipe(volume);
+            }
+
+            File.Delete(volume.Path);
+            pool.Volumes.Remove(volume.Name);
+        }, cancellationToken);
+
+    /// <summary>Overwrites a volume's content with zeroes (virStorageVolWipe); its size and format stay.</summary>
+    public Task WipeVolumeAsync(string poolName, string volumeName, VolumeWipeAlgorithm algorithm = VolumeWipeAlgorithm.Zero, CancellationToken cancellationToken = default) =>
+        PoolJobAsync(poolName, pool =>
+        {
+            RequireActive(pool);
+            if (algorithm != VolumeWipeAlgorithm.Zero)
+            {
+                throw new RuntimeException(ErrorCode.InvalidArgument, $"unsupported algorithm {(int)algorithm}");
+            }
+
+            var volume = FindVolume(pool, volumeName);
+            RefuseIfInUse(pool, volume);
+            Wipe(volume);
+        }, cancellationToken);
+
+    /// <summary>Changes a volume's capacity (virStorageVolResize) with libvirt's checks; shrinking needs <see cref="ResizeFlags.Shrink"/>.</summary>
+    public Task<StorageVolumeInfo> ResizeVolumeAsync(string poolName, string volumeName, ulong capacity, ResizeFlags flags = ResizeFlags.None, CancellationToken cancellationToken = default) =>
+        PoolJobAsync(poolName, pool =>
+        {
+            RequireActive(pool);
+            var volume = FindVolume(pool, volumeName);
+            var info = VolumeInfo(pool, volume);
+            var target = capacity;
+            if (flags.HasFlag(ResizeFlags.Delta))
+            {
+                target = flags.HasFlag(ResizeFlags.Shrink) ? info.Capacity - Math.Min(capacity, info.Capacity) : info.Capacity + capacity;
+            }
+
+            if (target < info.Allocation && volume.Format == "raw")
+            {
+                throw new RuntimeException(ErrorCode.InvalidArgument, "can't shrink capacity below existing allocation");
+            }
+
+            if (target < info.Capacity && !flags.HasFlag(ResizeFlags.Shrink))
+            {
+                throw new RuntimeException(ErrorCode.InvalidArgument, "Can't shrink capacity below current capacity unless shrink flag explicitly specified");
+            }
+
+            var delta = flags.HasFlag(ResizeFlags.Allocate) && target > info.Allocation ? target - info.Allocation : 0;
+            if (delta > PoolInfo(pool).Available)
+            {
+                throw new RuntimeException(ErrorCode.OperationFailed, "Not enough space left in storage pool");
+            }
+
+            if (target < info.Capacity)
+            {
+                if (volume.Format != "raw")
+                {
+                    throw new RuntimeException(ErrorCode.OperationUnsupported, "shrinking a qcow2 volume is not supported: its data beyond the new end would be lost");
+                }
+
+                using var stream = new FileStream(volume.Path, FileMode.Open, FileAccess.Write);
+                stream.SetLength((long)target);
+            }
+            else
+            {
+                Grow(volume.Path, volume.Format, target, flags.HasFlag(ResizeFlags.Allocate));
+            }
+
+            return VolumeInfo(pool, volume);
+        }, cancellationToken);
+
+    /// <summary>Writes <paramref name="content"/> into the volume's file at <paramref name="offset"/> (virStorageVolUpload); bytes go in as they are.</summary>
+    public Task UploadVolumeAsync(string poolName, string volumeName, Stream content, long offset = 0, CancellationToken cancellationToken = default) =>
+        PoolJobAsync(poolName, pool =>
+        {
+            RequireActive(pool);
+            var volume = FindVolume(pool, volumeName);
+            RefuseIfInUse(pool, volume);
+            using var file = new FileStream(volume.Path, FileMode.Open, FileAccess.Write, FileShare.None);
+            file.Position = offset;
+            content.CopyTo(file);
+            file.Flush(flushToDisk: true);
+            pool.Volumes[volume.Name] = volume with { Format = ProbeFormat(volume.Path) };
+        }, cancellationToken);
+
+    /// <summary>Copies the volume's bytes from <paramref name="offset"/> (all of them when <paramref name="length"/> is 0) to <paramref name="destination"/> (virStorageVolDownload).</summary>
+    public Task DownloadVolumeAsync(string poolName, string volumeName, Stream destination, long offset = 0, long length = 0, CancellationToken cancellationToken = default) =>
+        PoolJobAsync(poolName, pool =>
+        {
+            RequireActive(pool);
+            var volume = FindVolume(pool, volumeName);
+            using var file = File.OpenRead(volume.Path);
+            file.Position = offset;
+            var remaining = length > 0 ? length : file.Length - offset;
+            var buffer = new byte[1 << 16];
+            while (remaining > 0)
+            {
+                var read = file.Read(buffer, 0, (int)Math.Min(buffer.Length, remaining));
+                if (read == 0)
+                {
+                    break;
+                }
+
+                destination.Write(buffer, 0, read);
+                remaining -= read;
+            }
+        }, cancellationToken);
+
+    /// <summary>virsh vol-info: capacity (the guest-visible size) and allocation (the blocks the file really takes).</summary>
+    public Task<StorageVolumeInfo> GetVolumeInfoAsync(string poolName, string volumeName, CancellationToken cancellationToken = default) =>
+        PoolJobAsync(poolName, pool =>
+        {
+            RequireActive(pool);
+            return VolumeInfo(pool, FindVolume(pool, volumeName));
+        }, cancellationToken);
+
+    /// <summary>virsh vol-dumpxml: the volume as libvirt describes it, with its real sizes.</summary>
+    public Task<string> GetVolumeXmlAsync(string poolName, string volumeName, CancellationToken cancellationToken = default) =>
+        PoolJobAsync(poolName, pool =>
+        {
+            RequireActive(pool);
+            var volume = FindVolume(pool, volumeName);
+            var info = VolumeInfo(pool, volume);
+            var xml = new XElement("volume", new XAttribute("type", "file"),
+                new XElement("name", volume.Name),
+                new XElement("capacity", new XAttribute("unit", "bytes"), info.Capacity),
+                new XElement("allocation", new XAttribute("unit", "bytes"), info.Allocation),
+                new XElement("target", new XElement("format", new XAttribute("type", volume.Format))));
+            if (volume.Format == "qcow2" && Qcow2Image.ReadHeader(volume.Path) is { BackingFile: { } backing } header)
+            {
+                xml.Add(new XElement("backingStore", new XElement("path", backing),
+                    new XElement("format", new XAttribute("type", header.BackingFormat ?? ProbeFormat(backing)))));
+            }
+
+            var doc = LibvirtSchema.LoadText(volume.Name, LibvirtXmlWriter.Format(xml), new SchemaOptions { VolumePoolPath = pool.TargetPath! });
+            return doc.IsValid ? doc.Format() : LibvirtXmlWriter.Format(xml);
+        }, cancellationToken);
+
+    /// <summary>The volumes of a running pool, by name.</summary>
+    public Task<IReadOnlyList<StorageVolumeInfo>> ListVolumesAsync(string poolName, CancellationToken cancellationToken = default) =>
+        PoolJobAsync<IReadOnlyList<StorageVolumeInfo>>(poolName, pool =>
+        {
+            RequireActive(pool);
+            return [.. pool.Volumes.Values.OrderBy(v => v.Name, StringComparer.Ordinal).Select(v => VolumeInfo(pool, v))];
+        }, cancellationToken);
+
+    /// <summary>Parses a volume for a pool and checks that it may be created there: libvirt's checks and confinement to the pool.</summary>
+    private static (string Name, string Path, StorageVolumeDefinition Def) PrepareVolume(PoolObject pool, string xml, bool inUseMessage = false)
+    {
+        RequireActive(pool);
+        if (pool.Type != "dir")
+        {
+            throw new RuntimeException(ErrorCode.NoSupport, "storage pool does not support volume creation");
+        }
+
+        var target = pool.TargetPath!;
+        var doc = LibvirtSchema.LoadText("volume.xml", xml, new SchemaOptions { VolumePoolPath = target });
+        if (doc.Errors.Count > 0)
+        {
+            throw RuntimeException.FromSchema(doc.Errors[0]);
+        }
+
+        if (doc.Kind != SpecKind.StorageVolume || doc.Effective is null)
+        {
+            throw new RuntimeException(ErrorCode.XmlError, $"unexpected root element <{doc.Effective?.Name.LocalName}>, expecting <volume>");
+        }
+
+        var def = StorageVolumeDefinition.FromXml(doc.Effective);
+        var name = def.Name;
+        if (pool.Volumes.ContainsKey(name))
+        {
+            throw inUseMessage
+                ? new RuntimeException(ErrorCode.InternalError, $"storage volume name '{name}' already in use.")
+                : new RuntimeException(ErrorCode.StorageVolumeExists, $"'{name}'");
+        }
+
+        if (name.Contains('/', StringComparison.Ordinal))
+        {
+            throw new RuntimeException(ErrorCode.OperationInvalid, $"volume name '{name}' cannot contain '/'");
+        }
+
+        if (name is "." or ".." || name.StartsWith(TempVolumePrefix, StringComparison.Ordinal))
+        {
+            throw new RuntimeException(ErrorCode.PolicyViolation, $"volume name '{name}' is not a file name inside the pool");
+        }
+
+        var path = Path.Combine(target, name);
+        if (File.Exists(path) || Directory.Exists(path) || new FileInfo(path).LinkTarget is not null)
+        {
+            // Not listed (the pool was not refreshed) but there: never overwritten.
+            throw new RuntimeException(ErrorCode.StorageVolumeExists, $"'{name}'");
+        }
+
+        if (def.Capacity == 0 && def.BackingStore is null && def.Target.Format is not (null or "raw"))
+        {
+            throw new RuntimeException(ErrorCode.NoSupport, "volume capacity required for this storage pool");
+        }
+
+        return (name, path, def);
+    }
+
+    /// <summary>Writes a new volume under a temporary name in the pool, then links it into place (failing if the name was taken meanwhile).</summary>
+    private static void WriteNewVolume(string path, StoragePermissions permissions, Action<string> write)
+    {
+        var dir = Path.GetDirectoryName(path)!;
+        var temp = Path.Combine(dir, TempVolumePrefix + Guid.NewGuid().ToString("N"));
+        try
+        {
+            write(temp);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(temp, permissions.Mode is { } mode ? (UnixFileMode)mode : DefaultVolumeMode);
+            }
+
+            using (var handle = File.OpenHandle(temp, FileMode.Open, FileAccess.ReadWrite))
+            {
+                RandomAccess.FlushToDisk(handle);
+            }
+
+            File.Move(temp, path, overwrite: false);
+        }
+        catch (IOException e) when (File.Exists(path) && File.Exists(temp))
+        {
+            throw new RuntimeException(ErrorCode.StorageVolumeExists, $"'{Path.GetFileName(path)}'", e);
+        }
+        catch (IOException e)
+        {
+            throw new RuntimeException(ErrorCode.SystemError, $"cannot create volume '{path}': {e.Message}", e);
+        }
+        finally
+        {
+            if (File.Exists(temp))
+            {
+                File.Delete(temp);
+            }
+        }
+    }
+
+    private static void CreateRaw(string path, ulong capacity, ulong allocation)
+    {
+        var options = new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            Share = FileShare.None,
+            PreallocationSize = (long)Math.Min(allocation, capacity),
+        };
+        using var stream = new FileStream(path, options);
+        stream.SetLength((long)capacity);
+    }
+
+    private static void Grow(string path, string format, ulong capacity, bool allocate)
+    {
+        if (format == "qcow2")
+        {
+            Qcow2Image.Resize(path, capacity);
+            return;
+        }
+
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Write);
+        var old = stream.Length;
+        stream.SetLength((long)capacity);
+        if (allocate && (long)capacity > old)
+        {
+            // Write zeroes over the new range so that its blocks are really allocated.
+            stream.Position = old;
+            var zeroes = new byte[1 << 20];
+            for (var left = (long)capacity - old; left > 0; left -= zeroes.Length)
+            {
+                stream.Write(zeroes, 0, (int)Math.Min(zeroes.Length, left));
+            }
+        }
+    }
+
+    /// <summary>Copies a file keeping its holes: blocks of zeroes are skipped, not written.</summary>
+    private static void CopySparse(string source, string destination)
+    {
+        using var input = File.OpenRead(source);
+        using var output = new FileStream(destination, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+        var buffer = new byte[1 << 16];
+        int read;
+        while ((read = input.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            if (buffer.AsSpan(0, read).ContainsAnyExcept((byte)0))
+            {
+                output.Write(buffer, 0, read);
+            }
+            else
+            {
+                output.Seek(read, SeekOrigin.Current);
+            }
+        }
+
+        output.SetLength(input.Length);
+    }
+
+    /// <summary>virStorageBackendVolWipeLocal with the zero algorithm: a sparse file is emptied and re-extended, another one is overwritten.</summary>
+    private static void Wipe(VolumeObject volume)
+    {
+        if (volume.Format == "qcow2")
+        {
+            var header = Qcow2Image.ReadHeader(volume.Path);
+            var fresh = Qcow2Image.Build(header.VirtualSize, header.ClusterBits, header.BackingFile, header.BackingFormat);
+            using var file = new FileStream(volume.Path, FileMode.Open, FileAccess.Write);
+            file.SetLength(0);
+            file.Write(fresh);
+            file.Flush(flushToDisk: true);
+            return;
+        }
+
+        var length = new FileInfo(volume.Path).Length;
+        using var stream = new FileStream(volume.Path, FileMode.Open, FileAccess.Write);
+        if ((long)FileBlocks.Allocated(volume.Path) < length)
+        {
+            stream.SetLength(0);
+            stream.SetLength(length);
+        }
+        else
+        {
+            var zeroes = new byte[1 << 20];
+            for (long left = length; left > 0; left -= zeroes.Length)
+            {
+                stream.Write(zeroes, 0, (int)Math.Min(zeroes.Length, left));
+            }
+        }
+
+        stream.Flush(flushToDisk: true);
+    }
+
+    private static VolumeObject FindVolume(PoolObject pool, string name) =>
+        pool.Volumes.TryGetValue(name, out var volume) && File.Exists(volume.Path)
+            ? volume
+            : throw new RuntimeException(ErrorCode.NoStorageVolume, $"no storage vol with matching name '{name}'");
+
+    private void RefuseIfInUse(PoolObject pool, VolumeObject volume)
+    {
+        List<Domains.DomainObject> active;
+        lock (_sync)
+        {
+            active = [.. _byUuid.Values.Where(d => d.IsActive)];
+        }
+
+        var users = active.Where(d => Schema.Domains.Model.DomainDefinition.FromXml(d.Live!).Devices.Disks.Any(disk =>
+            disk.Source?.Path == volume.Path || (disk.Source?.Pool == pool.Name && disk.Source?.Volume == volume.Name))).Select(d => d.Name).ToList();
+        if (users.Count > 0)
+        {
+            throw new RuntimeException(ErrorCode.OperationInvalid, $"volume '{volume.Name}' is still in use by {string.Join(", ", users)}.");
+        }
+    }
+
+    private static ulong CapacityOf(string path, string format) =>
+        format == "qcow2" ? Qcow2Image.ReadHeader(path).VirtualSize : (ulong)new FileInfo(path).Length;
+
+    private static StorageVolumeInfo VolumeInfo(PoolObject pool, VolumeObject volume) =>
+        new(volume.Name, pool.Name, volume.Path, "file", volume.Format, CapacityOf(volume.Path, volume.Format), FileBlocks.Allocated(volume.Path));
+
+    /// <summary>
+    /// Before a domain starts: every disk's source must exist — a file inside a running pool or an allowed
+    /// image directory, a volume of a running pool — or the start is refused with libvirt's message.
+    /// </summary>
+    private void CheckDiskSources(XElement def)
+    {
+        foreach (var disk in def.El("devices").Els("disk"))
+        {
+            var type = disk.A("type") ?? "file";
+            var source = disk.El("source");
+            var dev = disk.El("target").A("dev");
+            if (source is null || source.A("startupPolicy") == "optional")
+            {
+                continue;
+            }
+
+            switch (type)
+            {
+                case "file" when source.A("file") is { } file:
+                    if (!File.Exists(file))
+                    {
+                        throw new RuntimeException(ErrorCode.SystemError, $"Cannot access storage file '{file}': No such file or directory");
+                    }
+
+                    if (!PathAllowed(file))
+                    {
+                        throw new RuntimeException(ErrorCode.PolicyViolation,
+                            $"disk '{dev}' uses '{file}', which is neither in a running storage pool nor in an allowed image directory");
+                    }
+
+                    break;
+                case "block" when source.A("dev") is { } device:
+                    if (!File.Exists(device))
+                    {
+                        throw new RuntimeException(ErrorCode.SystemError, $"Cannot access storage file '{device}': No such file or directory");
+                    }
+
+                    break;
+                case "volume" when source.A("pool") is { } poolName && source.A("volume") is { } volumeName:
+                    PoolObject pool;
+                    lock (_sync)
+                    {
+                        pool = _poolsByName.GetValueOrDefault(poolName)
+                            ?? throw new RuntimeException(ErrorCode.NoStoragePool, $"no storage pool with matching name '{poolName}'");
+                    }
+
+                    if (!pool.IsActive)
+                    {
+                        throw new RuntimeException(ErrorCode.OperationInvalid, $"storage pool '{poolName}' containing volume '{volumeName}' is not active");
+                    }
+
+                    if (!pool.Volumes.TryGetValue(volumeName, out var volume) || !File.Exists(volume.Path))
+                    {
+                        throw new RuntimeException(ErrorCode.NoStorageVolume, $"no storage vol with matching name '{volumeName}'");
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    private bool PathAllowed(string file)
+    {
+        foreach (var dir in Options.AllowedImageDirectories)
+        {
+            if (IsInside(dir, file))
+            {
+                return true;
+            }
+        }
+
+        lock (_sync)
+        {
+            return _poolsByUuid.Values.Any(p => p.IsActive && p.TargetPath is { } target && IsInside(target, file));
+        }
+    }
+}
