@@ -1,0 +1,364 @@
+using System.Diagnostics;
+using System.Text;
+using Reconciler.Runtime.Domains;
+using Reconciler.Runtime.Storage;
+using Reconciler.Runtime.Tests.Support;
+
+namespace Reconciler.Runtime.Tests.Storage;
+
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class PoolAndVolumeTests
+{
+    private static string DirPool(string name, string path, Guid? uuid = null) =>
+        $"<pool type='dir'><name>{name}</name>{(uuid is { } u ? $"<uuid>{u:D}</uuid>" : string.Empty)}<target><path>{path}</path></target></pool>";
+
+    private static string Volume(string name, string capacity, string format = "raw", string allocation = "0", string extra = "") =>
+        $"<volume><name>{name}</name><capacity unit='bytes'>{capacity}</capacity><allocation unit='bytes'>{allocation}</allocation><target><format type='{format}'/></target>{extra}</volume>";
+
+    [Fact]
+    public async Task A_dir_pool_goes_through_its_whole_life_with_libvirts_states_and_messages()
+    {
+        await using var h = new RuntimeHarness();
+        var hv = await h.OpenAsync();
+        var target = Path.Combine(h.ImagesDir, "pool-a");
+        await hv.DefinePoolAsync(DirPool("a", target));
+        Assert.Equal("inactive", (await hv.GetPoolInfoAsync("a")).StateName);
+
+        var e = await Assert.ThrowsAsync<RuntimeException>(() => hv.StartPoolAsync("a"));
+        Assert.Equal($"cannot open directory '{target}': No such file or directory", e.Message);
+        await hv.BuildPoolAsync("a");
+        Assert.True(Directory.Exists(target));
+        Assert.Equal(Convert.ToInt32("711", 8), (int)File.GetUnixFileMode(target));
+
+        await hv.StartPoolAsync("a");
+        var info = await hv.GetPoolInfoAsync("a");
+        Assert.Equal("running", info.StateName);
+        var drive = new DriveInfo(target);
+        Assert.Equal((ulong)drive.TotalSize, info.Capacity);
+        Assert.True(info.Available > 0 && info.Available <= info.Capacity);
+        Assert.Contains($"<capacity unit='bytes'>{info.Capacity}</capacity>", await hv.GetPoolXmlAsync("a"));
+
+        e = await Assert.ThrowsAsync<RuntimeException>(() => hv.StartPoolAsync("a"));
+        Assert.Equal("Requested operation is not valid: storage pool 'a' is already active", e.Message);
+        e = await Assert.ThrowsAsync<RuntimeException>(() => hv.UndefinePoolAsync("a"));
+        Assert.Equal("Requested operation is not valid: storage pool 'a' is still active", e.Message);
+        e = await Assert.ThrowsAsync<RuntimeException>(() => hv.DeletePoolAsync("a"));
+        Assert.Equal("Requested operation is not valid: storage pool 'a' is still active", e.Message);
+
+        await hv.CreateVolumeAsync("a", Volume("keep.raw", "1048576"));
+        await hv.StopPoolAsync("a");
+        e = await Assert.ThrowsAsync<RuntimeException>(() => hv.RefreshPoolAsync("a"));
+        Assert.Equal("Requested operation is not valid: storage pool 'a' is not active", e.Message);
+        e = await Assert.ThrowsAsync<RuntimeException>(() => hv.ListVolumesAsync("a"));
+        Assert.Equal("Requested operation is not valid: storage pool 'a' is not active", e.Message);
+        Assert.True(File.Exists(Path.Combine(target, "keep.raw")));
+
+        e = await Assert.ThrowsAsync<RuntimeException>(() => hv.DeletePoolAsync("a"));
+        Assert.Equal("VIR_ERR_SYSTEM_ERROR", e.CodeName);
+        Assert.Contains("Directory not empty", e.Message, StringComparison.Ordinal);
+        File.Delete(Path.Combine(target, "keep.raw"));
+        await hv.DeletePoolAsync("a");
+        Assert.False(Directory.Exists(target));
+        await hv.UndefinePoolAsync("a");
+        e = await Assert.ThrowsAsync<RuntimeException>(() => hv.GetPoolInfoAsync("a"));
+        Assert.Equal("Storage pool not found: no storage pool with matching name 'a'", e.Message);
+    }
+
+    [Fact]
+    public async Task Pool_names_uuids_and_targets_are_checked_as_libvirt_does()
+    {
+        await using var h = new RuntimeHarness();
+        var hv = await h.OpenAsync();
+        var uuid = Guid.Parse("35bb2ad9-388a-cdfe-461a-b8907f6e53fe");
+        await hv.DefinePoolAsync(DirPool("a", "/srv/a", uuid));
+
+        var e = await Assert.ThrowsAsync<RuntimeException>(() => hv.DefinePoolAsync(DirPool("b", "/srv/b", uuid)));
+        Assert.Equal("operation failed: pool 'a' is already defined with uuid 35bb2ad9-388a-cdfe-461a-b8907f6e53fe", e.Message);
+        e = await Assert.ThrowsAsync<RuntimeException>(() => hv.DefinePoolAsync(DirPool("a", "/srv/a", Guid.NewGuid())));
+        Assert.Equal("operation failed: pool 'a' already exists with uuid 35bb2ad9-388a-cdfe-461a-b8907f6e53fe", e.Message);
+        e = await Assert.ThrowsAsync<RuntimeException>(() => hv.DefinePoolAsync(DirPool("c", "/srv/a")));
+        Assert.Equal("operation failed: Storage source conflict with pool: 'a'", e.Message);
+        e = await Assert.ThrowsAsync<RuntimeException>(() => hv.DefinePoolAsync("<pool type='dir'><name>x</name></pool>"));
+        Assert.Equal("VIR_ERR_XML_ERROR", e.CodeName);
+        Assert.Single(hv.ListPools());
+    }
+
+    [Fact]
+    public async Task Transient_pools_vanish_when_stopped()
+    {
+        await using var h = new RuntimeHarness();
+        var hv = await h.OpenAsync();
+        var info = await hv.CreatePoolAsync(DirPool("t", Path.Combine(h.ImagesDir, "t")), build: true);
+        Assert.False(info.Persistent);
+        Assert.Equal(StoragePoolState.Running, info.State);
+        await hv.StopPoolAsync("t");
+        Assert.Empty(hv.ListPools());
+    }
+
+    [Fact]
+    public async Task Raw_volumes_are_sparse_unless_allocated_and_report_real_sizes()
+    {
+        await using var h = new RuntimeHarness();
+        var hv = await PoolAsync(h);
+        var sparse = await hv.CreateVolumeAsync("p", Volume("sparse.raw", "1073741824"));
+        Assert.Equal((1UL << 30, "raw"), (sparse.Capacity, sparse.Format));
+        Assert.True(sparse.Allocation < 1 << 20, $"a sparse volume takes {sparse.Allocation} bytes");
+
+        var full = await hv.CreateVolumeAsync("p", Volume("full.raw", "8388608", allocation: "8388608"));
+        Assert.True(full.Allocation >= 8388608, $"a preallocated volume takes {full.Allocation} bytes");
+        Assert.Equal(8388608, new FileInfo(full.Path).Length);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(full.Path));
+
+        Assert.Equal(["full.raw", "sparse.raw"], (await hv.ListVolumesAsync("p")).Select(v => v.Name));
+        var xml = await hv.GetVolumeXmlAsync("p", "full.raw");
+        Assert.Contains($"<path>{full.Path}</path>", xml);
+        Assert.Contains("<capacity unit='bytes'>8388608</capacity>", xml);
+        Assert.Contains("virtual size: 1 GiB", QemuImg("info", "-f", "raw", sparse.Path).Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Qcow2_volumes_pass_qemu_img_check_with_and_without_a_backing_store()
+    {
+        await using var h = new RuntimeHarness();
+        var hv = await PoolAsync(h);
+        var baseVol = await hv.CreateVolumeAsync("p", Volume("base.qcow2", "10737418240", "qcow2"));
+        var overlay = await hv.CreateVolumeAsync("p", Volume("overlay.qcow2", "21474836480", "qcow2",
+            extra: $"<backingStore><path>{baseVol.Path}</path><format type='qcow2'/></backingStore>"));
+
+        foreach (var v in new[] { baseVol, overlay })
+        {
+            var check = QemuImg("check", v.Path);
+            Assert.True(check.ExitCode == 0, check.Output);
+        }
+
+        var info = QemuImg("info", overlay.Path).Output;
+        Assert.Contains("virtual size: 20 GiB", info, StringComparison.Ordinal);
+        Assert.Contains($"backing file: {baseVol.Path}", info, StringComparison.Ordinal);
+        Assert.Contains($"<path>{baseVol.Path}</path>", await hv.GetVolumeXmlAsync("p", "overlay.qcow2"));
+
+        var e = await Assert.ThrowsAsync<RuntimeException>(() => hv.CreateVolumeAsync("p", Volume("o2.qcow2", "1048576", "qcow2",
+            extra: "<backingStore><path>/nonexistent/base.qcow2</path><format type='qcow2'/></backingStore>")));
+        Assert.Equal("Cannot access backing file '/nonexistent/base.qcow2': No such file or directory", e.Message);
+    }
+
+    [Fact]
+    public async Task An_existing_volume_is_never_overwritten_or_recreated()
+    {
+        await using var h = new RuntimeHarness();
+        var hv = await PoolAsync(h);
+        var vol = await hv.CreateVolumeAsync("p", Volume("v.raw", "4096"));
+        await File.WriteAllTextAsync(vol.Path, "precious data");
+
+        var e = await Assert.ThrowsAsync<RuntimeException>(() => hv.CreateVolumeAsync("p", Volume("v.raw", "4096")));
+        Assert.Equal("storage volume 'v.raw' exists already", e.Message);
+        Assert.Equal("VIR_ERR_STORAGE_VOL_EXIST", e.CodeName);
+
+        // A file the pool has not listed yet is not overwritten either.
+        var target = Path.Combine(h.ImagesDir, "pool");
+        await File.WriteAllTextAsync(Path.Combine(target, "unlisted.raw"), "mine");
+        e = await Assert.ThrowsAsync<RuntimeException>(() => hv.CreateVolumeAsync("p", Volume("unlisted.raw", "4096")));
+        Assert.Equal("VIR_ERR_STORAGE_VOL_EXIST", e.CodeName);
+        Assert.Equal("precious data", await File.ReadAllTextAsync(vol.Path));
+        Assert.Equal("mine", await File.ReadAllTextAsync(Path.Combine(target, "unlisted.raw")));
+    }
+
+    [Fact]
+    public async Task Volume_names_and_paths_are_confined_to_the_pool()
+    {
+        await using var h = new RuntimeHarness();
+        var hv = await PoolAsync(h);
+        var e = await Assert.ThrowsAsync<RuntimeException>(() => hv.CreateVolumeAsync("p", Volume("../escape.raw", "4096")));
+        Assert.Equal("Requested operation is not valid: volume name '../escape.raw' cannot contain '/'", e.Message);
+        e = await Assert.ThrowsAsync<RuntimeException>(() => hv.CreateVolumeAsync("p", Volume("..", "4096")));
+        Assert.Equal("RECONCILER_POLICY", e.CodeName);
+        Assert.False(File.Exists(Path.Combine(h.ImagesDir, "escape.raw")));
+
+        // A symlink that leads out of the pool is not a volume, and a domain cannot use it as one.
+        var outside = Path.Combine(h.StateDir, "outside.raw");
+        Directory.CreateDirectory(h.StateDir);
+        await File.WriteAllTextAsync(outside, "secret");
+        File.CreateSymbolicLink(Path.Combine(h.ImagesDir, "pool", "link.raw"), outside);
+        await hv.RefreshPoolAsync("p");
+        Assert.DoesNotContain(await hv.ListVolumesAsync("p"), v => v.Name == "link.raw");
+        e = await Assert.ThrowsAsync<RuntimeException>(() => hv.GetVolumeInfoAsync("p", "link.raw"));
+        Assert.Equal("Storage volume not found: no storage vol with matching name 'link.raw'", e.Message);
+    }
+
+    [Fact]
+    public async Task Creation_is_atomic_and_leftovers_of_a_crash_are_cleaned()
+    {
+        await using var h = new RuntimeHarness();
+        var hv = await PoolAsync(h);
+        var pool = Path.Combine(h.ImagesDir, "pool");
+        await File.WriteAllTextAsync(Path.Combine(pool, Hypervisor.TempVolumePrefix + "deadbeef"), "half an image");
+        await hv.RefreshPoolAsync("p");
+        Assert.Empty(await hv.ListVolumesAsync("p"));
+        Assert.Empty(Directory.GetFiles(pool));
+
+        await hv.CreateVolumeAsync("p", Volume("a.qcow2", "1073741824", "qcow2"));
+        Assert.Equal(["a.qcow2"], Directory.GetFiles(pool).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task Clones_copy_the_data_and_keep_holes()
+    {
+        await using var h = new RuntimeHarness();
+        var hv = await PoolAsync(h);
+        await hv.CreateVolumeAsync("p", Volume("src.raw", (64L << 20).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        var data = Encoding.ASCII.GetBytes("boot sector and some data");
+        await hv.UploadVolumeAsync("p", "src.raw", new MemoryStream(data), offset: 1 << 20);
+
+        var clone = await hv.CloneVolumeAsync("p", Volume("clone.raw", (128L << 20).ToString(System.Globalization.CultureInfo.InvariantCulture)), "p", "src.raw");
+
+        Assert.Equal(128UL << 20, clone.Capacity);
+        Assert.True(clone.Allocation < 4 << 20, $"the clone takes {clone.Allocation} bytes");
+        using var copy = new MemoryStream();
+        await hv.DownloadVolumeAsync("p", "clone.raw", copy, offset: 1 << 20, length: data.Length);
+        Assert.Equal(data, copy.ToArray());
+
+        var qcow = await hv.CreateVolumeAsync("p", Volume("src.qcow2", "1073741824", "qcow2"));
+        var qclone = await hv.CloneVolumeAsync("p", Volume("clone.qcow2", "2147483648", "qcow2"), "p", "src.qcow2");
+        Assert.Equal(2UL << 30, qclone.Capacity);
+        Assert.Equal(0, QemuImg("check", qclone.Path).ExitCode);
+        var e = await Assert.ThrowsAsync<RuntimeException>(() => hv.CloneVolumeAsync("p", Volume("clone.qcow2", "1", "qcow2"), "p", "src.qcow2"));
+        Assert.Equal("internal error: storage volume name 'clone.qcow2' already in use.", e.Message);
+        Assert.NotNull(qcow);
+    }
+
+    [Fact]
+    public async Task Resize_grows_and_shrinks_only_when_asked()
+    {
+        await using var h = new RuntimeHarness();
+        var hv = await PoolAsync(h);
+        await hv.CreateVolumeAsync("p", Volume("r.raw", "1048576"));
+        var grown = await hv.ResizeVolumeAsync("p", "r.raw", 4 << 20);
+        Assert.Equal(4UL << 20, grown.Capacity);
+        Assert.True(grown.Allocation < 1 << 20);
+
+        var e = await Assert.ThrowsAsync<RuntimeException>(() => hv.ResizeVolumeAsync("p", "r.raw", 2 << 20));
+        Assert.Equal("invalid argument: Can't shrink capacity below current capacity unless shrink flag explicitly specified", e.Message);
+        var shrunk = await hv.ResizeVolumeAsync("p", "r.raw", 1 << 20, Hypervisor.ResizeFlags.Delta | Hypervisor.ResizeFlags.Shrink);
+        Assert.Equal(3UL << 20, shrunk.Capacity);
+        var allocated = await hv.ResizeVolumeAsync("p", "r.raw", 8 << 20, Hypervisor.ResizeFlags.Allocate);
+        Assert.True(allocated.Allocation >= 5UL << 20, $"allocated {allocated.Allocation}");
+        e = await Assert.ThrowsAsync<RuntimeException>(() => hv.ResizeVolumeAsync("p", "r.raw", 1 << 20, Hypervisor.ResizeFlags.Shrink));
+        Assert.Equal("invalid argument: can't shrink capacity below existing allocation", e.Message);
+
+        await hv.CreateVolumeAsync("p", Volume("q.qcow2", "1073741824", "qcow2"));
+        var q = await hv.ResizeVolumeAsync("p", "q.qcow2", 5UL << 40);
+        Assert.Equal(5UL << 40, q.Capacity);
+        var check = QemuImg("check", q.Path);
+        Assert.True(check.ExitCode == 0, check.Output);
+        Assert.Contains("virtual size: 5 TiB", QemuImg("info", q.Path).Output, StringComparison.Ordinal);
+        e = await Assert.ThrowsAsync<RuntimeException>(() => hv.ResizeVolumeAsync("p", "q.qcow2", 1 << 30, Hypervisor.ResizeFlags.Shrink));
+        Assert.Equal("VIR_ERR_OPERATION_UNSUPPORTED", e.CodeName);
+    }
+
+    [Fact]
+    public async Task Wipe_and_zeroed_delete_leave_no_data()
+    {
+        await using var h = new RuntimeHarness();
+        var hv = await PoolAsync(h);
+        var vol = await hv.CreateVolumeAsync("p", Volume("w.raw", "65536", allocation: "65536"));
+        await hv.UploadVolumeAsync("p", "w.raw", new MemoryStream(Enumerable.Repeat((byte)0xAB, 65536).ToArray()));
+        await hv.WipeVolumeAsync("p", "w.raw");
+        Assert.All(await File.ReadAllBytesAsync(vol.Path), b => Assert.Equal(0, b));
+        Assert.Equal(65536, new FileInfo(vol.Path).Length);
+
+        var q = await hv.CreateVolumeAsync("p", Volume("w.qcow2", "67108864", "qcow2"));
+        var write = Process.Start(new ProcessStartInfo("qemu-io", ["-f", "qcow2", "-c", "write -P 0xcd 0 1M", q.Path]) { RedirectStandardOutput = true })!;
+        await write.WaitForExitAsync();
+        await hv.WipeVolumeAsync("p", "w.qcow2");
+        Assert.Equal(0, QemuImg("check", q.Path).ExitCode);
+        var read = Process.Start(new ProcessStartInfo("qemu-io", ["-f", "qcow2", "-c", "read -P 0 0 1M", q.Path]) { RedirectStandardOutput = true })!;
+        var output = await read.StandardOutput.ReadToEndAsync();
+        await read.WaitForExitAsync();
+        Assert.DoesNotContain("Pattern verification failed", output, StringComparison.Ordinal);
+
+        await hv.DeleteVolumeAsync("p", "w.raw", zeroed: true);
+        Assert.False(File.Exists(vol.Path));
+        var e = await Assert.ThrowsAsync<RuntimeException>(() => hv.DeleteVolumeAsync("p", "w.raw"));
+        Assert.Equal("Storage volume not found: no storage vol with matching name 'w.raw'", e.Message);
+    }
+
+    [Fact]
+    public async Task Domains_start_only_with_their_disks_in_place()
+    {
+        await using var h = new RuntimeHarness();
+        var hv = await PoolAsync(h);
+        await hv.CreateVolumeAsync("p", Volume("root.qcow2", "1073741824", "qcow2"));
+        var volumeDisk = "<disk type='volume' device='disk'><source pool='p' volume='root.qcow2'/><target dev='vdb' bus='virtio'/></disk>";
+        await hv.DefineAsync(h.Domain("a", devices: volumeDisk));
+        await hv.StartAsync("a");
+        var e = await Assert.ThrowsAsync<RuntimeException>(() => hv.DeleteVolumeAsync("p", "root.qcow2"));
+        Assert.Equal("Requested operation is not valid: volume 'root.qcow2' is still in use by a.", e.Message);
+        await hv.DestroyAsync("a");
+
+        await hv.StopPoolAsync("p");
+        e = await Assert.ThrowsAsync<RuntimeException>(() => hv.StartAsync("a"));
+        Assert.Equal("Requested operation is not valid: storage pool 'p' containing volume 'root.qcow2' is not active", e.Message);
+        await hv.StartPoolAsync("p");
+        await hv.DeleteVolumeAsync("p", "root.qcow2");
+        e = await Assert.ThrowsAsync<RuntimeException>(() => hv.StartAsync("a"));
+        Assert.Equal("Storage volume not found: no storage vol with matching name 'root.qcow2'", e.Message);
+
+        await hv.DefineAsync(DomainXml.Make("b", imagesDir: h.ImagesDir, image: Path.Combine(h.ImagesDir, "missing.qcow2")));
+        e = await Assert.ThrowsAsync<RuntimeException>(() => hv.StartAsync("b"));
+        Assert.Equal($"Cannot access storage file '{Path.Combine(h.ImagesDir, "missing.qcow2")}': No such file or directory", e.Message);
+        Assert.Equal(DomainState.Shutoff, (await hv.GetInfoAsync("b")).Status.State);
+
+        var stray = Path.Combine(h.StateDir, "stray.qcow2");
+        Reconciler.Runtime.Storage.Images.Qcow2Image.Create(stray, 1 << 30);
+        await hv.DefineAsync(DomainXml.Make("c", image: stray));
+        e = await Assert.ThrowsAsync<RuntimeException>(() => hv.StartAsync("c"));
+        Assert.Equal("RECONCILER_POLICY", e.CodeName);
+        Assert.Contains("neither in a running storage pool nor in an allowed image directory", e.Message, StringComparison.Ordinal);
+
+        var e2 = await Assert.ThrowsAsync<RuntimeException>(() => hv.DefineAsync(h.Domain("d", devices: "<disk type='volume'><source pool='nope' volume='x'/><target dev='vdc'/></disk>")).ContinueWith(t => hv.StartAsync("d")).Unwrap());
+        Assert.Equal("Storage pool not found: no storage pool with matching name 'nope'", e2.Message);
+    }
+
+    [Fact]
+    public async Task Running_and_autostart_pools_come_back_after_a_restart()
+    {
+        await using var h = new RuntimeHarness();
+        var hv = await h.OpenAsync();
+        await hv.DefinePoolAsync(DirPool("running", Path.Combine(h.ImagesDir, "r")));
+        await hv.DefinePoolAsync(DirPool("auto", Path.Combine(h.ImagesDir, "a")));
+        await hv.DefinePoolAsync(DirPool("off", Path.Combine(h.ImagesDir, "o")));
+        await hv.StartPoolAsync("running", build: true);
+        await hv.BuildPoolAsync("auto");
+        await hv.SetPoolAutostartAsync("auto", true);
+        await hv.CreateVolumeAsync("running", Volume("v.raw", "4096"));
+        await hv.DisposeAsync();
+
+        var again = await h.OpenAsync();
+        Assert.Equal(StoragePoolState.Running, (await again.GetPoolInfoAsync("running")).State);
+        Assert.Equal(StoragePoolState.Running, (await again.GetPoolInfoAsync("auto")).State);
+        Assert.Equal(StoragePoolState.Inactive, (await again.GetPoolInfoAsync("off")).State);
+        Assert.Equal(["v.raw"], (await again.ListVolumesAsync("running")).Select(v => v.Name));
+    }
+
+    private static async Task<Hypervisor> PoolAsync(RuntimeHarness h)
+    {
+        var hv = await h.OpenAsync();
+        await hv.DefinePoolAsync(DirPool("p", Path.Combine(h.ImagesDir, "pool")));
+        await hv.StartPoolAsync("p", build: true);
+        return hv;
+    }
+
+    private static (int ExitCode, string Output) QemuImg(params string[] args)
+    {
+        var start = new ProcessStartInfo("qemu-img") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, stdout + stderr.Result);
+    }
+}
