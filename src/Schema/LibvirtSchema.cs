@@ -74,6 +74,7 @@ public static class LibvirtSchema
                 XmlPosition.Of(root)));
         }
 
+        var extensions = root.Elements().Where(e => e.Name.Namespace != XNamespace.None).ToList();
         var context = new SpecContext(root, options);
         try
         {
@@ -98,7 +99,7 @@ public static class LibvirtSchema
             }
         }
 
-        return new SpecDocument(path, kind, context.Errors, context.HasErrors ? null : root);
+        return new SpecDocument(path, kind, context.Errors, context.HasErrors ? null : root, extensions);
     }
 
     private static SpecDocument Fail(string path, SpecKind? kind, SchemaError error) => new(path, kind, [error], null);

@@ -11,12 +11,14 @@ namespace Reconciler.Schema;
 /// </summary>
 public sealed class SpecDocument
 {
-    internal SpecDocument(string path, SpecKind? kind, IReadOnlyList<SchemaError> errors, XElement? effective)
+    internal SpecDocument(
+        string path, SpecKind? kind, IReadOnlyList<SchemaError> errors, XElement? effective, IReadOnlyList<XElement>? extensions = null)
     {
         Path = path;
         Kind = kind;
         Errors = errors;
         Effective = effective;
+        Extensions = extensions ?? [];
     }
 
     public string Path { get; }
@@ -29,6 +31,14 @@ public sealed class SpecDocument
 
     /// <summary>The completed definition; null when the file is not valid.</summary>
     public XElement? Effective { get; }
+
+    /// <summary>
+    /// The root's child elements in a namespace of their own, as written in the file (with their line
+    /// information). They hold what only a libvirt driver on a host reads and what the effective definition
+    /// therefore may not keep, such as the network driver's &lt;dnsmasq:options&gt; or the fs pool backend's
+    /// &lt;fs:mount_opts&gt;.
+    /// </summary>
+    public IReadOnlyList<XElement> Extensions { get; }
 
     /// <summary>The object's name (its &lt;name&gt; element), when there is one.</summary>
     public string? Name => Effective?.Element("name")?.Value;

@@ -13,6 +13,7 @@ internal static class CliApp
         {
             ValidateCommand.Create(stdout, stderr),
             NormalizeCommand.Create(stdout, stderr),
+            HostPlanCommand.Create(stdout, stderr),
         };
 
         var parsed = root.Parse(args);

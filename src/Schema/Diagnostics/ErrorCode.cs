@@ -48,6 +48,9 @@ public enum ErrorCode
     /// <summary>VIR_ERR_OPERATION_FAILED: "operation failed: ..."</summary>
     OperationFailed,
 
+    /// <summary>VIR_ERR_NO_SECRET: "Secret not found: ..."</summary>
+    NoSecret,
+
     /// <summary>VIR_ERR_NO_DOMAIN: "Domain not found: ..."</summary>
     NoDomain,
 
@@ -101,6 +104,7 @@ public static class ErrorCodes
         ErrorCode.Overflow => "VIR_ERR_OVERFLOW",
         ErrorCode.NoSupport => "VIR_ERR_NO_SUPPORT",
         ErrorCode.OperationFailed => "VIR_ERR_OPERATION_FAILED",
+        ErrorCode.NoSecret => "VIR_ERR_NO_SECRET",
         ErrorCode.NoDomain => "VIR_ERR_NO_DOMAIN",
         ErrorCode.OperationUnsupported => "VIR_ERR_OPERATION_UNSUPPORTED",
         ErrorCode.OperationTimeout => "VIR_ERR_OPERATION_TIMEOUT",
@@ -131,6 +135,7 @@ public static class ErrorCodes
         ErrorCode.Overflow => "numerical overflow: " + detail,
         ErrorCode.NoSupport => "this function is not supported by the connection driver: " + detail,
         ErrorCode.OperationFailed => "operation failed: " + detail,
+        ErrorCode.NoSecret => "Secret not found: " + detail,
         ErrorCode.NoDomain => "Domain not found: " + detail,
         ErrorCode.OperationUnsupported => "Operation not supported: " + detail,
         ErrorCode.OperationTimeout => "Timed out during operation: " + detail,

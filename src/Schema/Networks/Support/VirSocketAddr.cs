@@ -11,7 +11,7 @@ namespace Reconciler.Schema.Networks.Support;
 /// "0x7f000001", octal parts), IPv6 as inet_pton reads it (with an optional numeric scope), and IPv6 written
 /// back the way inet_ntop writes it.
 /// </summary>
-internal static class VirSocketAddr
+public static class VirSocketAddr
 {
     /// <summary>gai_strerror(EAI_NONAME).</summary>
     public const string NoName = "Name or service not known";

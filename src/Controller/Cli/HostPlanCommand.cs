@@ -1,0 +1,178 @@
+using System.CommandLine;
+using Reconciler.Runtime.Networks.Dnsmasq;
+using Reconciler.Runtime.Storage.HostCommands;
+using Reconciler.Schema;
+using Reconciler.Schema.Diagnostics;
+using Reconciler.Schema.Networks;
+using Reconciler.Schema.Networks.Model;
+using Reconciler.Schema.Storage;
+using Reconciler.Schema.Storage.Model;
+
+namespace Reconciler.Controller.Cli;
+
+/// <summary>
+/// `reconciler host-plan`: what libvirt 9.0.0 writes and runs on a Linux host for each network and pool: the
+/// network's dnsmasq configuration and DHCP hosts file, and the command that starts the pool.
+/// </summary>
+internal static class HostPlanCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var paths = new Argument<string[]>("PATH")
+        {
+            Arity = ArgumentArity.OneOrMore,
+            Description = "Spec files, or directories whose *.xml files (recursively) are planned. Domains and volumes have no host plan and are only checked.",
+        };
+        var outDir = new Option<string?>("--out-dir")
+        {
+            Description = "Write the files to DIR: NAME.conf and NAME.hostsfile (when the network has DHCP hosts) for a network, NAME.argv for a pool, NAME being the file name without .xml. Without it, each file is printed to stdout under a '==> NAME <==' line.",
+        };
+
+        var command = new Command(
+            "host-plan",
+            "Show what libvirt 9.0.0 writes and runs on a Linux host for each network and storage pool: the dnsmasq configuration " +
+            "(and DHCP hosts file) of a network whose bridge libvirt manages, and the command that starts a pool (mount, vgchange, " +
+            "iscsiadm, vstorage-mount; pool types libvirt starts without a command get none). Exit status 0 only when every file is valid and planned.")
+        {
+            paths,
+            outDir,
+        };
+        command.SetAction(result => Run(result.GetValue(paths) ?? [], result.GetValue(outDir), stdout, stderr));
+        return command;
+    }
+
+    public static int Run(string[] arguments, string? outDir, TextWriter stdout, TextWriter stderr)
+    {
+        var files = SpecPaths.Expand(arguments, stderr, out var missing);
+        if (outDir is not null)
+        {
+            Directory.CreateDirectory(outDir);
+        }
+
+        var ok = !missing;
+        foreach (var document in SpecBatch.Load(files))
+        {
+            if (!document.IsValid)
+            {
+                ok = false;
+                foreach (var error in document.Errors)
+                {
+                    stderr.WriteLine(error.ToString(document.Path));
+                }
+
+                continue;
+            }
+
+            var baseName = BaseName(document.Path);
+            try
+            {
+                foreach (var (suffix, content) in Plan(document))
+                {
+                    Emit(baseName + suffix, content, outDir, stdout);
+                }
+            }
+            catch (PlanException e)
+            {
+                ok = false;
+                stderr.WriteLine(e.Error.ToString(document.Path));
+            }
+        }
+
+        stdout.Flush();
+        return ok ? 0 : 1;
+    }
+
+    /// <summary>The files of one valid document, as (suffix, content).</summary>
+    private static IEnumerable<(string Suffix, string Content)> Plan(SpecDocument document) => document.Kind switch
+    {
+        SpecKind.Network => NetworkPlan(document),
+        SpecKind.StoragePool => PoolPlan(document),
+        _ => [],
+    };
+
+    private static List<(string, string)> NetworkPlan(SpecDocument document)
+    {
+        var network = NetworkDefinition.FromDocument(document);
+        var options = DnsmasqXmlNamespace.Options(document, out var error);
+        if (error is not null)
+        {
+            throw new PlanException(error);
+        }
+
+        // libvirt runs no dnsmasq for networks on a bridge it does not manage (bridge, macvtap, hostdev modes).
+        if (!network.Forward.HasBridge)
+        {
+            return [];
+        }
+
+        DnsmasqConfig config;
+        try
+        {
+            config = DnsmasqConfig.Build(network, DnsmasqOptions.Default, options);
+        }
+        catch (DnsmasqConfigException e)
+        {
+            throw new PlanException(SchemaError.Create(e.Code, e.Detail, XmlPosition.Of(document.Effective)));
+        }
+
+        var files = new List<(string, string)> { (".conf", config.Config) };
+        if (config.HasDhcpHosts)
+        {
+            files.Add((".hostsfile", config.HostsFile));
+        }
+
+        return files;
+    }
+
+    private static List<(string, string)> PoolPlan(SpecDocument document)
+    {
+        var pool = StoragePoolDefinition.FromDocument(document);
+        var mountOptions = FsMountXmlNamespace.MountOptions(document, out var error);
+        if (error is not null)
+        {
+            throw new PlanException(error);
+        }
+
+        IReadOnlyList<HostCommand> commands;
+        try
+        {
+            commands = StoragePoolCommands.Start(pool, CliStorageOptions, mountOptions);
+        }
+        catch (HostCommandException e)
+        {
+            throw new PlanException(SchemaError.Create(e.Code, e.Detail, XmlPosition.Of(document.Effective)));
+        }
+
+        return commands.Count == 0 ? [] : [(".argv", string.Join("\n\n", commands.Select(c => c.ToArgv())) + "\n")];
+    }
+
+    /// <summary>libvirt's Linux defaults; secrets are not looked up but shown by reference.</summary>
+    private static readonly StorageHostOptions CliStorageOptions = StorageHostOptions.Default with
+    {
+        SecretValue = secret => $"<secret {(secret.Uuid is { } uuid ? uuid.ToString("D") : "usage " + secret.Usage)}>",
+    };
+
+    private static void Emit(string name, string content, string? outDir, TextWriter stdout)
+    {
+        if (outDir is null)
+        {
+            stdout.Write($"==> {name} <==\n{content}");
+        }
+        else
+        {
+            File.WriteAllText(Path.Combine(outDir, name), content);
+        }
+    }
+
+    /// <summary>The file name without its .xml extension.</summary>
+    private static string BaseName(string path)
+    {
+        var name = Path.GetFileName(path);
+        return name.EndsWith(".xml", StringComparison.OrdinalIgnoreCase) ? name[..^4] : name;
+    }
+
+    private sealed class PlanException(SchemaError error) : Exception(error.Message)
+    {
+        public SchemaError Error { get; } = error;
+    }
+}
