@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Reconciler.Runtime.Networks;
 using Reconciler.Runtime.Networks.Dnsmasq;
 using Reconciler.Runtime.Storage.HostCommands;
 using Reconciler.Schema;
@@ -50,7 +51,9 @@ internal static class HostPlanCommand
         }
 
         var ok = !missing;
-        foreach (var document in SpecBatch.Load(files))
+        var documents = SpecBatch.Load(files).ToList();
+        var bridges = new BridgePlanner(documents);
+        foreach (var document in documents)
         {
             if (!document.IsValid)
             {
@@ -66,7 +69,7 @@ internal static class HostPlanCommand
             var baseName = BaseName(document.Path);
             try
             {
-                foreach (var (suffix, content) in Plan(document))
+                foreach (var (suffix, content) in Plan(document, bridges))
                 {
                     Emit(baseName + suffix, content, outDir, stdout);
                 }
@@ -83,16 +86,25 @@ internal static class HostPlanCommand
     }
 
     /// <summary>The files of one valid document, as (suffix, content).</summary>
-    private static IEnumerable<(string Suffix, string Content)> Plan(SpecDocument document) => document.Kind switch
+    private static IEnumerable<(string Suffix, string Content)> Plan(SpecDocument document, BridgePlanner bridges) => document.Kind switch
     {
-        SpecKind.Network => NetworkPlan(document),
+        SpecKind.Network => NetworkPlan(document, bridges),
         SpecKind.StoragePool => PoolPlan(document),
         _ => [],
     };
 
-    private static List<(string, string)> NetworkPlan(SpecDocument document)
+    private static List<(string, string)> NetworkPlan(SpecDocument document, BridgePlanner bridges)
     {
-        var network = NetworkDefinition.FromDocument(document);
+        NetworkDefinition network;
+        try
+        {
+            network = bridges.Named(NetworkDefinition.FromDocument(document));
+        }
+        catch (InvalidOperationException e)
+        {
+            throw Fail(document, ErrorCode.InternalError, e.Message);
+        }
+
         var options = DnsmasqXmlNamespace.Options(document, out var error);
         if (error is not null)
         {
@@ -112,7 +124,9 @@ internal static class HostPlanCommand
         }
         catch (DnsmasqConfigException e)
         {
-            throw new PlanException(SchemaError.Create(e.Code, e.Detail, XmlPosition.Of(document.Effective)));
+            // libvirt would refuse to start the network, so its bridge name stays free.
+            bridges.Release(network);
+            throw Fail(document, e.Code, e.Message);
         }
 
         var files = new List<(string, string)> { (".conf", config.Config) };
@@ -140,7 +154,7 @@ internal static class HostPlanCommand
         }
         catch (HostCommandException e)
         {
-            throw new PlanException(SchemaError.Create(e.Code, e.Detail, XmlPosition.Of(document.Effective)));
+            throw Fail(document, e.Code, e.Message);
         }
 
         return commands.Count == 0 ? [] : [(".argv", string.Join("\n\n", commands.Select(c => c.ToArgv())) + "\n")];
@@ -151,6 +165,13 @@ internal static class HostPlanCommand
     {
         SecretValue = secret => $"<secret {(secret.Uuid is { } uuid ? uuid.ToString("D") : "usage " + secret.Usage)}>",
     };
+
+    /// <summary>An error about the whole definition, at its root element.</summary>
+    private static PlanException Fail(SpecDocument document, ErrorCode code, string message)
+    {
+        var at = XmlPosition.Of(document.Effective);
+        return new PlanException(new SchemaError(code, message, at.Line, at.Column));
+    }
 
     private static void Emit(string name, string content, string? outDir, TextWriter stdout)
     {
@@ -169,6 +190,44 @@ internal static class HostPlanCommand
     {
         var name = Path.GetFileName(path);
         return name.EndsWith(".xml", StringComparison.OrdinalIgnoreCase) ? name[..^4] : name;
+    }
+
+    /// <summary>
+    /// Names the bridges libvirt would name (virbr0, virbr1, ... or the network's own template), as its network
+    /// driver does when the networks are defined in the order given on a host without other bridges.
+    /// </summary>
+    private sealed class BridgePlanner(IEnumerable<SpecDocument> documents)
+    {
+        private readonly HashSet<string> _inUse = documents
+            .Where(d => d.IsValid && d.Kind == SpecKind.Network)
+            .Select(NetworkDefinition.FromDocument)
+            .Where(n => n.Forward.HasBridge && !BridgeNames.NeedsName(n) && n.Bridge?.Name is not null)
+            .Select(n => n.Bridge!.Name!)
+            .ToHashSet(StringComparer.Ordinal);
+
+        private readonly HashSet<string> _allocated = new(StringComparer.Ordinal);
+
+        public NetworkDefinition Named(NetworkDefinition network)
+        {
+            if (!BridgeNames.NeedsName(network))
+            {
+                return network;
+            }
+
+            var name = BridgeNames.Allocate(network.Bridge?.Name, _inUse.Contains);
+            _inUse.Add(name);
+            _allocated.Add(name);
+            return BridgeNames.WithBridgeName(network, name);
+        }
+
+        /// <summary>Frees the name <see cref="Named"/> gave the network, if it gave one.</summary>
+        public void Release(NetworkDefinition network)
+        {
+            if (network.Bridge?.Name is { } name && _allocated.Remove(name))
+            {
+                _inUse.Remove(name);
+            }
+        }
     }
 
     private sealed class PlanException(SchemaError error) : Exception(error.Message)
