@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Reconciler.Runtime;
 using Reconciler.Runtime.Networks;
 using Reconciler.Runtime.Networks.Dnsmasq;
 using Reconciler.Runtime.Storage.HostCommands;
@@ -100,9 +101,9 @@ internal static class HostPlanCommand
         {
             network = bridges.Named(NetworkDefinition.FromDocument(document));
         }
-        catch (InvalidOperationException e)
+        catch (RuntimeException e)
         {
-            throw Fail(document, ErrorCode.InternalError, e.Message);
+            throw Fail(document, e.Code, e.Message);
         }
 
         var options = DnsmasqXmlNamespace.Options(document, out var error);
@@ -122,7 +123,7 @@ internal static class HostPlanCommand
         {
             config = DnsmasqConfig.Build(network, DnsmasqOptions.Default, options);
         }
-        catch (DnsmasqConfigException e)
+        catch (RuntimeException e)
         {
             // libvirt would refuse to start the network, so its bridge name stays free.
             bridges.Release(network);
@@ -152,7 +153,7 @@ internal static class HostPlanCommand
         {
             commands = StoragePoolCommands.Start(pool, CliStorageOptions, mountOptions);
         }
-        catch (HostCommandException e)
+        catch (RuntimeException e)
         {
             throw Fail(document, e.Code, e.Message);
         }

@@ -29,7 +29,8 @@ public static class BridgeNames
     /// <summary>
     /// The first name of the template not in use: the network's own name when it has exactly one '%' and
     /// that is "%d", else <see cref="DefaultTemplate"/>, with 0, 1, ... up to <see cref="MaxId"/>.
-    /// <paramref name="inUse"/> says whether another network or a host device already has a name.
+    /// <paramref name="inUse"/> says whether another network or a host device already has a name. When all
+    /// are taken, a <see cref="RuntimeException"/> with libvirt's message.
     /// </summary>
     public static string Allocate(string? requested, Func<string, bool> inUse)
     {
@@ -53,7 +54,7 @@ public static class BridgeNames
             }
         }
 
-        throw new InvalidOperationException(ErrorCode.InternalError.Format($"Bridge generation exceeded max id {MaxId}"));
+        throw new RuntimeException(ErrorCode.InternalError, $"Bridge generation exceeded max id {MaxId}");
     }
 
     /// <summary>The network with <paramref name="name"/> as its bridge (a new &lt;bridge&gt; when it had none).</summary>

@@ -24,7 +24,7 @@ public sealed class BridgeNamesTests
     [Fact]
     public void Numbers_run_out_after_the_maximum_id()
     {
-        var e = Assert.Throws<InvalidOperationException>(() => BridgeNames.Allocate(null, _ => true));
+        var e = Assert.Throws<RuntimeException>(() => BridgeNames.Allocate(null, _ => true));
         Assert.Equal("internal error: Bridge generation exceeded max id 256", e.Message);
     }
 

@@ -17,7 +17,7 @@ public sealed record DnsmasqCapabilities(string BinaryPath, Version Version)
 
     /// <summary>
     /// Reads the output of <c>dnsmasq --version</c> the way dnsmasqCapsSetFromBuffer does: it must start with
-    /// "Dnsmasq version ", then a version of at least 2.67. Throws <see cref="DnsmasqConfigException"/> with
+    /// "Dnsmasq version ", then a version of at least 2.67. Throws <see cref="RuntimeException"/> with
     /// libvirt's message otherwise.
     /// </summary>
     public static DnsmasqCapabilities FromVersionOutput(string binaryPath, string output)
@@ -38,7 +38,7 @@ public sealed record DnsmasqCapabilities(string BinaryPath, Version Version)
         return new DnsmasqCapabilities(binaryPath, version);
     }
 
-    private static DnsmasqConfigException CannotParse(string binaryPath, string firstLine) =>
+    private static RuntimeException CannotParse(string binaryPath, string firstLine) =>
         new(ErrorCode.InternalError, $"cannot parse {binaryPath} version number in '{firstLine}'");
 
     /// <summary>virSkipToDigit, then virStringParseVersion(allowMissing): major[.minor[.micro]].</summary>

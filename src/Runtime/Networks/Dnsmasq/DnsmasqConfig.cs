@@ -29,7 +29,7 @@ public sealed record DnsmasqConfig(
     /// The dnsmasq files for <paramref name="network"/> on a host described by <paramref name="options"/>
     /// (libvirt's defaults when null). <paramref name="customOptions"/> are the network's
     /// &lt;dnsmasq:options&gt; (see Reconciler.Schema.Networks.DnsmasqXmlNamespace), appended as they are.
-    /// A network libvirt cannot write a configuration for is a <see cref="DnsmasqConfigException"/> with
+    /// A network libvirt cannot write a configuration for is a <see cref="RuntimeException"/> with
     /// libvirt's message.
     /// </summary>
     public static DnsmasqConfig Build(NetworkDefinition network, DnsmasqOptions? options = null, IReadOnlyList<string>? customOptions = null)

@@ -123,7 +123,7 @@ internal static class DnsmasqConfigWriter
                 {
                     ipv4def = ipv4def is null
                         ? ip
-                        : throw new DnsmasqConfigException(ErrorCode.ConfigUnsupported, "For IPv4, multiple DHCP definitions cannot be specified.");
+                        : throw new RuntimeException(ErrorCode.ConfigUnsupported, "For IPv4, multiple DHCP definitions cannot be specified.");
                 }
 
                 if (ip.TftpRoot is not null)
@@ -141,7 +141,7 @@ internal static class DnsmasqConfigWriter
             {
                 ipv6def = ipv6def is null
                     ? ip
-                    : throw new DnsmasqConfigException(ErrorCode.ConfigUnsupported, "For IPv6, multiple DHCP definitions cannot be specified.");
+                    : throw new RuntimeException(ErrorCode.ConfigUnsupported, "For IPv6, multiple DHCP definitions cannot be specified.");
             }
         }
 
@@ -213,7 +213,7 @@ internal static class DnsmasqConfigWriter
             var prefix = ip.PrefixLength;
             if (ReverseZone.Of(ip.Address, prefix) is not { } ptr)
             {
-                throw new DnsmasqConfigException(ErrorCode.ConfigUnsupported,
+                throw new RuntimeException(ErrorCode.ConfigUnsupported,
                     $"PTR domain for {(ip.IpFamily == "ipv4" ? "IPv4" : "IPv6")} network with prefix {unchecked((uint)prefix)} cannot be automatically created");
             }
 
@@ -269,7 +269,7 @@ internal static class DnsmasqConfigWriter
         var prefix = ip.PrefixLength;
         if (prefix < 0)
         {
-            throw new DnsmasqConfigException(ErrorCode.InternalError, $"bridge '{bridge}' has an invalid prefix");
+            throw new RuntimeException(ErrorCode.InternalError, $"bridge '{bridge}' has an invalid prefix");
         }
 
         var leases = 0;
@@ -284,7 +284,7 @@ internal static class DnsmasqConfigWriter
             {
                 // dnsmasq wants a netmask rather than a prefix for IPv4.
                 var netmask = ReverseZone.Netmask(prefix)
-                    ?? throw new DnsmasqConfigException(ErrorCode.InternalError, $"Failed to translate bridge '{bridge}' prefix {prefix} to netmask");
+                    ?? throw new RuntimeException(ErrorCode.InternalError, $"Failed to translate bridge '{bridge}' prefix {prefix} to netmask");
                 conf.Append(',').Append(netmask);
             }
 

@@ -73,7 +73,7 @@ internal static class ReverseZone
         var endStr = VirSocketAddr.Format(end);
         if (s.Length != e.Length)
         {
-            throw new DnsmasqConfigException(ErrorCode.InternalError, $"mismatch of address family in range {startStr} - {endStr}");
+            throw new RuntimeException(ErrorCode.InternalError, $"mismatch of address family in range {startStr} - {endStr}");
         }
 
         var n = s.Length;
@@ -81,14 +81,14 @@ internal static class ReverseZone
         {
             if (s[i] != e[i])
             {
-                throw new DnsmasqConfigException(ErrorCode.InternalError, $"range {startStr} - {endStr} is too large (> 65535)");
+                throw new RuntimeException(ErrorCode.InternalError, $"range {startStr} - {endStr} is too large (> 65535)");
             }
         }
 
         var size = (((e[n - 2] << 8) | e[n - 1]) - ((s[n - 2] << 8) | s[n - 1]));
         if (size < 0)
         {
-            throw new DnsmasqConfigException(ErrorCode.InternalError, n == 4
+            throw new RuntimeException(ErrorCode.InternalError, n == 4
                 ? $"range {startStr} - {endStr} is reversed "
                 : $"range {startStr} - {endStr} start larger than end");
         }

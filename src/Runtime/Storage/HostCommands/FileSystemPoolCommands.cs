@@ -43,7 +43,7 @@ internal static class FileSystemPoolCommands
 
         if (pool.Source.Devices.Count == 0)
         {
-            throw new HostCommandException(ErrorCode.OperationInvalid, $"No source device specified when formatting pool '{pool.Name}'");
+            throw new RuntimeException(ErrorCode.OperationInvalid, $"No source device specified when formatting pool '{pool.Name}'");
         }
 
         var format = pool.Source.Format ?? "auto";
@@ -134,19 +134,19 @@ internal static class FileSystemPoolCommands
         {
             if (source.Hosts.Count != 1)
             {
-                throw new HostCommandException(ErrorCode.ConfigUnsupported, "expected exactly 1 host for the storage pool");
+                throw new RuntimeException(ErrorCode.ConfigUnsupported, "expected exactly 1 host for the storage pool");
             }
 
             if (source.Dir is null)
             {
-                throw new HostCommandException(ErrorCode.InternalError, "missing source path");
+                throw new RuntimeException(ErrorCode.InternalError, "missing source path");
             }
         }
         else if (source.Devices.Count != 1)
         {
             throw source.Devices.Count == 0
-                ? new HostCommandException(ErrorCode.InternalError, "missing source device")
-                : new HostCommandException(ErrorCode.ConfigUnsupported, "expected exactly 1 device for the storage pool");
+                ? new RuntimeException(ErrorCode.InternalError, "missing source device")
+                : new RuntimeException(ErrorCode.ConfigUnsupported, "expected exactly 1 device for the storage pool");
         }
     }
 

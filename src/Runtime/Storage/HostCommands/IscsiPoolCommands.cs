@@ -20,12 +20,12 @@ internal static class IscsiPoolCommands
         var source = pool.Source;
         if (source.Hosts.Count != 1)
         {
-            throw new HostCommandException(ErrorCode.ConfigUnsupported, "Expected exactly 1 host for the storage pool");
+            throw new RuntimeException(ErrorCode.ConfigUnsupported, "Expected exactly 1 host for the storage pool");
         }
 
         if (source.Devices.Count != 1)
         {
-            throw new HostCommandException(ErrorCode.InternalError, "missing source device");
+            throw new RuntimeException(ErrorCode.InternalError, "missing source device");
         }
 
         var portal = Portal(source);
@@ -40,7 +40,7 @@ internal static class IscsiPoolCommands
         {
             if (auth.Type != "chap")
             {
-                throw new HostCommandException(ErrorCode.XmlError, "iscsi pool only supports 'chap' auth type");
+                throw new RuntimeException(ErrorCode.XmlError, "iscsi pool only supports 'chap' auth type");
             }
 
             var password = Secret(auth.Secret, options);
@@ -59,7 +59,7 @@ internal static class IscsiPoolCommands
         var source = pool.Source;
         if (source.Hosts.Count != 1)
         {
-            throw new HostCommandException(ErrorCode.ConfigUnsupported, "Expected exactly 1 host for the storage pool");
+            throw new RuntimeException(ErrorCode.ConfigUnsupported, "Expected exactly 1 host for the storage pool");
         }
 
         var target = source.Devices.Count > 0 ? source.Devices[0].Path : "(null)";
@@ -117,7 +117,7 @@ internal static class IscsiPoolCommands
         }
 
         return secret.Uuid is { } uuid
-            ? throw new HostCommandException(ErrorCode.NoSecret, $"no secret with matching uuid '{uuid:D}'")
-            : throw new HostCommandException(ErrorCode.NoSecret, $"no secret with matching usage '{secret.Usage}'");
+            ? throw new RuntimeException(ErrorCode.NoSecret, $"no secret with matching uuid '{uuid:D}'")
+            : throw new RuntimeException(ErrorCode.NoSecret, $"no secret with matching usage '{secret.Usage}'");
     }
 }

@@ -14,7 +14,7 @@ namespace Reconciler.Runtime.Storage.HostCommands;
 /// tables, sysfs writes for vHBAs, talking to librados, libgfapi, libiscsi or device-mapper) is no command,
 /// so pool types that only do such work have none (dir, scsi, mpath, rbd, gluster, iscsi-direct, sheepdog).
 /// </para>
-/// A pool libvirt refuses to run its command for is a <see cref="HostCommandException"/> with libvirt's message.
+/// A pool libvirt refuses to run its command for is a <see cref="RuntimeException"/> with libvirt's message.
 /// </summary>
 public static class StoragePoolCommands
 {

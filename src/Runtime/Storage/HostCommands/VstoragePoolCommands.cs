@@ -21,9 +21,9 @@ internal static class VstoragePoolCommands
         var gid = perms.Group ?? options.EffectiveGid;
 
         var group = options.GroupName(gid)
-            ?? throw new HostCommandException(ErrorCode.SystemError, $"Failed to find group record for gid '{gid}'");
+            ?? throw new RuntimeException(ErrorCode.SystemError, $"Failed to find group record for gid '{gid}'");
         var user = options.UserName(uid)
-            ?? throw new HostCommandException(ErrorCode.SystemError, $"Failed to find user record for uid '{uid}'");
+            ?? throw new RuntimeException(ErrorCode.SystemError, $"Failed to find user record for uid '{uid}'");
 
         return
         [

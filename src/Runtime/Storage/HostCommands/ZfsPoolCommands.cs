@@ -17,7 +17,7 @@ internal static class ZfsPoolCommands
 
         if (pool.Source.Devices.Count == 0)
         {
-            throw new HostCommandException(ErrorCode.ConfigUnsupported, "missing source devices");
+            throw new RuntimeException(ErrorCode.ConfigUnsupported, "missing source devices");
         }
 
         return [new HostCommand(options.Tools.Zpool, "create", name).With(pool.Source.Devices.Select(d => d.Path).ToArray())];

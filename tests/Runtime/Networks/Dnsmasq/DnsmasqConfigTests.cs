@@ -147,7 +147,7 @@ public sealed class DnsmasqConfigTests
     [Fact]
     public void A_reverse_zone_needs_a_prefix_on_an_octet_boundary()
     {
-        var e = Assert.Throws<DnsmasqConfigException>(() => Build("""
+        var e = Assert.Throws<RuntimeException>(() => Build("""
             <network>
               <name>ptr</name>
               <forward mode='nat'/>
@@ -286,7 +286,7 @@ public sealed class DnsmasqConfigTests
     [Fact]
     public void Only_one_address_per_family_can_serve_dhcp()
     {
-        var e = Assert.Throws<DnsmasqConfigException>(() => Build("""
+        var e = Assert.Throws<RuntimeException>(() => Build("""
             <network>
               <name>two</name>
               <forward mode='nat'/>

@@ -81,7 +81,7 @@ public sealed class StoragePoolCommandsTests
     public void An_fs_pool_needs_exactly_one_device()
     {
         var two = Fs("ext4", "<device path='/dev/vdb1'/><device path='/dev/vdc1'/>");
-        var e = Assert.Throws<HostCommandException>(() => StoragePoolCommands.Start(two));
+        var e = Assert.Throws<RuntimeException>(() => StoragePoolCommands.Start(two));
         Assert.Equal(ErrorCode.ConfigUnsupported, e.Code);
         Assert.Equal("unsupported configuration: expected exactly 1 device for the storage pool", e.Message);
     }
@@ -102,7 +102,7 @@ public sealed class StoragePoolCommandsTests
     public void Formatting_needs_a_source_device()
     {
         var dir = Specs.Pool("<pool type='dir'><name>d</name><target><path>/var/lib/d</path></target></pool>");
-        var e = Assert.Throws<HostCommandException>(() => StoragePoolCommands.Build(dir, PoolBuildMode.NoOverwrite));
+        var e = Assert.Throws<RuntimeException>(() => StoragePoolCommands.Build(dir, PoolBuildMode.NoOverwrite));
         Assert.Equal("Requested operation is not valid: No source device specified when formatting pool 'd'", e.Message);
         Assert.Empty(StoragePoolCommands.Start(dir));
     }
@@ -174,7 +174,7 @@ public sealed class StoragePoolCommandsTests
         Assert.Equal([new HostCommand("zfs", "destroy", "-r", "tank/vms")], StoragePoolCommands.Delete(dataset));
 
         var noDevices = Specs.Pool("<pool type='zfs'><name>z</name><source><name>z</name></source></pool>");
-        Assert.Equal("unsupported configuration: missing source devices", Assert.Throws<HostCommandException>(() => StoragePoolCommands.Build(noDevices)).Message);
+        Assert.Equal("unsupported configuration: missing source devices", Assert.Throws<RuntimeException>(() => StoragePoolCommands.Build(noDevices)).Message);
     }
 
     [Fact]
@@ -206,7 +206,7 @@ public sealed class StoragePoolCommandsTests
             StoragePoolCommands.Start(pool, options));
         Assert.Equal([new HostCommand("/usr/sbin/iscsiadm", "--mode", "node", "--portal", portal, "--targetname", target, "--logout")], StoragePoolCommands.Stop(pool, options));
 
-        var e = Assert.Throws<HostCommandException>(() => StoragePoolCommands.Start(pool));
+        var e = Assert.Throws<RuntimeException>(() => StoragePoolCommands.Start(pool));
         Assert.Equal("Secret not found: no secret with matching usage 'san-secret'", e.Message);
     }
 
@@ -264,7 +264,7 @@ public sealed class StoragePoolCommandsTests
 
         Assert.Equal([new HostCommand("vstorage-mount", "-c", "cluster1", "/mnt/vz", "-m", "750", "-g", "kvm", "-u", "qemu")], StoragePoolCommands.Start(pool, options));
         Assert.Equal([new HostCommand("umount", "/mnt/vz")], StoragePoolCommands.Stop(pool, options));
-        Assert.Equal("Failed to find group record for gid '36'", Assert.Throws<HostCommandException>(() => StoragePoolCommands.Start(pool)).Message);
+        Assert.Equal("Failed to find group record for gid '36'", Assert.Throws<RuntimeException>(() => StoragePoolCommands.Start(pool)).Message);
     }
 
     [Fact]
