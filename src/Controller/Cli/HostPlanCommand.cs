@@ -195,15 +195,17 @@ internal static class HostPlanCommand
 
     /// <summary>
     /// Names the bridges libvirt would name (virbr0, virbr1, ... or the network's own template), as its network
-    /// driver does when the networks are defined in the order given on a host without other bridges.
+    /// driver does when the networks are defined in the order given on a host without other bridges: a name
+    /// another network gives (in any forward mode) is taken (virNetworkObjBridgeInUse).
     /// </summary>
     private sealed class BridgePlanner(IEnumerable<SpecDocument> documents)
     {
         private readonly HashSet<string> _inUse = documents
             .Where(d => d.IsValid && d.Kind == SpecKind.Network)
             .Select(NetworkDefinition.FromDocument)
-            .Where(n => n.Forward.HasBridge && !BridgeNames.NeedsName(n) && n.Bridge?.Name is not null)
-            .Select(n => n.Bridge!.Name!)
+            .Select(n => n.Bridge?.Name)
+            .OfType<string>()
+            .Where(name => !name.Contains("%d", StringComparison.Ordinal))
             .ToHashSet(StringComparer.Ordinal);
 
         private readonly HashSet<string> _allocated = new(StringComparer.Ordinal);
