@@ -18,7 +18,7 @@ public sealed partial class Hypervisor
     /// </summary>
     public async Task<DomainSummary> DefineAsync(string xml, CancellationToken cancellationToken = default)
     {
-        var def = ParseDefinition(xml);
+        var def = ParseDefinition(InheritMacs(xml));
         var model = DomainDefinition.FromXml(def);
         var (dom, created) = Claim(model, forStart: false);
         if (!created)
@@ -99,6 +99,7 @@ public sealed partial class Hypervisor
             }
             else
             {
+                _leases.ReleaseDomain(dom.Uuid);
                 Unregister(dom);
             }
         }, cancellationToken);
@@ -208,10 +209,10 @@ public sealed partial class Hypervisor
         new(dom.Id, dom.Name, dom.Uuid, dom.Status, dom.IsPersistent, dom.Autostart);
 
     /// <summary>Reads a domain definition through the schema layer: libvirt's checks, defaults and validation, then this driver's own checks.</summary>
-    private static XElement ParseDefinition(string xml)
+    private XElement ParseDefinition(string xml)
     {
         ArgumentNullException.ThrowIfNull(xml);
-        var doc = LibvirtSchema.LoadText("domain.xml", xml);
+        var doc = LibvirtSchema.LoadText("domain.xml", xml, new SchemaOptions { Identity = new HostIdentity(this) });
         if (doc.Errors.Count > 0)
         {
             throw RuntimeException.FromSchema(doc.Errors[0]);
@@ -224,6 +225,56 @@ public sealed partial class Hypervisor
 
         CheckDriverSupport(doc.Effective);
         return doc.Effective;
+    }
+
+    /// <summary>
+    /// A redefinition keeps the MACs: an interface written without one gets the MAC of the interface at
+    /// the same position in the domain's current definition (when that MAC is not taken in the new one).
+    /// </summary>
+    private string InheritMacs(string xml)
+    {
+        var doc = SpecXmlReader.Parse(xml, XmlLimits.Default, out _);
+        var root = doc?.Root;
+        if (root is null || root.Name != "domain")
+        {
+            return xml;
+        }
+
+        DomainObject? existing;
+        lock (_sync)
+        {
+            existing = (root.Text("uuid") is { } text && Guid.TryParse(text, out var uuid) ? _byUuid.GetValueOrDefault(uuid) : null)
+                ?? (root.Text("name") is { } name ? _byName.GetValueOrDefault(name) : null);
+        }
+
+        var old = existing?.Persistent ?? existing?.Live;
+        if (old is null)
+        {
+            return xml;
+        }
+
+        var oldMacs = old.El("devices").Els("interface").Select(i => i.El("mac").A("address")).ToList();
+        var interfaces = root.El("devices").Els("interface").ToList();
+        var taken = new HashSet<string>(interfaces.Select(i => i.El("mac").A("address") ?? string.Empty), StringComparer.OrdinalIgnoreCase);
+        var changed = false;
+        for (var i = 0; i < interfaces.Count && i < oldMacs.Count; i++)
+        {
+            if (interfaces[i].El("mac") is null && oldMacs[i] is { } mac && taken.Add(mac))
+            {
+                interfaces[i].AddFirst(new XElement("mac", new XAttribute("address", mac)));
+                changed = true;
+            }
+        }
+
+        return changed ? root.ToString(SaveOptions.DisableFormatting) : xml;
+    }
+
+    /// <summary>Generates UUIDs, and MACs that no domain or network of this host has.</summary>
+    private sealed class HostIdentity(Hypervisor hypervisor) : IIdentityGenerator
+    {
+        public Guid NewUuid() => Guid.NewGuid();
+
+        public byte[] NewMac() => hypervisor.NewHostMac();
     }
 
     /// <summary>What the QEMU driver of libvirt 9.0.0 refuses beyond the generic checks (qemuValidateDomainDef).</summary>

@@ -138,7 +138,7 @@ public sealed partial class Hypervisor
                 if (kind == "interface")
                 {
                     var added = model.Devices.Interfaces[^1];
-                    if (AllocateTap(added) is { } tap)
+                    if (PlugInterface(dom, added) is { } tap)
                     {
                         dom.Taps[added.Mac] = tap;
                     }
@@ -168,10 +168,13 @@ public sealed partial class Hypervisor
             XElement? newConfig = null;
             XElement? newLive = null;
             string? removedMac = null;
+            string? removedConfigMac = null;
             if (config)
             {
                 newConfig = new XElement(dom.Persistent!);
-                FindDevice(newConfig, device, live: false).Remove();
+                var found = FindDevice(newConfig, device, live: false);
+                removedConfigMac = kind == "interface" ? found.El("mac").A("address") : null;
+                found.Remove();
             }
 
             if (live)
@@ -186,16 +189,18 @@ public sealed partial class Hypervisor
             {
                 WriteDefinition(dom.Uuid, newConfig);
                 dom.Persistent = newConfig;
+                if (removedConfigMac is not null)
+                {
+                    // The interface is gone from the definition: its address goes back to the network.
+                    _leases.ReleaseMac(dom.Uuid, removedConfigMac);
+                }
             }
 
             if (newLive is not null)
             {
-                if (removedMac is not null && dom.Taps.Remove(removedMac, out var tap))
+                if (removedMac is not null)
                 {
-                    lock (_sync)
-                    {
-                        _usedTaps.Remove(tap);
-                    }
+                    UnplugInterface(dom, removedMac);
                 }
 
                 dom.Live = newLive;
@@ -252,7 +257,7 @@ public sealed partial class Hypervisor
     /// The definition with <paramref name="device"/> added where libvirt adds it (a disk sorted by bus and
     /// target as virDomainDiskInsert does, an interface last), completed and checked by the schema layer.
     /// </summary>
-    private static XElement WithDevice(XElement def, XElement device)
+    private XElement WithDevice(XElement def, XElement device)
     {
         var copy = new XElement(def);
         var devices = copy.GetOrAdd("devices");
@@ -264,7 +269,7 @@ public sealed partial class Hypervisor
         }
 
         devices.Add(added);
-        var doc = LibvirtSchema.LoadText("device.xml", LibvirtXmlWriter.Format(copy));
+        var doc = LibvirtSchema.LoadText("device.xml", LibvirtXmlWriter.Format(copy), new SchemaOptions { Identity = new HostIdentity(this) });
         if (doc.Errors.Count > 0)
         {
             throw RuntimeException.FromSchema(doc.Errors[0]);

@@ -271,7 +271,7 @@ public sealed partial class Hypervisor
         try
         {
             AllocatePorts(dom, live);
-            AllocateTaps(dom, model);
+            PlugInterfaces(dom, model);
             memory ??= GuestMemory.FromKiB(memoryKiB);
             var config = new GuestConfig(
                 model.Name, model.Uuid, memoryKiB, Math.Min(model.Memory.CurrentMemoryKiB, memoryKiB), model.Vcpus.Maximum, vcpus,
@@ -319,6 +319,7 @@ public sealed partial class Hypervisor
         Raise(dom, eventType, detail, spontaneous);
         if (!dom.IsPersistent)
         {
+            _leases.ReleaseDomain(dom.Uuid);
             Unregister(dom);
         }
     }
@@ -336,14 +337,14 @@ public sealed partial class Hypervisor
                 _usedPorts.Remove(port);
             }
 
-            foreach (var tap in dom.Taps.Values)
-            {
-                _usedTaps.Remove(tap);
-            }
+        }
+
+        foreach (var mac in dom.Taps.Keys.Concat(dom.NetworkDevices.Keys).Distinct(StringComparer.OrdinalIgnoreCase).ToList())
+        {
+            UnplugInterface(dom, mac);
         }
 
         dom.VncPorts.Clear();
-        dom.Taps.Clear();
     }
 
     /// <summary>
@@ -412,47 +413,27 @@ public sealed partial class Hypervisor
         }
     }
 
-    /// <summary>Tap devices: vnetN for interfaces on a network, a bridge or ethernet; macvtapN for direct ones.</summary>
-    private void AllocateTaps(DomainObject dom, DomainDefinition model)
+    /// <summary>Connects every interface of a starting domain; on failure, what was connected is disconnected again.</summary>
+    private void PlugInterfaces(DomainObject dom, DomainDefinition model)
     {
-        foreach (var net in model.Devices.Interfaces)
+        try
         {
-            var tap = AllocateTap(net);
-            if (tap is not null)
+            foreach (var net in model.Devices.Interfaces)
             {
-                dom.Taps[net.Mac] = tap;
-            }
-        }
-    }
-
-    private string? AllocateTap(NetInterface net)
-    {
-        var prefix = net.Type switch
-        {
-            "network" or "bridge" or "ethernet" => "vnet",
-            "direct" => "macvtap",
-            _ => null,
-        };
-        if (prefix is null)
-        {
-            return null;
-        }
-
-        lock (_sync)
-        {
-            if (net.TargetDev is { } wanted && !wanted.StartsWith("vnet", StringComparison.Ordinal) && !wanted.StartsWith("macvtap", StringComparison.Ordinal) && _usedTaps.Add(wanted))
-            {
-                return wanted;
-            }
-
-            while (true)
-            {
-                var name = prefix + (_nextTap++).ToString(CultureInfo.InvariantCulture);
-                if (_usedTaps.Add(name))
+                if (PlugInterface(dom, net) is { } tap)
                 {
-                    return name;
+                    dom.Taps[net.Mac] = tap;
                 }
             }
+        }
+        catch
+        {
+            foreach (var mac in dom.Taps.Keys.ToList())
+            {
+                UnplugInterface(dom, mac);
+            }
+
+            throw;
         }
     }
 

@@ -22,7 +22,6 @@ public sealed partial class Hypervisor : IAsyncDisposable
     private readonly Dictionary<string, DomainObject> _byName = new(StringComparer.Ordinal);
     private readonly Dictionary<Guid, DomainObject> _byUuid = [];
     private readonly HashSet<int> _usedPorts = [];
-    private readonly HashSet<string> _usedTaps = new(StringComparer.Ordinal);
     private readonly List<Channel<DomainEvent>> _subscribers = [];
     private readonly List<string> _loadProblems = [];
     private readonly IGuestFactory _guests;
@@ -30,7 +29,6 @@ public sealed partial class Hypervisor : IAsyncDisposable
     private readonly StateDirectory _state;
     private readonly ILogger _log;
     private int _nextId = 1;
-    private int _nextTap;
     private ulong _usedMemoryKiB;
     private int _usedVcpus;
     private bool _closing;
@@ -86,6 +84,7 @@ public sealed partial class Hypervisor : IAsyncDisposable
         {
             hypervisor.LoadState();
             hypervisor.LoadPools();
+            hypervisor.LoadNetworks();
             await hypervisor.StartUpAsync(cancellationToken).ConfigureAwait(false);
             return hypervisor;
         }

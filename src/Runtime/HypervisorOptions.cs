@@ -38,6 +38,12 @@ public sealed record HypervisorOptions
     /// </summary>
     public IReadOnlyList<string> AllowedImageDirectories { get; init; } = [];
 
+    /// <summary>
+    /// Bridges the host has of its own (for example br0 over the uplink), for networks with forward
+    /// mode='bridge' and for type='bridge' interfaces.
+    /// </summary>
+    public IReadOnlyList<string> HostBridges { get; init; } = [];
+
     /// <summary>What runs guests; the in-process simulated guests by default.</summary>
     public IGuestFactory? Guests { get; init; }
 

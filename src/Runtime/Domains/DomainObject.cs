@@ -36,6 +36,9 @@ internal sealed class DomainObject(string name, Guid uuid)
     /// <summary>Tap device of each interface (by MAC) while running.</summary>
     public Dictionary<string, string> Taps { get; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>For interfaces on direct-mode networks: the network and the host device each one holds.</summary>
+    public Dictionary<string, (string Network, string Device)> NetworkDevices { get; } = new(StringComparer.OrdinalIgnoreCase);
+
     public ulong ReservedMemoryKiB { get; set; }
 
     public int ReservedVcpus { get; set; }

@@ -69,6 +69,9 @@ public enum ErrorCode
     /// <summary>VIR_ERR_DEVICE_MISSING: "device not found: ..."</summary>
     DeviceMissing,
 
+    /// <summary>VIR_ERR_NO_NETWORK: "Network not found: ..."</summary>
+    NoNetwork,
+
     /// <summary>VIR_ERR_NO_STORAGE_POOL: "Storage pool not found: ..."</summary>
     NoStoragePool,
 
@@ -111,6 +114,7 @@ public static class ErrorCodes
         ErrorCode.ResourceBusy => "VIR_ERR_RESOURCE_BUSY",
         ErrorCode.SystemError => "VIR_ERR_SYSTEM_ERROR",
         ErrorCode.DeviceMissing => "VIR_ERR_DEVICE_MISSING",
+        ErrorCode.NoNetwork => "VIR_ERR_NO_NETWORK",
         ErrorCode.NoStoragePool => "VIR_ERR_NO_STORAGE_POOL",
         ErrorCode.NoStorageVolume => "VIR_ERR_NO_STORAGE_VOL",
         ErrorCode.StorageVolumeExists => "VIR_ERR_STORAGE_VOL_EXIST",
@@ -141,6 +145,7 @@ public static class ErrorCodes
         ErrorCode.OperationTimeout => "Timed out during operation: " + detail,
         ErrorCode.ResourceBusy => "resource busy: " + detail,
         ErrorCode.DeviceMissing => "device not found: " + detail,
+        ErrorCode.NoNetwork => "Network not found: " + detail,
         ErrorCode.NoStoragePool => "Storage pool not found: " + detail,
         ErrorCode.NoStorageVolume => "Storage volume not found: " + detail,
         ErrorCode.StorageVolumeExists => $"storage volume {detail} exists already",

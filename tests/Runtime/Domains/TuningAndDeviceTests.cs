@@ -139,6 +139,7 @@ public sealed class TuningAndDeviceTests
     {
         await using var h = new RuntimeHarness();
         var hv = await h.OpenAsync();
+        await hv.CreateNetworkAsync(RuntimeHarness.DefaultNetwork);
         await hv.DefineAsync(h.Domain("a", devices: "<interface type='network'><source network='default'/><model type='virtio'/></interface>"));
         await hv.StartAsync("a");
         var xml = await hv.GetXmlAsync("a");
@@ -168,6 +169,7 @@ public sealed class TuningAndDeviceTests
     {
         await using var h = new RuntimeHarness();
         var hv = await h.OpenAsync();
+        await hv.CreateNetworkAsync(RuntimeHarness.DefaultNetwork);
         await hv.DefineAsync(h.Domain("a", memoryMiB: 512, vcpus: 2, devices: "<interface type='network'><source network='default'/></interface>"));
         await hv.SetAutostartAsync("a", true);
         var info = await hv.GetInfoAsync("a");

@@ -34,6 +34,20 @@ internal sealed class RuntimeHarness : IAsyncDisposable
 
     public bool ProbeVncPorts { get; set; }
 
+    /// <summary>Bridges the test host has of its own.</summary>
+    public IReadOnlyList<string> HostBridges { get; set; } = ["br0"];
+
+    /// <summary>A NAT network with DHCP, as libvirt's default network.</summary>
+    public const string DefaultNetwork = """
+        <network>
+          <name>default</name>
+          <forward mode='nat'/>
+          <ip address='192.168.122.1' netmask='255.255.255.0'>
+            <dhcp><range start='192.168.122.2' end='192.168.122.254'/></dhcp>
+          </ip>
+        </network>
+        """;
+
     public CapturingLoggerProvider Logs { get; } = new();
 
     public async Task<Hypervisor> OpenAsync()
@@ -46,6 +60,7 @@ internal sealed class RuntimeHarness : IAsyncDisposable
             VncPortMin = VncPortMin,
             ProbeVncPorts = ProbeVncPorts,
             AllowedImageDirectories = [ImagesDir],
+            HostBridges = HostBridges,
             Guests = new SimulatedGuestFactory { AcpiDelay = TimeSpan.FromMilliseconds(50) },
             LoggerFactory = LoggerFactory.Create(b => b.AddProvider(Logs)),
         });

@@ -1,0 +1,718 @@
+using System.Text.Json;
+using System.Xml.Linq;
+using Reconciler.Runtime.Domains;
+using Reconciler.Runtime.Networks;
+using Reconciler.Runtime.Networks.Dnsmasq;
+using Reconciler.Runtime.Persistence;
+using Reconciler.Schema;
+using Reconciler.Schema.Diagnostics;
+using Reconciler.Schema.Domains.Model;
+using Reconciler.Schema.Networks.Model;
+using Reconciler.Schema.Xml;
+
+namespace Reconciler.Runtime;
+
+/// <summary>What <c>virsh net-info</c> shows.</summary>
+public sealed record NetworkInfo(string Name, Guid Uuid, bool Active, bool Persistent, bool Autostart, string? Bridge, string ForwardMode);
+
+/// <summary>An address of a domain's interface (virsh domifaddr).</summary>
+public sealed record InterfaceAddress(string Interface, string Mac, string Protocol, string Address, int Prefix);
+
+/// <summary>Virtual networks: libvirt's network driver over the in-process bridges, taps and DHCP leases.</summary>
+public sealed partial class Hypervisor
+{
+    private readonly Dictionary<string, NetworkObject> _networksByName = new(StringComparer.Ordinal);
+    private readonly Dictionary<Guid, NetworkObject> _networksByUuid = [];
+    private HostBridges _bridges = new([]);
+    private LeaseStore _leases = null!;
+
+    private string NetworksDir => Path.Combine(_state.Root, "networks");
+
+    private string ActiveNetworksDir => Path.Combine(NetworksDir, "active");
+
+    private string DnsmasqDir => Path.Combine(NetworksDir, "dnsmasq");
+
+    private DnsmasqOptions Dnsmasq => new() { StateDirectory = DnsmasqDir };
+
+    private string NetworkDefinitionPath(Guid uuid) => Path.Combine(NetworksDir, uuid.ToString("D") + ".xml");
+
+    private string NetworkFlagsPath(Guid uuid) => Path.Combine(NetworksDir, uuid.ToString("D") + ".json");
+
+    private string NetworkActivePath(Guid uuid) => Path.Combine(ActiveNetworksDir, uuid.ToString("D") + ".xml");
+
+    /// <summary>
+    /// Defines a persistent network (virNetworkDefineXML): libvirt's checks of the definition, a bridge name
+    /// (the first free virbrN when it names none) and a MAC for the bridge, both kept in the definition.
+    /// </summary>
+    public Task<NetworkInfo> DefineNetworkAsync(string xml, CancellationToken cancellationToken = default) =>
+        Task.Run(async () =>
+        {
+            var (network, created, def) = ClaimNetwork(xml, forStart: false);
+            if (!created)
+            {
+                await network.Job.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            try
+            {
+                StateDirectory.WriteAtomic(NetworkDefinitionPath(network.Uuid), LibvirtXmlWriter.Format(def));
+                network.Persistent = def;
+                return NetworkInfoOf(network);
+            }
+            catch (Exception e) when (created && e is IOException or UnauthorizedAccessException)
+            {
+                UnregisterNetwork(network);
+                throw new RuntimeException(ErrorCode.SystemError, $"cannot save the definition of network '{network.Name}': {e.Message}", e);
+            }
+            finally
+            {
+                network.Job.Release();
+            }
+        }, cancellationToken);
+
+    /// <summary>Creates and starts a transient network (virNetworkCreateXML).</summary>
+    public Task<NetworkInfo> CreateNetworkAsync(string xml, CancellationToken cancellationToken = default) =>
+        Task.Run(async () =>
+        {
+            var (network, created, def) = ClaimNetwork(xml, forStart: true);
+            if (!created)
+            {
+                await network.Job.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            try
+            {
+                if (network.IsActive)
+                {
+                    throw new RuntimeException(ErrorCode.OperationInvalid, "network is already active");
+                }
+
+                try
+                {
+                    StartNetwork(network, def);
+                }
+                catch when (created)
+                {
+                    UnregisterNetwork(network);
+                    throw;
+                }
+
+                return NetworkInfoOf(network);
+            }
+            finally
+            {
+                network.Job.Release();
+            }
+        }, cancellationToken);
+
+    /// <summary>Starts a defined network: its bridge with STP, delay, MAC and addresses, and its dnsmasq files.</summary>
+    public Task StartNetworkAsync(string name, CancellationToken cancellationToken = default) =>
+        NetworkJobAsync(name, network =>
+        {
+            if (network.IsActive)
+            {
+                throw new RuntimeException(ErrorCode.OperationInvalid, "network is already active");
+            }
+
+            StartNetwork(network, new XElement(network.Persistent!));
+        }, cancellationToken);
+
+    /// <summary>Stops a network (virNetworkDestroy): its bridge goes; a transient network disappears.</summary>
+    public Task StopNetworkAsync(string name, CancellationToken cancellationToken = default) =>
+        NetworkJobAsync(name, network =>
+        {
+            if (!network.IsActive)
+            {
+                throw new RuntimeException(ErrorCode.OperationInvalid, $"network '{network.Name}' is not active");
+            }
+
+            StopNetwork(network);
+        }, cancellationToken);
+
+    /// <summary>Removes a network's definition (virNetworkUndefine); a running network keeps running as a transient one.</summary>
+    public Task UndefineNetworkAsync(string name, CancellationToken cancellationToken = default) =>
+        NetworkJobAsync(name, network =>
+        {
+            if (!network.IsPersistent)
+            {
+                throw new RuntimeException(ErrorCode.OperationInvalid, "can't undefine transient network");
+            }
+
+            StateDirectory.Delete(NetworkDefinitionPath(network.Uuid));
+            StateDirectory.Delete(NetworkFlagsPath(network.Uuid));
+            network.Persistent = null;
+            network.Autostart = false;
+            if (!network.IsActive)
+            {
+                _leases.DropNetwork(network.Name);
+                UnregisterNetwork(network);
+            }
+        }, cancellationToken);
+
+    /// <summary>Sets whether the network starts when the runtime starts.</summary>
+    public Task SetNetworkAutostartAsync(string name, bool autostart, CancellationToken cancellationToken = default) =>
+        NetworkJobAsync(name, network =>
+        {
+            if (!network.IsPersistent)
+            {
+                throw new RuntimeException(ErrorCode.InvalidArgument, "cannot set autostart for transient network");
+            }
+
+            StateDirectory.WriteAtomic(NetworkFlagsPath(network.Uuid), JsonSerializer.Serialize(new DomainFlags(autostart), Json));
+            network.Autostart = autostart;
+        }, cancellationToken);
+
+    public Task<NetworkInfo> GetNetworkInfoAsync(string name, CancellationToken cancellationToken = default) =>
+        NetworkJobAsync(name, NetworkInfoOf, cancellationToken);
+
+    /// <summary>virsh net-dumpxml [--inactive].</summary>
+    public Task<string> GetNetworkXmlAsync(string name, bool inactive = false, CancellationToken cancellationToken = default) =>
+        NetworkJobAsync(name, network => LibvirtXmlWriter.Format((inactive ? network.Persistent : null) ?? network.Current), cancellationToken);
+
+    /// <summary>Every network (virsh net-list --all).</summary>
+    public IReadOnlyList<NetworkInfo> ListNetworks()
+    {
+        List<NetworkObject> all;
+        lock (_sync)
+        {
+            all = [.. _networksByUuid.Values];
+        }
+
+        return [.. all.Select(NetworkInfoOf).OrderBy(n => n.Name, StringComparer.Ordinal)];
+    }
+
+    /// <summary>The DHCP leases of a network (virsh net-dhcp-leases), or of every network.</summary>
+    public IReadOnlyList<DhcpLeaseInfo> GetDhcpLeases(string? network = null) => _leases.List(network);
+
+    /// <summary>The host's bridges with their ports (brctl show).</summary>
+    public IReadOnlyList<BridgeInfo> GetBridges() => _bridges.List();
+
+    /// <summary>The tap and macvtap devices of running domains.</summary>
+    public IReadOnlyList<TapInfo> GetTaps() => _bridges.Taps();
+
+    /// <summary>The table <c>brctl show</c> prints for the host's bridges.</summary>
+    public string FormatBridges() => _bridges.FormatBrctlShow();
+
+    /// <summary>virsh domifaddr: the addresses the network's DHCP gave the domain's interfaces.</summary>
+    public Task<IReadOnlyList<InterfaceAddress>> GetInterfaceAddressesAsync(string name, CancellationToken cancellationToken = default) =>
+        JobAsync<IReadOnlyList<InterfaceAddress>>(name, dom =>
+        {
+            if (!dom.IsActive)
+            {
+                throw RuntimeException.NotRunning();
+            }
+
+            var leases = _leases.List();
+            return [.. DomainDefinition.FromXml(dom.Live!).Devices.Interfaces
+                .Where(n => dom.Taps.ContainsKey(n.Mac))
+                .SelectMany(n => leases.Where(l => l.Domain == dom.Uuid && string.Equals(l.Mac, n.Mac, StringComparison.OrdinalIgnoreCase) && l.Network == n.Network)
+                    .Select(l => new InterfaceAddress(dom.Taps[n.Mac], n.Mac, l.Address.Contains(':', StringComparison.Ordinal) ? "ipv6" : "ipv4", l.Address, l.Prefix)))];
+        }, cancellationToken);
+
+    /// <summary>Parses a network, applies libvirt's network driver checks, names its bridge and gives it a MAC; then registers it.</summary>
+    private (NetworkObject Network, bool Created, XElement Def) ClaimNetwork(string xml, bool forStart)
+    {
+        ArgumentNullException.ThrowIfNull(xml);
+        var doc = LibvirtSchema.LoadText("network.xml", xml);
+        if (doc.Errors.Count > 0)
+        {
+            throw RuntimeException.FromSchema(doc.Errors[0]);
+        }
+
+        if (doc.Kind != SpecKind.Network || doc.Effective is null)
+        {
+            throw new RuntimeException(ErrorCode.XmlError, $"unexpected root element <{doc.Effective?.Name.LocalName}>, expecting <network>");
+        }
+
+        var def = doc.Effective;
+        var model = NetworkDefinition.FromXml(def);
+        lock (_sync)
+        {
+            ThrowIfClosing();
+            if (_networksByUuid.TryGetValue(model.Uuid, out var existing))
+            {
+                if (existing.Name != model.Name)
+                {
+                    throw new RuntimeException(ErrorCode.OperationFailed, $"network '{existing.Name}' is already defined with uuid {model.Uuid:D}");
+                }
+
+                if (forStart && existing.IsActive)
+                {
+                    throw new RuntimeException(ErrorCode.OperationInvalid, $"network is already active as '{existing.Name}'");
+                }
+            }
+            else if (_networksByName.TryGetValue(model.Name, out var named))
+            {
+                throw new RuntimeException(ErrorCode.OperationFailed, $"network '{model.Name}' already exists with uuid {named.Uuid:D}");
+            }
+
+            def = CompleteNetwork(def, model);
+            if (existing is not null)
+            {
+                return (existing, false, def);
+            }
+
+            var network = new NetworkObject(model.Name, model.Uuid);
+            network.Job.Wait(0);
+            _networksByName[network.Name] = network;
+            _networksByUuid[network.Uuid] = network;
+            return (network, true, def);
+        }
+    }
+
+    /// <summary>networkValidate: what libvirt's network driver refuses, then the bridge name and MAC it assigns (under _sync).</summary>
+    private XElement CompleteNetwork(XElement def, NetworkDefinition model)
+    {
+        var mode = model.Forward.Mode;
+        if (model.Forward.HasBridge)
+        {
+            var requested = model.Bridge?.Name;
+            if (BridgeNames.NeedsName(model))
+            {
+                var name = BridgeNames.Allocate(requested, n =>
+                    _networksByUuid.Values.Any(o => o.Uuid != model.Uuid && o.BridgeName == n) || _bridges.DeviceExists(n));
+                def = WithBridge(def, name);
+            }
+            else if (_networksByUuid.Values.Any(o => o.Uuid != model.Uuid && o.BridgeName == requested))
+            {
+                throw new RuntimeException(ErrorCode.InternalError, $"bridge name '{requested}' already in use.");
+            }
+
+            if (def.Element("mac") is null)
+            {
+                var mac = Identifiers.FormatMac(NewHostMac());
+                var anchor = def.Element("mtu") ?? def.Element("bridge")!;
+                anchor.AddAfterSelf(new XElement("mac", new XAttribute("address", mac)));
+            }
+        }
+        else
+        {
+            string? unsupported = model.Mac is not null ? "<mac>"
+                : model.Ips.Count > 0 ? "<ip>"
+                : model.Dns is { } dns && (dns.Txts.Count > 0 || dns.Hosts.Count > 0 || dns.Srvs.Count > 0) ? "<dns>"
+                : model.Domain is not null ? "<domain>"
+                : null;
+            if (unsupported is not null)
+            {
+                throw new RuntimeException(ErrorCode.ConfigUnsupported, $"Unsupported {unsupported} element in network {model.Name} with forward mode='{mode}'");
+            }
+
+            if (model.Bandwidth is not null && !(mode == "bridge" && model.Bridge is not null))
+            {
+                throw new RuntimeException(ErrorCode.ConfigUnsupported, $"Unsupported network-wide <bandwidth> element in network {model.Name} with forward mode='{mode}'");
+            }
+        }
+
+        if ((model.Forward.Pf is not null ? 1 : 0) + (model.Forward.Interfaces.Count > 0 ? 1 : 0) + (model.Forward.Addresses.Count > 0 ? 1 : 0) > 1)
+        {
+            throw new RuntimeException(ErrorCode.ConfigUnsupported, $"<address>, <interface>, and <pf> elements of <forward> in network {model.Name} are mutually exclusive");
+        }
+
+        foreach (var family in new[] { "ipv4", "ipv6" })
+        {
+            if (model.IpsOf(family).Count(ip => ip.Ranges.Count > 0 || ip.Hosts.Count > 0) > 1)
+            {
+                var label = family == "ipv4" ? "IPv4" : "IPv6";
+                throw new RuntimeException(ErrorCode.ConfigUnsupported, $"Multiple {label} dhcp sections found -- dhcp is supported only for a single {label} address on each network");
+            }
+        }
+
+        return def;
+    }
+
+    /// <summary>The definition with its bridge named (libvirt's defaults stp='on' delay='0' when it had no &lt;bridge&gt;), written as libvirt orders it.</summary>
+    private static XElement WithBridge(XElement def, string name)
+    {
+        var copy = new XElement(def);
+        var bridge = copy.Element("bridge");
+        if (bridge is null)
+        {
+            bridge = new XElement("bridge");
+            var anchor = copy.Element("forward") ?? copy.Element("metadata") ?? copy.Element("uuid") ?? copy.Element("name")!;
+            anchor.AddAfterSelf(bridge);
+        }
+
+        var attributes = bridge.Attributes().Where(a => a.Name != "name").ToList();
+        bridge.RemoveAttributes();
+        bridge.Add(new XAttribute("name", name));
+        bridge.Add(attributes);
+        if (bridge.Attribute("stp") is null)
+        {
+            bridge.Add(new XAttribute("stp", "on"));
+        }
+
+        if (bridge.Attribute("delay") is null)
+        {
+            bridge.Add(new XAttribute("delay", "0"));
+        }
+
+        return copy;
+    }
+
+    private void StartNetwork(NetworkObject network, XElement def)
+    {
+        var model = NetworkDefinition.FromXml(def);
+        if (model.Forward.HasBridge)
+        {
+            var addresses = model.Ips.Select(ip => $"{ip.Address}/{ip.PrefixLength}");
+            _bridges.Create(model.Bridge!.Name!, model.Bridge.Stp, model.Bridge.Delay, model.Mac, addresses);
+            try
+            {
+                if (DnsmasqConfig.IsNeeded(model))
+                {
+                    var files = DnsmasqConfig.Build(model, Dnsmasq);
+                    Directory.CreateDirectory(DnsmasqDir);
+                    StateDirectory.WriteAtomic(files.ConfigPath, files.Config);
+                    StateDirectory.WriteAtomic(files.HostsFilePath, files.HostsFile);
+                    StateDirectory.WriteAtomic(files.AddnHostsPath, files.AddnHosts);
+                }
+            }
+            catch
+            {
+                _bridges.Delete(model.Bridge.Name!);
+                throw;
+            }
+        }
+        else if (model.Forward.Mode is "private" or "vepa" or "passthrough" && model.Forward.Interfaces.Count == 0 && model.Forward.Pf is null)
+        {
+            throw new RuntimeException(ErrorCode.InternalError, $"network '{model.Name}' uses a direct mode, but has no forward dev and no interface pool");
+        }
+
+        network.Live = def;
+        network.Connections.Clear();
+        StateDirectory.WriteAtomic(NetworkActivePath(network.Uuid), LibvirtXmlWriter.Format(def));
+    }
+
+    private void StopNetwork(NetworkObject network)
+    {
+        var model = NetworkDefinition.FromXml(network.Live!);
+        if (model.Forward.HasBridge)
+        {
+            _bridges.Delete(model.Bridge!.Name!);
+            foreach (var ext in new[] { ".conf", ".hostsfile", ".addnhosts" })
+            {
+                StateDirectory.Delete(Path.Combine(DnsmasqDir, model.Name + ext));
+            }
+        }
+
+        network.Live = null;
+        network.Connections.Clear();
+        StateDirectory.Delete(NetworkActivePath(network.Uuid));
+        if (!network.IsPersistent)
+        {
+            _leases.DropNetwork(network.Name);
+            UnregisterNetwork(network);
+        }
+    }
+
+    /// <summary>
+    /// Connects a starting domain's interface (networkAllocatePort and the tap set-up of the QEMU driver): a
+    /// tap on the network's or the named bridge, a macvtap for direct modes, a DHCP lease. Returns the tap.
+    /// </summary>
+    private string? PlugInterface(DomainObject dom, NetInterface net)
+    {
+        switch (net.Type)
+        {
+            case "network":
+                NetworkObject network;
+                lock (_sync)
+                {
+                    network = _networksByName.GetValueOrDefault(net.Network ?? string.Empty)
+                        ?? throw new RuntimeException(ErrorCode.NoNetwork, $"no network with matching name '{net.Network}'");
+                }
+
+                var live = network.Live;
+                if (live is null)
+                {
+                    throw new RuntimeException(ErrorCode.OperationInvalid, $"network '{network.Name}' is not active");
+                }
+
+                var model = NetworkDefinition.FromXml(live);
+                var clash = _bridges.Taps().FirstOrDefault(t => t.Network == network.Name && string.Equals(t.Mac, net.Mac, StringComparison.OrdinalIgnoreCase));
+                if (clash is not null)
+                {
+                    throw new RuntimeException(ErrorCode.OperationInvalid,
+                        $"MAC address {net.Mac} is already in use on network '{network.Name}' by domain '{clash.Domain}'");
+                }
+
+                if (model.Forward.HasBridge || (model.Forward.Mode == "bridge" && model.Bridge?.Name is not null))
+                {
+                    var tap = _bridges.AddTap(dom.Name, net.Mac, model.Bridge!.Name, network.Name, macvtap: false, net.TargetDev).Name;
+                    try
+                    {
+                        if (model.Forward.HasBridge)
+                        {
+                            _leases.Acquire(model, net.Mac, dom.Name, dom.Uuid);
+                        }
+                    }
+                    catch
+                    {
+                        _bridges.RemoveTap(tap);
+                        throw;
+                    }
+
+                    return tap;
+                }
+
+                if (model.Forward.Mode == "hostdev")
+                {
+                    throw new RuntimeException(ErrorCode.OperationUnsupported, $"network '{network.Name}' passes host PCI devices through, which the in-process backend cannot do");
+                }
+
+                var devices = model.Forward.Interfaces.Count > 0 ? model.Forward.Interfaces.ToList() : model.Forward.Pf is { } pf ? [pf] : [];
+                if (devices.Count == 0)
+                {
+                    throw new RuntimeException(ErrorCode.InternalError, $"network '{network.Name}' uses a direct mode, but has no forward dev and no interface pool");
+                }
+
+                string dev;
+                lock (_sync)
+                {
+                    if (model.Forward.Mode == "passthrough")
+                    {
+                        dev = devices.FirstOrDefault(d => network.Connections.GetValueOrDefault(d) == 0)
+                            ?? throw new RuntimeException(ErrorCode.InternalError, $"network '{network.Name}' requires exclusive access to interfaces, but none are available");
+                    }
+                    else
+                    {
+                        dev = devices.OrderBy(d => network.Connections.GetValueOrDefault(d)).First();
+                    }
+
+                    network.Connections[dev] = network.Connections.GetValueOrDefault(dev) + 1;
+                }
+
+                dom.NetworkDevices[net.Mac] = (network.Name, dev);
+                return _bridges.AddTap(dom.Name, net.Mac, null, network.Name, macvtap: true, net.TargetDev).Name;
+            case "bridge":
+                return _bridges.AddTap(dom.Name, net.Mac, net.Bridge, null, macvtap: false, net.TargetDev).Name;
+            case "direct":
+                return _bridges.AddTap(dom.Name, net.Mac, null, null, macvtap: true, net.TargetDev).Name;
+            case "ethernet":
+                return _bridges.AddTap(dom.Name, net.Mac, null, null, macvtap: false, net.TargetDev).Name;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>Disconnects an interface: its tap goes, a direct-mode network gets its device back.</summary>
+    private void UnplugInterface(DomainObject dom, string mac)
+    {
+        if (dom.Taps.Remove(mac, out var tap))
+        {
+            _bridges.RemoveTap(tap);
+        }
+
+        if (dom.NetworkDevices.Remove(mac, out var used))
+        {
+            lock (_sync)
+            {
+                if (_networksByName.TryGetValue(used.Network, out var network) && network.Connections.TryGetValue(used.Device, out var count))
+                {
+                    network.Connections[used.Device] = Math.Max(0, count - 1);
+                }
+            }
+        }
+    }
+
+    /// <summary>A MAC with the KVM prefix that no interface of any domain of this host has.</summary>
+    private byte[] NewHostMac()
+    {
+        HashSet<string> used;
+        lock (_sync)
+        {
+            used = new HashSet<string>(_byUuid.Values
+                .SelectMany(d => new[] { d.Persistent, d.Live })
+                .Where(x => x is not null)
+                .SelectMany(x => x!.El("devices").Els("interface").Select(i => i.El("mac").A("address") ?? string.Empty))
+                .Concat(_networksByUuid.Values.Select(n => n.Current.Element("mac")?.Attribute("address")?.Value ?? string.Empty)),
+                StringComparer.OrdinalIgnoreCase);
+        }
+
+        while (true)
+        {
+            var mac = RandomIdentityGenerator.Instance.NewMac();
+            if (!used.Contains(Identifiers.FormatMac(mac)))
+            {
+                return mac;
+            }
+        }
+    }
+
+    private NetworkInfo NetworkInfoOf(NetworkObject network)
+    {
+        var model = NetworkDefinition.FromXml(network.Current);
+        return new NetworkInfo(network.Name, network.Uuid, network.IsActive, network.IsPersistent, network.Autostart, model.Bridge?.Name, model.Forward.Mode);
+    }
+
+    private NetworkObject FindNetwork(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        lock (_sync)
+        {
+            ThrowIfClosing();
+            if (_networksByName.TryGetValue(name, out var network) ||
+                (Guid.TryParse(name, out var uuid) && _networksByUuid.TryGetValue(uuid, out network)))
+            {
+                return network;
+            }
+        }
+
+        throw new RuntimeException(ErrorCode.NoNetwork, $"no network with matching name '{name}'");
+    }
+
+    private async Task<T> NetworkJobAsync<T>(string name, Func<NetworkObject, T> operation, CancellationToken cancellationToken)
+    {
+        var network = FindNetwork(name);
+        await network.Job.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (network.Removed)
+            {
+                throw new RuntimeException(ErrorCode.NoNetwork, $"no network with matching name '{name}'");
+            }
+
+            return operation(network);
+        }
+        finally
+        {
+            network.Job.Release();
+        }
+    }
+
+    private Task NetworkJobAsync(string name, Action<NetworkObject> operation, CancellationToken cancellationToken) =>
+        NetworkJobAsync<bool>(name, network =>
+        {
+            operation(network);
+            return true;
+        }, cancellationToken);
+
+    private void UnregisterNetwork(NetworkObject network)
+    {
+        lock (_sync)
+        {
+            network.Removed = true;
+            _networksByName.Remove(network.Name);
+            _networksByUuid.Remove(network.Uuid);
+        }
+    }
+
+    /// <summary>Loads networks and leases, brings back running networks, then autostarts.</summary>
+    private void LoadNetworks()
+    {
+        _bridges = new HostBridges(Options.HostBridges);
+        Directory.CreateDirectory(ActiveNetworksDir);
+        _leases = new LeaseStore(Path.Combine(NetworksDir, "leases"));
+        _leases.Load();
+        foreach (var damaged in _leases.Damaged)
+        {
+            SetAside(damaged, "damaged DHCP lease file");
+        }
+
+        foreach (var path in Directory.EnumerateFiles(NetworksDir, "*.xml").Order(StringComparer.Ordinal))
+        {
+            var doc = LibvirtSchema.LoadFile(path);
+            if (!doc.IsValid || doc.Kind != SpecKind.Network)
+            {
+                SetAside(path, $"damaged network definition: {(doc.Errors.Count > 0 ? doc.Errors[0].ToString(path) : "not a network")}");
+                continue;
+            }
+
+            var model = NetworkDefinition.FromXml(doc.Effective!);
+            if (_networksByName.ContainsKey(model.Name) || _networksByUuid.ContainsKey(model.Uuid))
+            {
+                SetAside(path, $"second definition of network '{model.Name}'");
+                continue;
+            }
+
+            var network = new NetworkObject(model.Name, model.Uuid) { Persistent = doc.Effective };
+            var flags = NetworkFlagsPath(model.Uuid);
+            if (File.Exists(flags))
+            {
+                try
+                {
+                    network.Autostart = JsonSerializer.Deserialize<DomainFlags>(File.ReadAllText(flags), Json)?.Autostart ?? false;
+                }
+                catch (JsonException e)
+                {
+                    SetAside(flags, $"damaged flags of network '{model.Name}': {e.Message}");
+                }
+            }
+
+            _networksByName[network.Name] = network;
+            _networksByUuid[network.Uuid] = network;
+        }
+
+        foreach (var path in Directory.EnumerateFiles(ActiveNetworksDir, "*.xml"))
+        {
+            var doc = LibvirtSchema.LoadFile(path);
+            if (!doc.IsValid || doc.Kind != SpecKind.Network)
+            {
+                SetAside(path, "damaged record of a running network");
+                continue;
+            }
+
+            var model = NetworkDefinition.FromXml(doc.Effective!);
+            if (!_networksByUuid.TryGetValue(model.Uuid, out var network))
+            {
+                network = new NetworkObject(model.Name, model.Uuid);
+                _networksByName[network.Name] = network;
+                _networksByUuid[network.Uuid] = network;
+            }
+
+            try
+            {
+                StartNetwork(network, doc.Effective!);
+            }
+            catch (RuntimeException e)
+            {
+                StateDirectory.Delete(path);
+                ReportProblem($"Failed to restart network '{network.Name}': {e.Message}");
+                if (!network.IsPersistent)
+                {
+                    UnregisterNetwork(network);
+                }
+            }
+        }
+
+        foreach (var network in _networksByUuid.Values.Where(n => n.Autostart && !n.IsActive).OrderBy(n => n.Name, StringComparer.Ordinal).ToList())
+        {
+            try
+            {
+                StartNetwork(network, new XElement(network.Persistent!));
+            }
+            catch (RuntimeException e)
+            {
+                ReportProblem($"Failed to autostart network '{network.Name}': {e.Message}");
+            }
+        }
+    }
+
+    /// <summary>A virtual network the hypervisor knows (virNetworkObj).</summary>
+    private sealed class NetworkObject(string name, Guid uuid)
+    {
+        public string Name { get; } = name;
+
+        public Guid Uuid { get; } = uuid;
+
+        public XElement? Persistent { get; set; }
+
+        public XElement? Live { get; set; }
+
+        public bool Autostart { get; set; }
+
+        public bool IsActive => Live is not null;
+
+        public bool IsPersistent => Persistent is not null;
+
+        public XElement Current => Live ?? Persistent!;
+
+        public string? BridgeName => Current.Element("bridge")?.Attribute("name")?.Value;
+
+        /// <summary>Domains connected through each device of a direct-mode network.</summary>
+        public Dictionary<string, int> Connections { get; } = new(StringComparer.Ordinal);
+
+        public SemaphoreSlim Job { get; } = new(1, 1);
+
+        public bool Removed { get; set; }
+    }
+}

@@ -1,0 +1,191 @@
+using System.Globalization;
+using System.Text;
+
+namespace Reconciler.Runtime.Networks;
+
+/// <summary>A bridge of the host and the ports on it, as <c>brctl show</c> and <c>ip addr</c> show them.</summary>
+public sealed record BridgeInfo(string Name, string Id, bool Stp, ulong Delay, string? Mac, IReadOnlyList<string> Addresses, IReadOnlyList<string> Interfaces, bool Managed);
+
+/// <summary>A tap (or macvtap) device of a running domain's interface.</summary>
+public sealed record TapInfo(string Name, string Mac, string Domain, string? Bridge, string? Network);
+
+/// <summary>
+/// The host's bridges and tap devices, modelled in process: bridges the host declares (for forward
+/// mode='bridge' networks and type='bridge' interfaces) and those networks create (virbrN), with the taps
+/// of running domains on them. Thread-safe.
+/// </summary>
+internal sealed class HostBridges
+{
+    private readonly Lock _sync = new();
+    private readonly Dictionary<string, Bridge> _bridges = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TapInfo> _taps = new(StringComparer.Ordinal);
+    private int _nextVnet;
+    private int _nextMacvtap;
+
+    public HostBridges(IEnumerable<string> declared)
+    {
+        foreach (var name in declared)
+        {
+            _bridges[name] = new Bridge(name, Managed: false) { Stp = false };
+        }
+    }
+
+    /// <summary>Whether a network device of this name exists on the host (a bridge or a tap).</summary>
+    public bool DeviceExists(string name)
+    {
+        lock (_sync)
+        {
+            return _bridges.ContainsKey(name) || _taps.ContainsKey(name);
+        }
+    }
+
+    public bool BridgeExists(string name)
+    {
+        lock (_sync)
+        {
+            return _bridges.ContainsKey(name);
+        }
+    }
+
+    /// <summary>Creates a network's bridge (virNetDevBridgeCreate), refused when a device has the name already.</summary>
+    public void Create(string name, bool stp, ulong delay, string? mac, IEnumerable<string> addresses)
+    {
+        lock (_sync)
+        {
+            if (_bridges.ContainsKey(name) || _taps.ContainsKey(name))
+            {
+                throw new RuntimeException(Schema.Diagnostics.ErrorCode.SystemError, $"Unable to create bridge {name}: File exists");
+            }
+
+            var bridge = new Bridge(name, Managed: true) { Stp = stp, Delay = delay, Mac = mac };
+            bridge.Addresses.AddRange(addresses);
+            _bridges[name] = bridge;
+        }
+    }
+
+    /// <summary>Deletes a network's bridge and detaches whatever was still on it.</summary>
+    public void Delete(string name)
+    {
+        lock (_sync)
+        {
+            if (_bridges.TryGetValue(name, out var bridge) && bridge.Managed)
+            {
+                _bridges.Remove(name);
+                foreach (var port in bridge.Ports)
+                {
+                    if (_taps.TryGetValue(port, out var tap))
+                    {
+                        _taps[port] = tap with { Bridge = null };
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Creates a tap for an interface and attaches it to <paramref name="bridge"/> (none for ethernet and
+    /// direct interfaces): the requested name when it is free and not of the automatic kind, else the
+    /// first free vnetN (macvtapN for direct interfaces).
+    /// </summary>
+    public TapInfo AddTap(string domain, string mac, string? bridge, string? network, bool macvtap, string? requested)
+    {
+        lock (_sync)
+        {
+            string name;
+            if (requested is not null && !requested.StartsWith("vnet", StringComparison.Ordinal) &&
+                !requested.StartsWith("macvtap", StringComparison.Ordinal) && !_taps.ContainsKey(requested) && !_bridges.ContainsKey(requested))
+            {
+                name = requested;
+            }
+            else
+            {
+                do
+                {
+                    name = macvtap
+                        ? "macvtap" + (_nextMacvtap++).ToString(CultureInfo.InvariantCulture)
+                        : "vnet" + (_nextVnet++).ToString(CultureInfo.InvariantCulture);
+                }
+                while (_taps.ContainsKey(name) || _bridges.ContainsKey(name));
+            }
+
+            if (bridge is not null && !_bridges.ContainsKey(bridge))
+            {
+                throw new RuntimeException(Schema.Diagnostics.ErrorCode.SystemError, $"Cannot get interface MTU on '{bridge}': No such device");
+            }
+
+            var tap = new TapInfo(name, mac, domain, bridge, network);
+            _taps[name] = tap;
+            if (bridge is not null)
+            {
+                _bridges[bridge].Ports.Add(name);
+            }
+
+            return tap;
+        }
+    }
+
+    public void RemoveTap(string name)
+    {
+        lock (_sync)
+        {
+            if (_taps.Remove(name, out var tap) && tap.Bridge is { } bridge && _bridges.TryGetValue(bridge, out var b))
+            {
+                b.Ports.Remove(name);
+            }
+        }
+    }
+
+    public IReadOnlyList<TapInfo> Taps()
+    {
+        lock (_sync)
+        {
+            return [.. _taps.Values.OrderBy(t => t.Name, StringComparer.Ordinal)];
+        }
+    }
+
+    public IReadOnlyList<BridgeInfo> List()
+    {
+        lock (_sync)
+        {
+            return [.. _bridges.Values.OrderBy(b => b.Name, StringComparer.Ordinal).Select(b => new BridgeInfo(
+                b.Name,
+                "8000." + (b.Mac ?? "00:00:00:00:00:00").Replace(":", string.Empty, StringComparison.Ordinal),
+                b.Stp,
+                b.Delay,
+                b.Mac,
+                [.. b.Addresses],
+                [.. b.Ports.Order(StringComparer.Ordinal)],
+                b.Managed))];
+        }
+    }
+
+    /// <summary>The table <c>brctl show</c> prints.</summary>
+    public string FormatBrctlShow()
+    {
+        var sb = new StringBuilder("bridge name\tbridge id\t\tSTP enabled\tinterfaces\n");
+        foreach (var b in List())
+        {
+            sb.Append(b.Name).Append("\t\t").Append(b.Id).Append('\t').Append(b.Stp ? "yes" : "no").Append("\t\t");
+            sb.Append(b.Interfaces.Count > 0 ? b.Interfaces[0] : string.Empty).Append('\n');
+            foreach (var port in b.Interfaces.Skip(1))
+            {
+                sb.Append("\t\t\t\t\t\t\t").Append(port).Append('\n');
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    private sealed record Bridge(string Name, bool Managed)
+    {
+        public bool Stp { get; set; }
+
+        public ulong Delay { get; set; }
+
+        public string? Mac { get; set; }
+
+        public List<string> Addresses { get; } = [];
+
+        public HashSet<string> Ports { get; } = new(StringComparer.Ordinal);
+    }
+}
