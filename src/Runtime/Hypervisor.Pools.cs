@@ -3,6 +3,7 @@ using System.Xml.Linq;
 using Microsoft.Extensions.Logging;
 using Reconciler.Runtime.Persistence;
 using Reconciler.Runtime.Storage;
+using Reconciler.Runtime.Storage.HostCommands;
 using Reconciler.Runtime.Storage.Images;
 using Reconciler.Schema;
 using Reconciler.Schema.Diagnostics;
@@ -19,6 +20,10 @@ public sealed partial class Hypervisor
 
     private readonly Dictionary<string, PoolObject> _poolsByName = new(StringComparer.Ordinal);
     private readonly Dictionary<Guid, PoolObject> _poolsByUuid = [];
+    private IStorageHost? _storageHost;
+
+    /// <summary>Where storage host commands go (recorded unless the options say otherwise).</summary>
+    public IStorageHost StorageHost => _storageHost ??= Options.StorageHost ?? new RecordingStorageHost();
 
     private string PoolsDir => Path.Combine(_state.Root, "pools");
 
@@ -34,7 +39,7 @@ public sealed partial class Hypervisor
     public Task<StoragePoolInfo> DefinePoolAsync(string xml, CancellationToken cancellationToken = default) =>
         Task.Run(async () =>
         {
-            var def = ParsePool(xml);
+            var (def, mountOptions) = ParsePool(xml);
             var (pool, created) = ClaimPool(def, forStart: false);
             if (!created)
             {
@@ -45,6 +50,7 @@ public sealed partial class Hypervisor
             {
                 StateDirectory.WriteAtomic(PoolDefinitionPath(pool.Uuid), LibvirtXmlWriter.Format(def));
                 pool.Persistent = def;
+                pool.MountOptions = mountOptions;
                 return PoolInfo(pool);
             }
             catch (Exception e) when (created && e is IOException or UnauthorizedAccessException)
@@ -62,7 +68,7 @@ public sealed partial class Hypervisor
     public Task<StoragePoolInfo> CreatePoolAsync(string xml, bool build = false, CancellationToken cancellationToken = default) =>
         Task.Run(async () =>
         {
-            var def = ParsePool(xml);
+            var (def, mountOptions) = ParsePool(xml);
             var (pool, created) = ClaimPool(def, forStart: true);
             if (!created)
             {
@@ -78,6 +84,7 @@ public sealed partial class Hypervisor
 
                 try
                 {
+                    pool.MountOptions = mountOptions;
                     if (build)
                     {
                         BuildPool(def);
@@ -100,7 +107,7 @@ public sealed partial class Hypervisor
         }, cancellationToken);
 
     /// <summary>Builds an inactive pool: for a directory pool, creates its target directory with the pool's permissions.</summary>
-    public Task BuildPoolAsync(string name, CancellationToken cancellationToken = default) =>
+    public Task BuildPoolAsync(string name, PoolBuildMode mode = PoolBuildMode.Default, CancellationToken cancellationToken = default) =>
         PoolJobAsync(name, pool =>
         {
             if (pool.IsActive)
@@ -108,7 +115,7 @@ public sealed partial class Hypervisor
                 throw new RuntimeException(ErrorCode.OperationInvalid, $"storage pool '{pool.Name}' is already active");
             }
 
-            BuildPool(pool.Persistent!);
+            BuildPool(pool.Persistent!, mode);
         }, cancellationToken);
 
     /// <summary>Starts a defined pool (virStoragePoolCreate) and lists its volumes; with <paramref name="build"/>, builds it first.</summary>
@@ -143,6 +150,11 @@ public sealed partial class Hypervisor
                     $"storage pool '{pool.Name}' has volumes in use by running domains: {string.Join(", ", users)}");
             }
 
+            foreach (var command in StoragePoolCommands.Stop(StoragePoolDefinition.FromXml(pool.Live!), Options.StorageHostOptions))
+            {
+                StorageHost.Run(pool.Name, "stop", command);
+            }
+
             pool.State = StoragePoolState.Inactive;
             pool.Live = null;
             pool.Volumes.Clear();
@@ -162,7 +174,17 @@ public sealed partial class Hypervisor
                 throw new RuntimeException(ErrorCode.OperationInvalid, $"storage pool '{pool.Name}' is still active");
             }
 
-            if (pool.Type != "dir")
+            if (pool.Type is "logical" or "zfs")
+            {
+                foreach (var command in StoragePoolCommands.Delete(StoragePoolDefinition.FromXml(pool.Persistent!), Options.StorageHostOptions))
+                {
+                    StorageHost.Run(pool.Name, "delete", command);
+                }
+
+                return;
+            }
+
+            if (!IsDirectoryLike(pool.Type))
             {
                 throw new RuntimeException(ErrorCode.NoSupport, "pool does not support pool deletion");
             }
@@ -248,7 +270,8 @@ public sealed partial class Hypervisor
         return [.. all.Select(PoolInfo).OrderBy(p => p.Name, StringComparer.Ordinal)];
     }
 
-    private static XElement ParsePool(string xml)
+    /// <summary>The pool's effective definition and its &lt;fs:mount_opts&gt; (which the definition itself does not keep).</summary>
+    private static (XElement Def, IReadOnlyList<string> MountOptions) ParsePool(string xml)
     {
         ArgumentNullException.ThrowIfNull(xml);
         var doc = LibvirtSchema.LoadText("pool.xml", xml);
@@ -262,7 +285,13 @@ public sealed partial class Hypervisor
             throw new RuntimeException(ErrorCode.XmlError, $"unexpected root element <{doc.Effective?.Name.LocalName}>, expecting <pool>");
         }
 
-        return doc.Effective;
+        var options = Schema.Storage.FsMountXmlNamespace.MountOptions(doc, out var error);
+        if (error is not null)
+        {
+            throw RuntimeException.FromSchema(error);
+        }
+
+        return (doc.Effective, options);
     }
 
     /// <summary>virStoragePoolObjIsDuplicate and virStoragePoolObjSourceFindDuplicate, then registration.</summary>
@@ -369,52 +398,74 @@ public sealed partial class Hypervisor
         }
     }
 
-    /// <summary>virStorageBackendFileSystemBuild for a directory pool: the target directory, with its mode (0711 by default).</summary>
-    private static void BuildPool(XElement def)
+    /// <summary>Pool types whose volumes are the files of their target directory.</summary>
+    private static bool IsDirectoryLike(string type) => type is "dir" or "fs" or "netfs";
+
+    /// <summary>
+    /// Builds a pool (the backend's buildPool): a directory-like pool gets its target directory (mode 0711
+    /// unless the pool says otherwise); the host commands of its type (mkfs, pvcreate/vgcreate, parted,
+    /// zpool) go to <see cref="StorageHost"/>.
+    /// </summary>
+    private void BuildPool(XElement def, PoolBuildMode mode = PoolBuildMode.Default)
     {
         var model = StoragePoolDefinition.FromXml(def);
-        if (model.Type != "dir")
+        if (IsDirectoryLike(model.Type))
         {
-            throw new RuntimeException(ErrorCode.NoSupport, $"pool type '{model.Type}' is not built by the in-process backend");
+            var target = model.Target!.Path;
+            var perms = model.Target.Permissions.Mode is { } m ? (UnixFileMode)m : (UnixFileMode)Convert.ToInt32("711", 8);
+            try
+            {
+                if (OperatingSystem.IsWindows())
+                {
+                    Directory.CreateDirectory(target);
+                }
+                else
+                {
+                    Directory.CreateDirectory(target, perms);
+                    File.SetUnixFileMode(target, perms);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new RuntimeException(ErrorCode.SystemError, $"cannot create path '{target}': {e.Message}", e);
+            }
         }
 
-        var target = model.Target!.Path;
-        var mode = model.Target.Permissions.Mode is { } m ? (UnixFileMode)m : (UnixFileMode)Convert.ToInt32("711", 8);
-        try
+        foreach (var command in StoragePoolCommands.Build(model, mode, Options.StorageHostOptions))
         {
-            if (OperatingSystem.IsWindows())
-            {
-                Directory.CreateDirectory(target);
-            }
-            else
-            {
-                Directory.CreateDirectory(target, mode);
-                File.SetUnixFileMode(target, mode);
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new RuntimeException(ErrorCode.SystemError, $"cannot create path '{target}': {e.Message}", e);
+            StorageHost.Run(model.Name, "build", command);
         }
     }
 
+    /// <summary>
+    /// Starts a pool (the backend's startPool, then a refresh): the commands of its type (mount, vgchange,
+    /// iscsiadm, vstorage-mount) go to <see cref="StorageHost"/>; a directory-like pool lists the files of
+    /// its target directory, which must exist.
+    /// </summary>
     private void StartPool(PoolObject pool, XElement def)
     {
         var model = StoragePoolDefinition.FromXml(def);
-        if (model.Type != "dir")
+        if (IsDirectoryLike(model.Type) && !Directory.Exists(model.Target!.Path))
         {
-            throw new RuntimeException(ErrorCode.NoSupport, $"pool type '{model.Type}' is not started by the in-process backend");
+            throw new RuntimeException(ErrorCode.SystemError, $"cannot open directory '{model.Target.Path}': No such file or directory");
         }
 
-        var target = model.Target!.Path;
-        if (!Directory.Exists(target))
+        foreach (var command in StoragePoolCommands.Start(model, Options.StorageHostOptions, pool.MountOptions))
         {
-            throw new RuntimeException(ErrorCode.SystemError, $"cannot open directory '{target}': No such file or directory");
+            StorageHost.Run(model.Name, "start", command);
         }
 
         pool.Live = def;
         pool.State = StoragePoolState.Running;
-        RefreshVolumes(pool);
+        if (IsDirectoryLike(model.Type))
+        {
+            RefreshVolumes(pool);
+        }
+        else
+        {
+            pool.Volumes.Clear();
+        }
+
         StateDirectory.WriteAtomic(PoolActivePath(pool.Uuid), LibvirtXmlWriter.Format(def));
     }
 

@@ -264,7 +264,7 @@ public sealed partial class Hypervisor
     private static (string Name, string Path, StorageVolumeDefinition Def) PrepareVolume(PoolObject pool, string xml, bool inUseMessage = false)
     {
         RequireActive(pool);
-        if (pool.Type != "dir")
+        if (!IsDirectoryLike(pool.Type))
         {
             throw new RuntimeException(ErrorCode.NoSupport, "storage pool does not support volume creation");
         }

@@ -44,6 +44,12 @@ public sealed record HypervisorOptions
     /// </summary>
     public IReadOnlyList<string> HostBridges { get; init; } = [];
 
+    /// <summary>Where the storage backends' host commands go: recorded in process by default.</summary>
+    public Storage.IStorageHost? StorageHost { get; init; }
+
+    /// <summary>What the storage commands need to know of the host (tool paths, users, secrets).</summary>
+    public Storage.HostCommands.StorageHostOptions StorageHostOptions { get; init; } = Storage.HostCommands.StorageHostOptions.Default;
+
     /// <summary>What runs guests; the in-process simulated guests by default.</summary>
     public IGuestFactory? Guests { get; init; }
 

@@ -62,6 +62,9 @@ internal sealed class PoolObject(string name, Guid uuid)
 
     public Dictionary<string, VolumeObject> Volumes { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The pool's &lt;fs:mount_opts&gt;, added to its mount command.</summary>
+    public IReadOnlyList<string> MountOptions { get; set; } = [];
+
     public SemaphoreSlim Job { get; } = new(1, 1);
 
     public bool Removed { get; set; }

@@ -362,3 +362,56 @@ public sealed class PoolAndVolumeTests
         return (process.ExitCode, stdout + stderr.Result);
     }
 }
+
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class PoolHostCommandTests
+{
+    [Fact]
+    public async Task Fs_and_netfs_pools_mount_and_unmount_their_source_and_list_the_mounted_directory()
+    {
+        await using var h = new RuntimeHarness();
+        var hv = await h.OpenAsync();
+        var target = Path.Combine(h.ImagesDir, "mnt");
+        await hv.DefinePoolAsync($"""
+            <pool type='netfs' xmlns:fs='http://libvirt.org/schemas/storagepool/fs/1.0'>
+              <name>nfs</name>
+              <source><host name='filer.example'/><dir path='/export/images'/><format type='nfs'/></source>
+              <target><path>{target}</path></target>
+              <fs:mount_opts><fs:option name='sync'/></fs:mount_opts>
+            </pool>
+            """);
+        await hv.StartPoolAsync("nfs", build: true);
+        await hv.CreateVolumeAsync("nfs", "<volume><name>disk.qcow2</name><capacity>1073741824</capacity><target><format type='qcow2'/></target></volume>");
+        await hv.StopPoolAsync("nfs");
+
+        var log = ((Reconciler.Runtime.Storage.RecordingStorageHost)hv.StorageHost).Commands;
+        Assert.Equal(["start", "stop"], log.Select(c => c.Operation));
+        Assert.Equal($"mount -o nodev,nosuid,noexec,sync -t nfs filer.example:/export/images {target}", Line(log[0].Command));
+        Assert.Equal($"umount {target}", Line(log[1].Command));
+        Assert.True(File.Exists(Path.Combine(target, "disk.qcow2")));
+    }
+
+    [Fact]
+    public async Task Logical_pools_run_lvm_commands_to_build_start_stop_and_delete()
+    {
+        await using var h = new RuntimeHarness();
+        var hv = await h.OpenAsync();
+        await hv.DefinePoolAsync("<pool type='logical'><name>vg0</name><source><device path='/dev/sdb1'/><name>vg0</name><format type='lvm2'/></source><target><path>/dev/vg0</path></target></pool>");
+        await hv.BuildPoolAsync("vg0");
+        await hv.StartPoolAsync("vg0");
+        Assert.Equal("running", (await hv.GetPoolInfoAsync("vg0")).StateName);
+        var e = await Assert.ThrowsAsync<RuntimeException>(() => hv.CreateVolumeAsync("vg0", "<volume><name>lv</name><capacity>1</capacity></volume>"));
+        Assert.Equal("this function is not supported by the connection driver: storage pool does not support volume creation", e.Message);
+        await hv.StopPoolAsync("vg0");
+        await hv.DeletePoolAsync("vg0");
+
+        var commands = ((Reconciler.Runtime.Storage.RecordingStorageHost)hv.StorageHost).Commands.Select(c => $"{c.Operation}: {Line(c.Command)}").ToList();
+        Assert.Contains("start: vgchange -aly vg0", commands);
+        Assert.Contains("stop: vgchange -aln vg0", commands);
+        Assert.Contains(commands, c => c.StartsWith("build: vgcreate vg0 /dev/sdb1", StringComparison.Ordinal));
+        Assert.Contains(commands, c => c.StartsWith("delete: vgremove -f vg0", StringComparison.Ordinal));
+    }
+
+    private static string Line(Reconciler.Runtime.Storage.HostCommands.HostCommand command) =>
+        string.Join(' ', new[] { command.ProgramName }.Concat(command.Args));
+}
