@@ -222,7 +222,30 @@ public sealed partial class Hypervisor
         PoolJobAsync(name, pool =>
         {
             RequireActive(pool);
-            RefreshVolumes(pool);
+            if (IsDirectoryLike(pool.Type) && !Directory.Exists(pool.TargetPath))
+            {
+                // As storagePoolRefresh: a pool whose storage cannot be listed any more is stopped.
+                foreach (var command in StoragePoolCommands.Stop(StoragePoolDefinition.FromXml(pool.Live!), Options.StorageHostOptions))
+                {
+                    StorageHost.Run(pool.Name, "stop", command);
+                }
+
+                pool.State = StoragePoolState.Inactive;
+                pool.Live = null;
+                pool.Volumes.Clear();
+                StateDirectory.Delete(PoolActivePath(pool.Uuid));
+                if (!pool.IsPersistent)
+                {
+                    UnregisterPool(pool);
+                }
+
+                throw new RuntimeException(ErrorCode.SystemError, $"cannot open directory '{pool.TargetPath}': No such file or directory");
+            }
+
+            if (IsDirectoryLike(pool.Type))
+            {
+                RefreshVolumes(pool);
+            }
         }, cancellationToken);
 
     /// <summary>Sets whether the pool starts when the runtime starts.</summary>

@@ -319,6 +319,17 @@ public sealed class PoolAndVolumeTests
     }
 
     [Fact]
+    public async Task A_pool_whose_directory_vanished_is_stopped_by_a_refresh()
+    {
+        await using var h = new RuntimeHarness();
+        var hv = await PoolAsync(h);
+        Directory.Delete(Path.Combine(h.ImagesDir, "pool"));
+        var e = await Assert.ThrowsAsync<RuntimeException>(() => hv.RefreshPoolAsync("p"));
+        Assert.Equal($"cannot open directory '{Path.Combine(h.ImagesDir, "pool")}': No such file or directory", e.Message);
+        Assert.Equal(StoragePoolState.Inactive, (await hv.GetPoolInfoAsync("p")).State);
+    }
+
+    [Fact]
     public async Task Running_and_autostart_pools_come_back_after_a_restart()
     {
         await using var h = new RuntimeHarness();
