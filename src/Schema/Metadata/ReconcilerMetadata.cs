@@ -54,6 +54,7 @@ public sealed record MigrationSettings(
 ///   &lt;rc:reconciler xmlns:rc='https://reconciler.dev/xmlns/domain/1.0'&gt;
 ///     &lt;rc:runStrategy&gt;always&lt;/rc:runStrategy&gt;
 ///     &lt;rc:autostart&gt;yes&lt;/rc:autostart&gt;
+///     &lt;rc:restartOnChange&gt;yes&lt;/rc:restartOnChange&gt;
 ///     &lt;rc:placement host='kvm-01'/&gt;
 ///     &lt;rc:migration maxDowntime='300' bandwidth='0' autoConverge='yes' completionTimeoutPerGiB='150'
 ///                   progressTimeout='150' onNonConvergence='pause' copyStorage='no'/&gt;
@@ -65,7 +66,8 @@ public sealed record ReconcilerMetadata(
     RunStrategy RunStrategy = RunStrategy.Always,
     bool Autostart = false,
     string? PlacementHost = null,
-    MigrationSettings? Migration = null)
+    MigrationSettings? Migration = null,
+    bool RestartOnChange = false)
 {
     public const string NamespaceUri = "https://reconciler.dev/xmlns/domain/1.0";
 
@@ -119,7 +121,8 @@ public sealed record ReconcilerMetadata(
                     "abort" => NonConvergenceAction.Abort,
                     _ => null,
                 },
-                YesNo(migration, "copyStorage")));
+                YesNo(migration, "copyStorage")),
+            e.Element(Ns + "restartOnChange")?.Value.Trim() == "yes");
     }
 
     private static uint? UInt(XElement e, string name) =>

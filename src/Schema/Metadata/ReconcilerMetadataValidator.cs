@@ -37,7 +37,7 @@ internal sealed partial class ReconcilerMetadataValidator : AbstractValidator<Do
 
     private static IEnumerable<(string Message, XObject At)> Check(XElement e)
     {
-        string[] known = ["runStrategy", "autostart", "placement", "migration"];
+        string[] known = ["runStrategy", "autostart", "restartOnChange", "placement", "migration"];
         foreach (var child in e.Elements())
         {
             if (child.Name.Namespace != Ns || Array.IndexOf(known, child.Name.LocalName) < 0)
@@ -55,6 +55,12 @@ internal sealed partial class ReconcilerMetadataValidator : AbstractValidator<Do
         if (strategy is not null && !ReconcilerMetadata.RunStrategies.ContainsKey(strategy.Value.Trim()))
         {
             yield return ($"reconciler metadata: unknown runStrategy '{strategy.Value.Trim()}'; expected one of {string.Join(", ", ReconcilerMetadata.RunStrategies.Keys)}", strategy);
+        }
+
+        var restart = e.Element(Ns + "restartOnChange");
+        if (restart is not null && restart.Value.Trim() is not ("yes" or "no"))
+        {
+            yield return ($"reconciler metadata: restartOnChange must be 'yes' or 'no', not '{restart.Value.Trim()}'", restart);
         }
 
         var autostart = e.Element(Ns + "autostart");
