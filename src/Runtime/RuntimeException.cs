@@ -31,6 +31,9 @@ public sealed class RuntimeException : Exception
 
     public ErrorCode Code { get; }
 
+    /// <summary>Whether trying again may succeed (an injected or passing fault), as opposed to a refusal.</summary>
+    public bool IsTransient { get; init; }
+
     public string Detail { get; }
 
     public string CodeName => Code.Name();

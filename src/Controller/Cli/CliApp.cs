@@ -14,6 +14,7 @@ internal static class CliApp
             ValidateCommand.Create(stdout, stderr),
             NormalizeCommand.Create(stdout, stderr),
             HostPlanCommand.Create(stdout, stderr),
+            Daemon.RunCommand.Create(stdout, stderr),
         };
 
         var parsed = root.Parse(args);

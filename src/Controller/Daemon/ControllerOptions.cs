@@ -1,0 +1,94 @@
+using Microsoft.Extensions.Options;
+
+namespace Reconciler.Controller.Daemon;
+
+/// <summary>
+/// The daemon's settings: from the command line, the environment (RECONCILER_*, e.g. RECONCILER_SPECS)
+/// and an optional JSON config file (--config), in that order of precedence. Checked at start.
+/// </summary>
+public sealed class ControllerOptions
+{
+    /// <summary>The watched spec directory.</summary>
+    public string Specs { get; set; } = string.Empty;
+
+    /// <summary>The state directory of the runtime and of the controller's status.</summary>
+    public string State { get; set; } = string.Empty;
+
+    /// <summary>This host's name (placement).</summary>
+    public string Host { get; set; } = string.Empty;
+
+    /// <summary>The API socket.</summary>
+    public string Socket { get; set; } = string.Empty;
+
+    /// <summary>Let an empty spec directory tear everything down.</summary>
+    public bool AllowEmpty { get; set; }
+
+    /// <summary>Delete volumes whose spec was removed (otherwise they are reported as orphaned).</summary>
+    public bool PruneVolumes { get; set; }
+
+    /// <summary>Seconds between full resyncs.</summary>
+    public double ResyncSeconds { get; set; } = 30;
+
+    /// <summary>Milliseconds the watcher waits for a burst of writes to settle.</summary>
+    public double DebounceMilliseconds { get; set; } = 150;
+
+    /// <summary>How many objects are reconciled at once.</summary>
+    public int Parallelism { get; set; } = 8;
+
+    /// <summary>Seconds a graceful shutdown may take before the domain is destroyed (halted run strategy, removed specs).</summary>
+    public double ShutdownTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Memory overcommit ratio of the host.</summary>
+    public double MemoryOvercommit { get; set; } = 1.0;
+
+    /// <summary>Directories outside the pools where disk images may live.</summary>
+    public List<string> ImageDirectories { get; set; } = [];
+
+    /// <summary>Bridges the host has of its own.</summary>
+    public List<string> HostBridges { get; set; } = [];
+}
+
+/// <summary>Checks the options at start, with messages that say what to fix.</summary>
+internal sealed class ControllerOptionsValidator : IValidateOptions<ControllerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ControllerOptions options)
+    {
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.Specs))
+        {
+            failures.Add("--specs is required: the directory of domain, network, pool and volume XML to converge to");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.State))
+        {
+            failures.Add("--state is required: the state directory");
+        }
+
+        if (options.ResyncSeconds is <= 0 or > 86400)
+        {
+            failures.Add($"ResyncSeconds must be between 0 and 86400, not {options.ResyncSeconds}");
+        }
+
+        if (options.DebounceMilliseconds is < 0 or > 60000)
+        {
+            failures.Add($"DebounceMilliseconds must be between 0 and 60000, not {options.DebounceMilliseconds}");
+        }
+
+        if (options.Parallelism is < 1 or > 1024)
+        {
+            failures.Add($"Parallelism must be between 1 and 1024, not {options.Parallelism}");
+        }
+
+        if (options.ShutdownTimeoutSeconds is <= 0 or > 3600)
+        {
+            failures.Add($"ShutdownTimeoutSeconds must be between 0 and 3600, not {options.ShutdownTimeoutSeconds}");
+        }
+
+        if (options.MemoryOvercommit is <= 0 or > 100)
+        {
+            failures.Add($"MemoryOvercommit must be a ratio above 0, not {options.MemoryOvercommit}");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,150 @@
+using System.CommandLine;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Reconciler.Controller.Reconcile;
+using Reconciler.Runtime;
+using Reconciler.Runtime.Host;
+
+namespace Reconciler.Controller.Daemon;
+
+/// <summary><c>reconciler run</c>: the daemon.</summary>
+internal static class RunCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var specs = new Option<string?>("--specs") { Description = "The spec directory to converge the host to (watched)" };
+        var state = new Option<string?>("--state") { Description = "The state directory (default: $RECONCILER_STATE_DIR, /var/lib/reconciler as root, else ~/.local/state/reconciler)" };
+        var host = new Option<string?>("--host") { Description = "This host's name (default: the machine's)" };
+        var socket = new Option<string?>("--socket") { Description = "The API socket (default: STATE/reconciler.sock)" };
+        var config = new Option<string?>("--config") { Description = "A JSON file with settings (flags and RECONCILER_* variables take precedence)" };
+        var allowEmpty = new Option<bool>("--allow-empty") { Description = "Let an empty spec directory tear everything down" };
+        var pruneVolumes = new Option<bool>("--prune-volumes") { Description = "Delete volumes whose spec was removed (otherwise they are reported as orphaned)" };
+        var command = new Command("run", "Run the daemon: watch the spec directory and converge this host's domains, networks, pools and volumes to it")
+        {
+            specs, state, host, socket, config, allowEmpty, pruneVolumes,
+        };
+        command.SetAction((parse, cancellationToken) => RunAsync(
+            new Dictionary<string, string?>
+            {
+                ["Specs"] = parse.GetValue(specs),
+                ["State"] = parse.GetValue(state),
+                ["Host"] = parse.GetValue(host),
+                ["Socket"] = parse.GetValue(socket),
+                ["AllowEmpty"] = parse.GetValue(allowEmpty) ? "true" : null,
+                ["PruneVolumes"] = parse.GetValue(pruneVolumes) ? "true" : null,
+            },
+            parse.GetValue(config),
+            stderr,
+            cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(Dictionary<string, string?> flags, string? configFile, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.Sources.Clear();
+        if (configFile is not null)
+        {
+            if (!File.Exists(configFile))
+            {
+                await stderr.WriteLineAsync($"reconciler run: the config file {configFile} does not exist").ConfigureAwait(false);
+                return 2;
+            }
+
+            builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false);
+        }
+
+        builder.Configuration.AddEnvironmentVariables("RECONCILER_");
+        builder.Configuration.AddInMemoryCollection(flags.Where(p => p.Value is not null));
+        var options = new ControllerOptions();
+        try
+        {
+            builder.Configuration.Bind(options);
+        }
+        catch (InvalidOperationException e)
+        {
+            await stderr.WriteLineAsync($"reconciler run: {e.Message}").ConfigureAwait(false);
+            return 2;
+        }
+
+        options.State = string.IsNullOrWhiteSpace(options.State) ? DefaultState() : options.State;
+        options.Host = string.IsNullOrWhiteSpace(options.Host) ? System.Net.Dns.GetHostName() : options.Host;
+        options.Socket = string.IsNullOrWhiteSpace(options.Socket) ? Path.Combine(options.State, "reconciler.sock") : options.Socket;
+        options.Specs = string.IsNullOrWhiteSpace(options.Specs) ? string.Empty : Path.GetFullPath(options.Specs);
+        options.State = Path.GetFullPath(options.State);
+        var check = new ControllerOptionsValidator().Validate(null, options);
+        if (check.Failed)
+        {
+            foreach (var failure in check.Failures)
+            {
+                await stderr.WriteLineAsync($"reconciler run: {failure}").ConfigureAwait(false);
+            }
+
+            return 2;
+        }
+
+        Directory.CreateDirectory(options.State);
+        builder.Services.AddSingleton<IOptions<ControllerOptions>>(Options.Create(options));
+        builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
+        });
+
+        using var loggers = LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true));
+        Hypervisor hypervisor;
+        try
+        {
+            hypervisor = await Hypervisor.OpenAsync(new HypervisorOptions
+            {
+                StateDirectory = Path.Combine(options.State, "runtime"),
+                Host = new HostInfo(options.Host, HostInfo.DetectNode()),
+                MemoryOvercommit = options.MemoryOvercommit,
+                AllowedImageDirectories = options.ImageDirectories,
+                HostBridges = options.HostBridges,
+                LoggerFactory = loggers,
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RuntimeException or IOException or UnauthorizedAccessException)
+        {
+            await stderr.WriteLineAsync($"reconciler run: cannot open the runtime in {options.State}: {e.Message}").ConfigureAwait(false);
+            return 1;
+        }
+
+        await using (hypervisor.ConfigureAwait(false))
+        {
+            builder.Services.AddSingleton(hypervisor);
+            builder.Services.AddSingleton<ReconcileLoop>();
+            builder.Services.AddSingleton<IControllerView>(sp => sp.GetRequiredService<ReconcileLoop>());
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<ReconcileLoop>());
+            using var app = builder.Build();
+            var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("reconciler");
+            log.LogInformation("Converging host {Host} to {Specs} (state in {State})", options.Host, options.Specs, options.State);
+            await app.RunAsync(cancellationToken).ConfigureAwait(false);
+            log.LogInformation("Stopping: saving the running domains");
+        }
+
+        return 0;
+    }
+
+    private static string DefaultState()
+    {
+        if (Environment.GetEnvironmentVariable("RECONCILER_STATE_DIR") is { Length: > 0 } dir)
+        {
+            return dir;
+        }
+
+        if (!OperatingSystem.IsWindows() && Environment.UserName == "root")
+        {
+            return "/var/lib/reconciler";
+        }
+
+        var xdg = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
+        return Path.Combine(xdg is { Length: > 0 } ? xdg : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state"), "reconciler");
+    }
+}

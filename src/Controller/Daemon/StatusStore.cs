@@ -1,0 +1,90 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Reconciler.Runtime.Persistence;
+
+namespace Reconciler.Controller.Daemon;
+
+/// <summary>The controller's memory of an object beyond its status: what it applied, and its restart bookkeeping.</summary>
+public sealed record ObjectRecord
+{
+    public ObjectStatus? Status { get; init; }
+
+    /// <summary>The spec revision last applied to the runtime.</summary>
+    public string? AppliedRevision { get; init; }
+
+    /// <summary>Whether the object came from a spec (only those are torn down when their spec goes).</summary>
+    public bool Managed { get; init; }
+
+    /// <summary>Unexpected stops in a row (crash-loop backoff).</summary>
+    public int Failures { get; init; }
+
+    public DateTimeOffset? LastFailure { get; init; }
+
+    public DateTimeOffset? LastStart { get; init; }
+
+    /// <summary>For run strategy once: the UUID it already ran as.</summary>
+    public Guid? RanOnce { get; init; }
+
+    /// <summary>Whether a changed spec waits for a restart of the domain.</summary>
+    public bool RestartPending { get; init; }
+}
+
+/// <summary>Status and records of every object, persisted atomically in the state directory.</summary>
+public sealed class StatusStore
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    private readonly ConcurrentDictionary<ObjectKey, ObjectRecord> _records = new();
+    private readonly string _path;
+    private readonly Lock _save = new();
+
+    public StatusStore(string stateDirectory)
+    {
+        _path = Path.Combine(stateDirectory, "controller-status.json");
+        if (File.Exists(_path))
+        {
+            try
+            {
+                foreach (var entry in JsonSerializer.Deserialize<List<Entry>>(File.ReadAllText(_path), Json) ?? [])
+                {
+                    _records[new ObjectKey(entry.Kind, entry.Name)] = entry.Record;
+                }
+            }
+            catch (JsonException e)
+            {
+                var aside = _path + ".damaged-" + DateTime.UtcNow.ToString("yyyyMMddTHHmmss", System.Globalization.CultureInfo.InvariantCulture);
+                File.Move(_path, aside);
+                Damaged = $"the status file was damaged ({e.Message}); it was moved to {aside}";
+            }
+        }
+    }
+
+    public string? Damaged { get; }
+
+    public ObjectRecord Get(ObjectKey key) => _records.GetValueOrDefault(key) ?? new ObjectRecord();
+
+    public IEnumerable<KeyValuePair<ObjectKey, ObjectRecord>> All => _records;
+
+    public void Update(ObjectKey key, Func<ObjectRecord, ObjectRecord> change) =>
+        _records.AddOrUpdate(key, _ => change(new ObjectRecord()), (_, old) => change(old));
+
+    public void Remove(ObjectKey key) => _records.TryRemove(key, out _);
+
+    public void Save()
+    {
+        lock (_save)
+        {
+            var entries = _records.OrderBy(p => p.Key.Kind).ThenBy(p => p.Key.Name, StringComparer.Ordinal)
+                .Select(p => new Entry(p.Key.Kind, p.Key.Name, p.Value)).ToList();
+            StateDirectory.WriteAtomic(_path, JsonSerializer.Serialize(entries, Json));
+        }
+    }
+
+    private sealed record Entry(ObjectKind Kind, string Name, ObjectRecord Record);
+}

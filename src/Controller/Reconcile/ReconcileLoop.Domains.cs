@@ -1,0 +1,335 @@
+using System.Xml.Linq;
+using Reconciler.Controller.Daemon;
+using Reconciler.Controller.Specs;
+using Reconciler.Runtime;
+using Reconciler.Runtime.Domains;
+using Reconciler.Schema.Diagnostics;
+using Reconciler.Schema.Domains.Model;
+using Reconciler.Schema.Metadata;
+using Reconciler.Schema.Xml;
+
+namespace Reconciler.Controller.Reconcile;
+
+/// <summary>Domains: definition, live changes, restart-required, run strategies with crash-loop backoff, removal.</summary>
+public sealed partial class ReconcileLoop
+{
+    private async Task<Outcome> ReconcileDomainAsync(ObjectKey key, DesiredObject? desired, CancellationToken ct)
+    {
+        var name = key.Name;
+        var exists = Hypervisor.Exists(name);
+        if (desired is null)
+        {
+            if (exists && _store.Get(key).Managed)
+            {
+                await StopDomainAsync(name, ct).ConfigureAwait(false);
+                if (Hypervisor.Exists(name) && Hypervisor.Lookup(name).Persistent)
+                {
+                    // Its disks stay.
+                    await Hypervisor.UndefineAsync(name, removeManagedSave: true, ct).ConfigureAwait(false);
+                }
+            }
+
+            return new Outcome(SyncStatus.Synced, HealthStatus.Missing, "removed (its disks are kept)");
+        }
+
+        var metadata = ReconcilerMetadata.FromDomain(desired.Definition);
+        if (metadata.PlacementHost is { } placement && !string.Equals(placement, _options.Host, StringComparison.Ordinal))
+        {
+            return new Outcome(SyncStatus.Synced, HealthStatus.Healthy, $"placed on host '{placement}', not on this one ('{_options.Host}')");
+        }
+
+        if (await MissingDependencyAsync(desired.Definition, ct).ConfigureAwait(false) is { } waiting)
+        {
+            return new Outcome(SyncStatus.OutOfSync, HealthStatus.Progressing, "waiting for " + waiting, TimeSpan.FromSeconds(5),
+                Cond("WaitingForDependency", "DependencyNotReady", waiting));
+        }
+
+        var record = _store.Get(key);
+        var conditions = new List<Condition>();
+        string? applied = null;
+        if (!exists || record.AppliedRevision != desired.Revision || !Hypervisor.Lookup(name).Persistent)
+        {
+            var before = exists ? await Hypervisor.GetXmlAsync(name, inactive: true, ct).ConfigureAwait(false) : null;
+            var existingUuid = exists ? Hypervisor.Lookup(name).Uuid : (Guid?)null;
+            await RetryAsync(async c => await Hypervisor.DefineAsync(WithUuid(desired, existingUuid), c).ConfigureAwait(false), ct).ConfigureAwait(false);
+            _store.Update(key, r => r with { AppliedRevision = desired.Revision, Managed = true });
+            var info = await Hypervisor.GetInfoAsync(name, ct).ConfigureAwait(false);
+            if (before is not null && info.Status.IsActive)
+            {
+                applied = await ApplyLiveAsync(name, XElement.Parse(before), metadata, ct).ConfigureAwait(false);
+            }
+        }
+
+        record = _store.Get(key);
+        var state = await Hypervisor.GetInfoAsync(name, ct).ConfigureAwait(false);
+        if (state.Autostart != metadata.Autostart)
+        {
+            await Hypervisor.SetAutostartAsync(name, metadata.Autostart, ct).ConfigureAwait(false);
+        }
+
+        if (record.RestartPending && !state.Status.IsActive)
+        {
+            _store.Update(key, r => r with { RestartPending = false });
+            record = _store.Get(key);
+        }
+
+        var power = await ConvergePowerAsync(key, metadata.RunStrategy, state, record, ct).ConfigureAwait(false);
+        if (power is not null)
+        {
+            return power;
+        }
+
+        state = await Hypervisor.GetInfoAsync(name, ct).ConfigureAwait(false);
+        record = _store.Get(key);
+        if (record.RestartPending)
+        {
+            conditions.Add(Cond("RestartRequired", "DefinitionChanged", "the spec changed in a way that applies only when the domain restarts (rc:restartOnChange='yes' lets the controller do it)"));
+        }
+
+        var health = state.Status.State switch
+        {
+            DomainState.Running => HealthStatus.Healthy,
+            DomainState.Paused => HealthStatus.Suspended,
+            DomainState.Shutoff when metadata.RunStrategy is RunStrategy.Halted or RunStrategy.Manual or RunStrategy.Once or RunStrategy.RerunOnFailure => HealthStatus.Healthy,
+            DomainState.Crashed => HealthStatus.Degraded,
+            _ => HealthStatus.Progressing,
+        };
+        var message = $"{state.Status} (run strategy {ReconcilerMetadata.Name(metadata.RunStrategy)})" + (applied is null ? string.Empty : "; applied live: " + applied);
+        return new Outcome(SyncStatus.Synced, health, message, Conditions: [.. conditions]);
+    }
+
+    /// <summary>The network, pool or volume the domain waits for, or null when all are there and running.</summary>
+    private async Task<string?> MissingDependencyAsync(XElement def, CancellationToken ct)
+    {
+        var model = DomainDefinition.FromXml(def);
+        var networks = Hypervisor.ListNetworks();
+        foreach (var net in model.Devices.Interfaces.Where(n => n.Type == "network" && n.Network is not null))
+        {
+            var network = networks.FirstOrDefault(n => n.Name == net.Network);
+            if (network is not { Active: true })
+            {
+                return $"network '{net.Network}' ({(network is null ? "not defined" : "not active")})";
+            }
+        }
+
+        var pools = Hypervisor.ListPools();
+        foreach (var disk in model.Devices.Disks.Where(d => d.Source?.Pool is not null))
+        {
+            var pool = pools.FirstOrDefault(p => p.Name == disk.Source!.Pool);
+            if (pool is not { State: Runtime.Storage.StoragePoolState.Running })
+            {
+                return $"pool '{disk.Source!.Pool}' ({(pool is null ? "not defined" : "not running")})";
+            }
+
+            var volumes = await Hypervisor.ListVolumesAsync(pool.Name, ct).ConfigureAwait(false);
+            if (!volumes.Any(v => v.Name == disk.Source!.Volume))
+            {
+                return $"volume '{disk.Source!.Volume}' of pool '{pool.Name}'";
+            }
+        }
+
+        foreach (var disk in model.Devices.Disks.Where(d => d.Type == "file" && d.Source?.Path is not null))
+        {
+            var pool = pools.FirstOrDefault(p => p.State == Runtime.Storage.StoragePoolState.Inactive &&
+                _desired.Objects.TryGetValue(new ObjectKey(ObjectKind.Pool, p.Name), out var dp) &&
+                dp.Definition.Element("target")?.Element("path")?.Value is { } target && disk.Source!.Path!.StartsWith(target.TrimEnd('/') + "/", StringComparison.Ordinal));
+            if (pool is not null)
+            {
+                return $"pool '{pool.Name}' (not running)";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Applies what can change on a running domain (balloon, vCPUs, disks and interfaces attached or
+    /// detached); anything else waits for a restart — done at once when the domain asks for restart on change.
+    /// </summary>
+    private async Task<string?> ApplyLiveAsync(string name, XElement before, ReconcilerMetadata metadata, CancellationToken ct)
+    {
+        var after = XElement.Parse(await Hypervisor.GetXmlAsync(name, inactive: true, ct).ConfigureAwait(false));
+        var done = new List<string>();
+        var restart = Strip(before) != Strip(after);
+        var oldModel = DomainDefinition.FromXml(before);
+        var newModel = DomainDefinition.FromXml(after);
+        try
+        {
+            if (newModel.Memory.CurrentMemoryKiB != oldModel.Memory.CurrentMemoryKiB)
+            {
+                await Hypervisor.SetMemoryAsync(name, newModel.Memory.CurrentMemoryKiB, DeviceScope.Live, ct).ConfigureAwait(false);
+                done.Add($"memory {newModel.Memory.CurrentMemoryKiB} KiB");
+            }
+
+            if (newModel.Vcpus.Current != oldModel.Vcpus.Current)
+            {
+                await Hypervisor.SetVcpusAsync(name, newModel.Vcpus.Current, DeviceScope.Live, ct).ConfigureAwait(false);
+                done.Add($"{newModel.Vcpus.Current} vCPUs");
+            }
+
+            foreach (var (kind, id) in new[] { ("disk", (Func<XElement, string?>)(d => d.Element("target")?.Attribute("dev")?.Value)), ("interface", d => d.Element("mac")?.Attribute("address")?.Value) })
+            {
+                var oldDevices = before.Element("devices")!.Elements(kind).ToDictionary(d => id(d) ?? string.Empty, StringComparer.OrdinalIgnoreCase);
+                var newDevices = after.Element("devices")!.Elements(kind).ToDictionary(d => id(d) ?? string.Empty, StringComparer.OrdinalIgnoreCase);
+                foreach (var (device, element) in oldDevices.Where(p => !newDevices.ContainsKey(p.Key)))
+                {
+                    await Hypervisor.DetachDeviceAsync(name, LibvirtXmlWriter.Format(element), DeviceScope.Live, ct).ConfigureAwait(false);
+                    done.Add($"{kind} {device} detached");
+                }
+
+                foreach (var (device, element) in newDevices.Where(p => !oldDevices.ContainsKey(p.Key)))
+                {
+                    await Hypervisor.AttachDeviceAsync(name, LibvirtXmlWriter.Format(element), DeviceScope.Live, ct).ConfigureAwait(false);
+                    done.Add($"{kind} {device} attached");
+                }
+
+                foreach (var (device, element) in newDevices.Where(p => oldDevices.TryGetValue(p.Key, out var o) && LibvirtXmlWriter.Format(o) != LibvirtXmlWriter.Format(p.Value)))
+                {
+                    restart = true;
+                }
+            }
+        }
+        catch (RuntimeException e) when (!e.IsTransient)
+        {
+            // What cannot be done live waits for the restart.
+            done.Add("not live: " + e.Message);
+            restart = true;
+        }
+
+        if (restart)
+        {
+            var key = new ObjectKey(ObjectKind.Domain, name);
+            if (metadata.RestartOnChange)
+            {
+                await StopDomainAsync(name, ct).ConfigureAwait(false);
+                done.Add("restarted");
+            }
+            else
+            {
+                _store.Update(key, r => r with { RestartPending = true });
+            }
+        }
+
+        return done.Count == 0 ? null : string.Join(", ", done);
+    }
+
+    /// <summary>The definition without what can change live, to tell whether anything else changed.</summary>
+    private static string Strip(XElement def)
+    {
+        var copy = new XElement(def);
+        copy.Element("currentMemory")?.Remove();
+        copy.Element("vcpu")?.Attribute("current")?.Remove();
+        copy.Element("devices")?.Elements("disk").Remove();
+        copy.Element("devices")?.Elements("interface").Remove();
+        return LibvirtXmlWriter.Format(copy);
+    }
+
+    /// <summary>The power state the run strategy wants; an outcome when it decides the status, else null.</summary>
+    private async Task<Outcome?> ConvergePowerAsync(ObjectKey key, RunStrategy strategy, DomainInfo info, ObjectRecord record, CancellationToken ct)
+    {
+        var name = key.Name;
+        var active = info.Status.IsActive;
+        var unexpectedStop = _stopReasons.TryRemove(name, out var reason) ? reason : null;
+        switch (strategy)
+        {
+            case RunStrategy.Manual:
+                return null;
+            case RunStrategy.Halted:
+                if (active)
+                {
+                    await StopDomainAsync(name, ct).ConfigureAwait(false);
+                }
+
+                return null;
+            case RunStrategy.Once:
+                if (!active && record.RanOnce != info.Uuid)
+                {
+                    await StartDomainAsync(key, ct).ConfigureAwait(false);
+                    _store.Update(key, r => r with { RanOnce = info.Uuid });
+                }
+
+                return null;
+            case RunStrategy.RerunOnFailure:
+                if (!active && info.Status.State == DomainState.Shutoff && info.Status.Reason == (int)ShutoffReason.Shutdown && record.LastStart is not null)
+                {
+                    // The guest shut itself down: done, not a failure.
+                    return null;
+                }
+
+                break;
+        }
+
+        if (info.Status.State == DomainState.Crashed)
+        {
+            await Hypervisor.DestroyAsync(name, ct).ConfigureAwait(false);
+            active = false;
+        }
+
+        if (active)
+        {
+            if (record.Failures > 0 && record.LastStart is { } started && DateTimeOffset.UtcNow - started > TimeSpan.FromMinutes(5))
+            {
+                _store.Update(key, r => r with { Failures = 0 });
+            }
+
+            return null;
+        }
+
+        // KubeVirt's crash-loop backoff: 10 s × failures², with jitter, at most 300 s.
+        if (record.Failures > 0 && record.LastFailure is { } last && (unexpectedStop is not null || record.LastStart is not null))
+        {
+            var wait = TimeSpan.FromSeconds(Math.Min(300, 10.0 * record.Failures * record.Failures) * (0.9 + (Random.Shared.NextDouble() * 0.2)));
+            var due = last + wait;
+            if (record.Failures > 1 && DateTimeOffset.UtcNow < due)
+            {
+                var left = due - DateTimeOffset.UtcNow;
+                return new Outcome(SyncStatus.Synced, HealthStatus.Degraded, $"crash loop: {record.Failures} unexpected stops in a row; next start in {left.TotalSeconds:0} s",
+                    left, Cond("CrashLoopBackOff", "RepeatedFailures", $"{record.Failures} unexpected stops"));
+            }
+        }
+
+        await StartDomainAsync(key, ct).ConfigureAwait(false);
+        return null;
+    }
+
+    private async Task StartDomainAsync(ObjectKey key, CancellationToken ct)
+    {
+        await RetryAsync(async c => await Hypervisor.StartAsync(key.Name, cancellationToken: c).ConfigureAwait(false), ct).ConfigureAwait(false);
+        _store.Update(key, r => r with { LastStart = DateTimeOffset.UtcNow, RestartPending = false });
+    }
+
+    /// <summary>Graceful shutdown, destroy after the timeout.</summary>
+    private async Task StopDomainAsync(string name, CancellationToken ct)
+    {
+        var info = await Hypervisor.GetInfoAsync(name, ct).ConfigureAwait(false);
+        if (!info.Status.IsActive)
+        {
+            return;
+        }
+
+        _stopping[name] = true;
+        try
+        {
+            if (info.Status.State == DomainState.Running)
+            {
+                try
+                {
+                    await Hypervisor.ShutdownAsync(name, TimeSpan.FromSeconds(_options.ShutdownTimeoutSeconds), ct).ConfigureAwait(false);
+                    return;
+                }
+                catch (RuntimeException e) when (e.Code is ErrorCode.OperationTimeout or ErrorCode.OperationInvalid)
+                {
+                }
+            }
+
+            if (Hypervisor.Exists(name) && (await Hypervisor.GetInfoAsync(name, ct).ConfigureAwait(false)).Status.IsActive)
+            {
+                await Hypervisor.DestroyAsync(name, ct).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _stopping.TryRemove(name, out _);
+        }
+    }
+}

@@ -1,0 +1,346 @@
+using System.Diagnostics;
+using System.Xml.Linq;
+using Microsoft.Extensions.Logging;
+using Reconciler.Controller.Daemon;
+using Reconciler.Controller.Specs;
+using Reconciler.Runtime;
+using Reconciler.Runtime.Domains;
+using Reconciler.Schema.Diagnostics;
+using Reconciler.Schema.Domains.Model;
+using Reconciler.Schema.Metadata;
+using Reconciler.Schema.Storage.Model;
+using Reconciler.Schema.Xml;
+
+namespace Reconciler.Controller.Reconcile;
+
+/// <summary>What converging each kind of object means.</summary>
+public sealed partial class ReconcileLoop
+{
+    /// <summary>A reconcile step's outcome: the status to show, and when to look again (null: on the next change).</summary>
+    private sealed record Outcome(SyncStatus Sync, HealthStatus Health, string Message, TimeSpan? Requeue = null, params Condition[] Conditions);
+
+    private static readonly ActivitySource Trace = new("Reconciler.Controller");
+
+    private async Task ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
+    {
+        using var activity = Trace.StartActivity("reconcile");
+        activity?.SetTag("kind", key.Kind.ToString().ToLowerInvariant());
+        activity?.SetTag("name", key.Name);
+        _desired.Objects.TryGetValue(key, out var desired);
+        _desired.Problems.TryGetValue(key, out var problem);
+        activity?.SetTag("revision", desired?.Revision);
+        if (_desired.Blocked is not null && desired is null)
+        {
+            // Nothing is torn down while the directory cannot be trusted.
+            return;
+        }
+
+        Outcome outcome;
+        try
+        {
+            outcome = key.Kind switch
+            {
+                ObjectKind.Network => await ReconcileNetworkAsync(key, desired, cancellationToken).ConfigureAwait(false),
+                ObjectKind.Pool => await ReconcilePoolAsync(key, desired, cancellationToken).ConfigureAwait(false),
+                ObjectKind.Volume => await ReconcileVolumeAsync(key, desired, cancellationToken).ConfigureAwait(false),
+                _ => await ReconcileDomainAsync(key, desired, cancellationToken).ConfigureAwait(false),
+            };
+        }
+        catch (RuntimeException e)
+        {
+            var record = _store.Get(key);
+            var attempts = record.Failures + 1;
+            var delay = TimeSpan.FromSeconds(Math.Min(300, Math.Pow(2, Math.Min(attempts, 9))));
+            outcome = new Outcome(SyncStatus.Error, HealthStatus.Degraded, e.Message, delay);
+            if (key.Kind != ObjectKind.Domain)
+            {
+                _store.Update(key, r => r with { Failures = attempts });
+            }
+
+            _log.LogWarning("{Key}: {Message} (retry in {Delay})", key, e.Message, delay);
+        }
+
+        activity?.SetTag("outcome", outcome.Sync.ToString());
+        if (outcome is null)
+        {
+            return;
+        }
+
+        if (problem is not null && desired is not null && outcome.Sync != SyncStatus.Error)
+        {
+            outcome = outcome with { Sync = SyncStatus.Error, Message = problem.Message + " (the last valid spec, revision " + desired.Revision + ", stays applied)" };
+        }
+        else if (problem is not null && desired is null)
+        {
+            outcome = new Outcome(SyncStatus.Error, HealthStatus.Unknown, problem.Message);
+        }
+
+        if (outcome.Health == HealthStatus.Missing && desired is null && problem is null)
+        {
+            _store.Remove(key);
+        }
+        else
+        {
+            SetStatus(key, desired, problem, outcome);
+        }
+
+        _store.Save();
+        if (outcome.Requeue is { } again)
+        {
+            EnqueueAfter(key, again, cancellationToken);
+        }
+    }
+
+    private void SetStatus(ObjectKey key, DesiredObject? desired, SpecProblem? problem, Outcome outcome)
+    {
+        _store.Update(key, r =>
+        {
+            var old = r.Status;
+            var now = DateTimeOffset.UtcNow;
+            var conditions = outcome.Conditions.Select(c =>
+                old?.Conditions.FirstOrDefault(o => o.Type == c.Type && o.Status == c.Status) is { } same ? c with { LastTransitionTime = same.LastTransitionTime } : c).ToList();
+            var ready = outcome.Sync == SyncStatus.Synced && outcome.Health is HealthStatus.Healthy or HealthStatus.Suspended;
+            conditions.Insert(0, new Condition("Ready", ready, ready ? "Converged" : outcome.Sync.ToString(), ready ? string.Empty : outcome.Message, now));
+            var changed = old is null || old.Sync != outcome.Sync || old.Health != outcome.Health || old.Message != outcome.Message;
+            return r with
+            {
+                Managed = r.Managed || desired is not null,
+                Status = new ObjectStatus(
+                    key.Kind,
+                    key.Name,
+                    desired?.File ?? problem?.File ?? old?.File,
+                    desired?.Revision ?? old?.Revision,
+                    outcome.Sync,
+                    outcome.Health,
+                    outcome.Message,
+                    conditions,
+                    outcome.Sync == SyncStatus.Error ? outcome.Message : null,
+                    changed ? now : old!.LastTransitionTime),
+            };
+        });
+    }
+
+    private static Condition Cond(string type, string reason, string message) => new(type, true, reason, message, DateTimeOffset.UtcNow);
+
+    private async Task<Outcome> ReconcileNetworkAsync(ObjectKey key, DesiredObject? desired, CancellationToken ct)
+    {
+        var exists = Hypervisor.ListNetworks().FirstOrDefault(n => n.Name == key.Name);
+        if (desired is null)
+        {
+            if (exists is not null && _store.Get(key).Managed)
+            {
+                if (exists.Active)
+                {
+                    await Hypervisor.StopNetworkAsync(key.Name, ct).ConfigureAwait(false);
+                }
+
+                if (exists.Persistent)
+                {
+                    await Hypervisor.UndefineNetworkAsync(key.Name, ct).ConfigureAwait(false);
+                }
+            }
+
+            return new Outcome(SyncStatus.Synced, HealthStatus.Missing, "removed");
+        }
+
+        var record = _store.Get(key);
+        if (exists is null || record.AppliedRevision != desired.Revision || !exists.Persistent)
+        {
+            var xml = WithUuid(desired, exists?.Uuid);
+            var restart = exists is { Active: true } && record.AppliedRevision is not null && record.AppliedRevision != desired.Revision;
+            await RetryAsync(async c => await Hypervisor.DefineNetworkAsync(xml, c).ConfigureAwait(false), ct).ConfigureAwait(false);
+            _store.Update(key, r => r with { AppliedRevision = desired.Revision, Managed = true, Failures = 0 });
+            if (restart)
+            {
+                return new Outcome(SyncStatus.Synced, HealthStatus.Healthy, "the new definition applies when the network restarts",
+                    Conditions: Cond("RestartRequired", "DefinitionChanged", "the network runs with its previous definition until it is restarted"));
+            }
+        }
+
+        var info = await Hypervisor.GetNetworkInfoAsync(key.Name, ct).ConfigureAwait(false);
+        if (!info.Active)
+        {
+            await RetryAsync(async c => await Hypervisor.StartNetworkAsync(key.Name, c).ConfigureAwait(false), ct).ConfigureAwait(false);
+        }
+
+        if (!info.Autostart)
+        {
+            await Hypervisor.SetNetworkAutostartAsync(key.Name, true, ct).ConfigureAwait(false);
+        }
+
+        return new Outcome(SyncStatus.Synced, HealthStatus.Healthy, $"active on bridge {info.Bridge ?? "(none)"}");
+    }
+
+    private async Task<Outcome> ReconcilePoolAsync(ObjectKey key, DesiredObject? desired, CancellationToken ct)
+    {
+        var exists = Hypervisor.ListPools().FirstOrDefault(p => p.Name == key.Name);
+        if (desired is null)
+        {
+            if (exists is not null && _store.Get(key).Managed)
+            {
+                if (exists.State != Runtime.Storage.StoragePoolState.Inactive)
+                {
+                    await Hypervisor.StopPoolAsync(key.Name, ct).ConfigureAwait(false);
+                }
+
+                if (exists.Persistent)
+                {
+                    // The pool's data stays: never deleted.
+                    await Hypervisor.UndefinePoolAsync(key.Name, ct).ConfigureAwait(false);
+                }
+            }
+
+            return new Outcome(SyncStatus.Synced, HealthStatus.Missing, "removed (its data is kept)");
+        }
+
+        var record = _store.Get(key);
+        if (exists is null || record.AppliedRevision != desired.Revision)
+        {
+            await RetryAsync(async c => await Hypervisor.DefinePoolAsync(WithUuid(desired, exists?.Uuid), c).ConfigureAwait(false), ct).ConfigureAwait(false);
+            _store.Update(key, r => r with { AppliedRevision = desired.Revision, Managed = true, Failures = 0 });
+        }
+
+        var info = await Hypervisor.GetPoolInfoAsync(key.Name, ct).ConfigureAwait(false);
+        if (info.State == Runtime.Storage.StoragePoolState.Inactive)
+        {
+            var model = StoragePoolDefinition.FromXml(desired.Definition);
+            var build = model.Type is "dir" or "fs" or "netfs" && model.Target is { } t && !Directory.Exists(t.Path);
+            await RetryAsync(async c => await Hypervisor.StartPoolAsync(key.Name, build, c).ConfigureAwait(false), ct).ConfigureAwait(false);
+        }
+        else
+        {
+            await Hypervisor.RefreshPoolAsync(key.Name, ct).ConfigureAwait(false);
+        }
+
+        if (!info.Autostart)
+        {
+            await Hypervisor.SetPoolAutostartAsync(key.Name, true, ct).ConfigureAwait(false);
+        }
+
+        // Volumes wait for their pool: look at them again now that it runs.
+        foreach (var volume in _desired.Objects.Keys.Where(k => k.Kind == ObjectKind.Volume && k.Name.StartsWith(key.Name + "/", StringComparison.Ordinal)))
+        {
+            Enqueue(volume);
+        }
+
+        return new Outcome(SyncStatus.Synced, HealthStatus.Healthy, "running");
+    }
+
+    private async Task<Outcome> ReconcileVolumeAsync(ObjectKey key, DesiredObject? desired, CancellationToken ct)
+    {
+        var slash = key.Name.IndexOf('/', StringComparison.Ordinal);
+        var pool = key.Name[..slash];
+        var name = key.Name[(slash + 1)..];
+        var poolInfo = Hypervisor.ListPools().FirstOrDefault(p => p.Name == pool);
+        if (desired is null)
+        {
+            if (poolInfo is { State: Runtime.Storage.StoragePoolState.Running } &&
+                (await Hypervisor.ListVolumesAsync(pool, ct).ConfigureAwait(false)).Any(v => v.Name == name))
+            {
+                if (_options.PruneVolumes && _store.Get(key).Managed)
+                {
+                    await Hypervisor.DeleteVolumeAsync(pool, name, cancellationToken: ct).ConfigureAwait(false);
+                    return new Outcome(SyncStatus.Synced, HealthStatus.Missing, "removed (--prune-volumes)");
+                }
+
+                return new Outcome(SyncStatus.OutOfSync, HealthStatus.Healthy, "orphaned: its spec was removed; the volume stays (--prune-volumes deletes such volumes)",
+                    Conditions: Cond("Orphaned", "SpecRemoved", "no spec names this volume any more"));
+            }
+
+            return new Outcome(SyncStatus.Synced, HealthStatus.Missing, "removed");
+        }
+
+        if (poolInfo is not { State: Runtime.Storage.StoragePoolState.Running })
+        {
+            return new Outcome(SyncStatus.OutOfSync, HealthStatus.Progressing, $"waiting for pool '{pool}'", TimeSpan.FromSeconds(5),
+                Cond("WaitingForDependency", "PoolNotRunning", $"pool '{pool}' is {(poolInfo is null ? "not defined" : "not running")}"));
+        }
+
+        var volumes = await Hypervisor.ListVolumesAsync(pool, ct).ConfigureAwait(false);
+        var existing = volumes.FirstOrDefault(v => v.Name == name);
+        var wanted = StorageVolumeDefinition.FromXml(desired.Definition);
+        if (existing is null)
+        {
+            await RetryAsync(async c => await Hypervisor.CreateVolumeAsync(pool, LibvirtXmlWriter.Format(desired.Definition), c).ConfigureAwait(false), ct).ConfigureAwait(false);
+            _store.Update(key, r => r with { AppliedRevision = desired.Revision, Managed = true });
+            return new Outcome(SyncStatus.Synced, HealthStatus.Healthy, "created");
+        }
+
+        _store.Update(key, r => r with { Managed = true });
+        if (wanted.Capacity > existing.Capacity)
+        {
+            await Hypervisor.ResizeVolumeAsync(pool, name, wanted.Capacity, cancellationToken: ct).ConfigureAwait(false);
+            return new Outcome(SyncStatus.Synced, HealthStatus.Healthy, $"grown to {wanted.Capacity} bytes");
+        }
+
+        if (wanted.Capacity < existing.Capacity)
+        {
+            return new Outcome(SyncStatus.Error, HealthStatus.Degraded,
+                $"the spec asks for {wanted.Capacity} bytes but the volume has {existing.Capacity}: a volume is never shrunk by the controller");
+        }
+
+        return new Outcome(SyncStatus.Synced, HealthStatus.Healthy, "present");
+    }
+
+    /// <summary>The desired definition with the existing object's UUID when the spec does not write one (UUIDs are inherited, never regenerated).</summary>
+    private static string WithUuid(DesiredObject desired, Guid? existing)
+    {
+        var def = new XElement(desired.Definition);
+        if (!desired.DeclaresUuid && existing is { } uuid && def.Element("uuid") is { } element)
+        {
+            element.Value = uuid.ToString("D");
+        }
+
+        return LibvirtXmlWriter.Format(def);
+    }
+
+    public async Task<IReadOnlyList<PlanItem>> PlanAsync(CancellationToken cancellationToken)
+    {
+        var plan = new List<PlanItem>();
+        foreach (var (key, desired) in _desired.Objects.OrderBy(p => p.Key.Kind).ThenBy(p => p.Key.Name, StringComparer.Ordinal))
+        {
+            var record = _store.Get(key);
+            var present = key.Kind switch
+            {
+                ObjectKind.Network => Hypervisor.ListNetworks().Any(n => n.Name == key.Name),
+                ObjectKind.Pool => Hypervisor.ListPools().Any(p => p.Name == key.Name),
+                ObjectKind.Domain => Hypervisor.Exists(key.Name),
+                _ => record.AppliedRevision is not null,
+            };
+            if (!present)
+            {
+                plan.Add(new PlanItem(key.Kind, key.Name, "create", $"defined in {desired.File}"));
+            }
+            else if (record.AppliedRevision != desired.Revision && key.Kind != ObjectKind.Volume)
+            {
+                plan.Add(new PlanItem(key.Kind, key.Name, "update", $"{desired.File} changed (revision {desired.Revision})"));
+            }
+
+            if (key.Kind == ObjectKind.Domain && present)
+            {
+                var strategy = ReconcilerMetadata.FromDomain(desired.Definition).RunStrategy;
+                var state = (await Hypervisor.GetInfoAsync(key.Name, cancellationToken).ConfigureAwait(false)).Status;
+                if (strategy is RunStrategy.Always && !state.IsActive)
+                {
+                    plan.Add(new PlanItem(key.Kind, key.Name, "start", "run strategy always"));
+                }
+                else if (strategy is RunStrategy.Halted && state.IsActive)
+                {
+                    plan.Add(new PlanItem(key.Kind, key.Name, "shutdown", "run strategy halted"));
+                }
+            }
+        }
+
+        foreach (var (key, record) in _store.All.Where(p => p.Value.Managed && !_desired.Objects.ContainsKey(p.Key)))
+        {
+            if (_desired.Blocked is null && !_desired.Problems.ContainsKey(key))
+            {
+                plan.Add(new PlanItem(key.Kind, key.Name, key.Kind == ObjectKind.Volume && !_options.PruneVolumes ? "orphan" : "remove", "its spec was removed"));
+            }
+        }
+
+        return plan;
+    }
+
+    private static bool IsCode(RuntimeException e, ErrorCode code) => e.Code == code;
+}

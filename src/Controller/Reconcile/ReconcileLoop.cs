@@ -1,0 +1,335 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
+using Reconciler.Controller.Daemon;
+using Reconciler.Controller.Specs;
+using Reconciler.Runtime;
+using Reconciler.Runtime.Domains;
+
+namespace Reconciler.Controller.Reconcile;
+
+/// <summary>
+/// The reconcile loop: watches the spec directory (debounced, with periodic full resyncs and a resync after
+/// a watcher overflow), listens to the runtime's events, and converges every object through a work queue
+/// keyed by object — deduplicated, one worker per key, bounded parallelism, per-key backoff.
+/// </summary>
+public sealed partial class ReconcileLoop : BackgroundService, IControllerView
+{
+    private readonly ControllerOptions _options;
+    private readonly ILogger<ReconcileLoop> _log;
+    private readonly SpecDirectory _specs;
+    private readonly DesiredState _desired;
+    private readonly StatusStore _store;
+    private readonly Channel<ObjectKey> _queue = Channel.CreateUnbounded<ObjectKey>();
+    private readonly HashSet<ObjectKey> _queued = [];
+    private readonly HashSet<ObjectKey> _running = [];
+    private readonly HashSet<ObjectKey> _again = [];
+    private readonly Lock _sync = new();
+    private readonly SemaphoreSlim _scanLock = new(1, 1);
+    private readonly ResiliencePipeline _retry;
+    private readonly TaskCompletionSource _firstPass = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _pendingFirstPass = -1;
+
+    public ReconcileLoop(IOptions<ControllerOptions> options, Hypervisor hypervisor, ILogger<ReconcileLoop> log)
+    {
+        _options = options.Value;
+        _log = log;
+        Hypervisor = hypervisor;
+        _specs = new SpecDirectory(_options.Specs);
+        _desired = new DesiredState(_options.AllowEmpty);
+        _store = new StatusStore(_options.State);
+        if (_store.Damaged is { } damaged)
+        {
+            _log.LogError("{Problem}", damaged);
+        }
+
+        _retry = new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<RuntimeException>(IsTransient),
+                MaxRetryAttempts = 3,
+                Delay = TimeSpan.FromMilliseconds(50),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+            })
+            .Build();
+    }
+
+    public string HostName => _options.Host;
+
+    public Hypervisor Hypervisor { get; }
+
+    /// <summary>Completes once every object found at start has been reconciled once (the first complete status).</summary>
+    public Task FirstPass => _firstPass.Task;
+
+    public int QueueDepth
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _queued.Count;
+            }
+        }
+    }
+
+    public void Enqueue(ObjectKey key)
+    {
+        lock (_sync)
+        {
+            if (_running.Contains(key))
+            {
+                _again.Add(key);
+                return;
+            }
+
+            if (!_queued.Add(key))
+            {
+                return;
+            }
+        }
+
+        _queue.Writer.TryWrite(key);
+    }
+
+    public string? RunStrategyOf(string domain) =>
+        _desired.Objects.TryGetValue(new ObjectKey(ObjectKind.Domain, domain), out var d)
+            ? Schema.Metadata.ReconcilerMetadata.Name(Schema.Metadata.ReconcilerMetadata.FromDomain(d.Definition).RunStrategy)
+            : null;
+
+    public IReadOnlyList<ObjectStatus> Status() =>
+        [.. _store.All.Where(p => p.Value.Status is not null).Select(p => p.Value.Status!)
+            .OrderBy(s => s.Kind).ThenBy(s => s.Name, StringComparer.Ordinal)];
+
+    /// <summary>Why the spec directory is not applied at all right now, or null.</summary>
+    public string? Blocked => _desired.Blocked;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var watcher = StartWatcher();
+        Hypervisor.DomainChanged += OnDomainChanged;
+        try
+        {
+            await RescanAsync(initial: true, stoppingToken).ConfigureAwait(false);
+            var workers = Enumerable.Range(0, _options.Parallelism).Select(_ => WorkerAsync(stoppingToken)).ToList();
+            var resync = ResyncLoopAsync(stoppingToken);
+            await Task.WhenAll(workers.Append(resync)).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            Hypervisor.DomainChanged -= OnDomainChanged;
+            _store.Save();
+        }
+    }
+
+    private async Task ResyncLoopAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(_options.ResyncSeconds));
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        {
+            await RescanAsync(initial: false, stoppingToken, everything: true).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Reads the spec directory and queues what changed (everything on a full resync).</summary>
+    internal async Task RescanAsync(bool initial, CancellationToken cancellationToken, bool everything = false)
+    {
+        await _scanLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var scan = await Task.Run(_specs.Scan, cancellationToken).ConfigureAwait(false);
+            var changed = _desired.Apply(scan);
+            if (_desired.Blocked is { } blocked)
+            {
+                _log.LogWarning("{Blocked}", blocked);
+            }
+
+            var keys = new HashSet<ObjectKey>(changed);
+            if (initial || everything)
+            {
+                keys.UnionWith(_desired.Objects.Keys);
+                keys.UnionWith(_desired.Problems.Keys);
+                keys.UnionWith(_store.All.Where(p => p.Value.Managed).Select(p => p.Key));
+            }
+
+            if (initial)
+            {
+                _pendingFirstPass = keys.Count;
+                if (keys.Count == 0)
+                {
+                    _firstPass.TrySetResult();
+                }
+            }
+
+            // Networks and pools first, then volumes, then domains: the order dependencies want.
+            foreach (var key in keys.OrderBy(k => k.Kind))
+            {
+                Enqueue(key);
+            }
+        }
+        finally
+        {
+            _scanLock.Release();
+        }
+    }
+
+    private async Task WorkerAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var key in _queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+        {
+            lock (_sync)
+            {
+                _queued.Remove(key);
+                _running.Add(key);
+            }
+
+            try
+            {
+                await ReconcileAsync(key, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                _log.LogError(e, "Reconciling {Key} failed unexpectedly", key);
+            }
+            finally
+            {
+                bool again;
+                lock (_sync)
+                {
+                    _running.Remove(key);
+                    again = _again.Remove(key);
+                }
+
+                if (again)
+                {
+                    Enqueue(key);
+                }
+
+                if (_pendingFirstPass > 0 && Interlocked.Decrement(ref _pendingFirstPass) == 0)
+                {
+                    _firstPass.TrySetResult();
+                }
+            }
+        }
+    }
+
+    /// <summary>Queues <paramref name="key"/> again after <paramref name="delay"/> (backoff, waiting for a shutdown).</summary>
+    private void EnqueueAfter(ObjectKey key, TimeSpan delay, CancellationToken cancellationToken) =>
+        _ = Task.Delay(delay, cancellationToken).ContinueWith(t =>
+        {
+            if (!t.IsCanceled)
+            {
+                Enqueue(key);
+            }
+        }, TaskScheduler.Default);
+
+    /// <summary>Domains the controller itself is shutting down: their stop is no failure.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _stopping = new(StringComparer.Ordinal);
+
+    private void OnDomainChanged(DomainEvent e)
+    {
+        if (e.Spontaneous && e.Type is DomainEventType.Stopped && !_stopping.ContainsKey(e.Name))
+        {
+            var key = new ObjectKey(ObjectKind.Domain, e.Name);
+            var unexpected = e.Detail is "crashed" or "failed" || e.Detail == "shutdown";
+            if (unexpected)
+            {
+                _store.Update(key, r => r with
+                {
+                    Failures = r.Failures + 1,
+                    LastFailure = e.Time,
+                    Status = r.Status,
+                });
+                _stopReasons[e.Name] = e.Detail;
+            }
+        }
+
+        if (e.Spontaneous || e.Type is DomainEventType.Stopped or DomainEventType.Undefined)
+        {
+            Enqueue(new ObjectKey(ObjectKind.Domain, e.Name));
+        }
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _stopReasons = new(StringComparer.Ordinal);
+
+    private FileSystemWatcher? StartWatcher()
+    {
+        if (!Directory.Exists(_specs.Root))
+        {
+            return null;
+        }
+
+        var watcher = new FileSystemWatcher(_specs.Root)
+        {
+            IncludeSubdirectories = true,
+            NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size,
+            InternalBufferSize = 64 * 1024,
+        };
+        var debounce = new Debouncer(TimeSpan.FromMilliseconds(_options.DebounceMilliseconds), () => _ = SafeRescanAsync(everything: false));
+        FileSystemEventHandler changed = (_, e) =>
+        {
+            if (SpecDirectory.IsSpecPath(_specs.Root, e.FullPath) || Directory.Exists(e.FullPath) || e.ChangeType == WatcherChangeTypes.Deleted)
+            {
+                debounce.Poke();
+            }
+        };
+        watcher.Created += changed;
+        watcher.Changed += changed;
+        watcher.Deleted += changed;
+        watcher.Renamed += (_, e) => debounce.Poke();
+        watcher.Error += (_, e) =>
+        {
+            _log.LogWarning(e.GetException(), "The spec directory watcher overflowed or failed; resyncing everything");
+            _ = SafeRescanAsync(everything: true);
+        };
+        watcher.EnableRaisingEvents = true;
+        return watcher;
+    }
+
+    private async Task SafeRescanAsync(bool everything)
+    {
+        try
+        {
+            await RescanAsync(initial: false, CancellationToken.None, everything).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            _log.LogError(e, "Reading the spec directory failed");
+        }
+    }
+
+    private static bool IsTransient(RuntimeException e) => e.IsTransient;
+
+    /// <summary>Runs <paramref name="operation"/> with retries of transient runtime failures.</summary>
+    private ValueTask RetryAsync(Func<CancellationToken, ValueTask> operation, CancellationToken cancellationToken) =>
+        _retry.ExecuteAsync(operation, cancellationToken);
+
+    private ValueTask<T> RetryAsync<T>(Func<CancellationToken, ValueTask<T>> operation, CancellationToken cancellationToken) =>
+        _retry.ExecuteAsync(operation, cancellationToken);
+
+    /// <summary>Calls an action once the pokes stop for a while.</summary>
+    private sealed class Debouncer(TimeSpan quiet, Action action)
+    {
+        private readonly Lock _sync = new();
+        private Timer? _timer;
+
+        public void Poke()
+        {
+            lock (_sync)
+            {
+                _timer ??= new Timer(_ => action(), null, Timeout.Infinite, Timeout.Infinite);
+                _timer.Change(quiet, Timeout.InfiniteTimeSpan);
+            }
+        }
+    }
+}

@@ -1,0 +1,159 @@
+using System.Security.Cryptography;
+using Reconciler.Controller.Daemon;
+using Reconciler.Schema;
+using Reconciler.Schema.Diagnostics;
+
+namespace Reconciler.Controller.Specs;
+
+/// <summary>One spec file as last read: its revision (content hash), what it defines, and its errors.</summary>
+public sealed record SpecFile(string Path, string Revision, ObjectKey? Key, SpecDocument? Document, IReadOnlyList<string> Errors)
+{
+    public bool IsValid => Errors.Count == 0 && Document is { IsValid: true } && Key is not null;
+}
+
+/// <summary>A read of the whole spec directory.</summary>
+public sealed record SpecScan(IReadOnlyDictionary<string, SpecFile> Files, string? DirectoryProblem)
+{
+    public static readonly SpecScan Empty = new(new Dictionary<string, SpecFile>(), null);
+}
+
+/// <summary>
+/// Reads a spec directory: recursively, dot files and directories, <c>*.tmp</c> and <c>*~</c> skipped;
+/// the kind comes from the root element; volumes live in <c>pools/&lt;pool-name&gt;/</c>. A file whose
+/// content did not change since the last scan is not parsed again.
+/// </summary>
+public sealed class SpecDirectory(string root)
+{
+    private readonly Dictionary<string, SpecFile> _cache = new(StringComparer.Ordinal);
+
+    public string Root { get; } = Path.GetFullPath(root);
+
+    public SpecScan Scan()
+    {
+        if (!Directory.Exists(Root))
+        {
+            return new SpecScan(new Dictionary<string, SpecFile>(), $"the spec directory {Root} does not exist");
+        }
+
+        List<string> paths;
+        try
+        {
+            paths = [.. Enumerate(Root)];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new SpecScan(new Dictionary<string, SpecFile>(), $"the spec directory {Root} cannot be read: {e.Message}");
+        }
+
+        var files = new Dictionary<string, SpecFile>(StringComparer.Ordinal);
+        foreach (var path in paths)
+        {
+            byte[] bytes;
+            try
+            {
+                bytes = File.ReadAllBytes(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                files[path] = new SpecFile(path, string.Empty, null, null, [$"{path}: cannot read the file: {e.Message}"]);
+                continue;
+            }
+
+            var revision = Convert.ToHexStringLower(SHA256.HashData(bytes))[..16];
+            if (_cache.TryGetValue(path, out var cached) && cached.Revision == revision)
+            {
+                files[path] = cached;
+                continue;
+            }
+
+            var file = Read(path, revision, bytes);
+            _cache[path] = file;
+            files[path] = file;
+        }
+
+        foreach (var gone in _cache.Keys.Where(p => !files.ContainsKey(p)).ToList())
+        {
+            _cache.Remove(gone);
+        }
+
+        return new SpecScan(files, null);
+    }
+
+    /// <summary>Whether a path is a spec file the directory holds (not a dot file, temporary or backup file).</summary>
+    public static bool IsSpecPath(string root, string path)
+    {
+        var relative = System.IO.Path.GetRelativePath(root, path);
+        if (relative.StartsWith("..", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var parts = relative.Split(System.IO.Path.DirectorySeparatorChar);
+        if (parts.Any(p => p.StartsWith('.')))
+        {
+            return false;
+        }
+
+        var name = parts[^1];
+        return name.EndsWith(".xml", StringComparison.Ordinal) && !name.EndsWith(".tmp", StringComparison.Ordinal) && !name.EndsWith('~');
+    }
+
+    private IEnumerable<string> Enumerate(string dir)
+    {
+        foreach (var file in Directory.EnumerateFiles(dir).Order(StringComparer.Ordinal))
+        {
+            if (IsSpecPath(Root, file))
+            {
+                yield return file;
+            }
+        }
+
+        foreach (var sub in Directory.EnumerateDirectories(dir).Order(StringComparer.Ordinal))
+        {
+            if (!System.IO.Path.GetFileName(sub).StartsWith('.'))
+            {
+                foreach (var file in Enumerate(sub))
+                {
+                    yield return file;
+                }
+            }
+        }
+    }
+
+    private SpecFile Read(string path, string revision, byte[] bytes)
+    {
+        var relative = System.IO.Path.GetRelativePath(Root, path);
+        var parts = relative.Split(System.IO.Path.DirectorySeparatorChar);
+        string? pool = parts.Length == 3 && parts[0] == "pools" ? parts[1] : null;
+        var options = pool is null ? SchemaOptions.Default : new SchemaOptions { VolumePoolPath = "/" + pool };
+        var doc = LibvirtSchema.Load(path, bytes, options);
+        if (!doc.IsValid)
+        {
+            return new SpecFile(path, revision, null, doc, [.. doc.Errors.Select(e => e.ToString(path))]);
+        }
+
+        ObjectKey key;
+        switch (doc.Kind)
+        {
+            case SpecKind.Domain:
+                key = new ObjectKey(ObjectKind.Domain, doc.Name!);
+                break;
+            case SpecKind.Network:
+                key = new ObjectKey(ObjectKind.Network, doc.Name!);
+                break;
+            case SpecKind.StoragePool:
+                key = new ObjectKey(ObjectKind.Pool, doc.Name!);
+                break;
+            case SpecKind.StorageVolume when pool is not null:
+                key = new ObjectKey(ObjectKind.Volume, pool + "/" + doc.Name);
+                break;
+            case SpecKind.StorageVolume:
+                return new SpecFile(path, revision, null, doc,
+                    [$"{path}:1:1: error: {ErrorCode.PolicyViolation.Format("a volume spec lives in pools/<pool-name>/ of the spec directory, which names its pool")}"]);
+            default:
+                return new SpecFile(path, revision, null, doc, [$"{path}:1:1: error: not a spec this controller knows"]);
+        }
+
+        return new SpecFile(path, revision, key, doc, []);
+    }
+}
