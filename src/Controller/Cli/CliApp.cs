@@ -16,6 +16,10 @@ internal static class CliApp
             HostPlanCommand.Create(stdout, stderr),
             Daemon.RunCommand.Create(stdout, stderr),
         };
+        foreach (var verb in DaemonVerb.All(stdout, stderr))
+        {
+            root.Subcommands.Add(verb);
+        }
 
         var parsed = root.Parse(args);
         return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });

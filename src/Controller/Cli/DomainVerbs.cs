@@ -1,0 +1,182 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using Reconciler.Controller.Api;
+
+namespace Reconciler.Controller.Cli;
+
+/// <summary>The domain verbs: list, dominfo, domstate, dumpxml, domifaddr and the power actions, shaped like virsh's.</summary>
+internal static class DomainVerbs
+{
+    public static IEnumerable<Command> Create(TextWriter stdout, TextWriter stderr)
+    {
+        var all = DaemonVerb.Flag("--all", "List inactive domains too");
+        yield return DaemonVerb.Create("list", "List the host's running domains (with --all, every domain), as virsh list does", stdout, stderr,
+            async (c, ct) =>
+            {
+                var domains = await c.Client.GetAsync<List<DomainListItem>>(c.Parse.GetValue(all) ? "v1/domains?all=true" : "v1/domains", ct).ConfigureAwait(false);
+                if (c.Json)
+                {
+                    c.WriteJson(domains);
+                }
+                else
+                {
+                    c.WriteVirsh(VirshTable.Format(
+                        ["Id", "Name", "State"],
+                        domains.Select(d => (IReadOnlyList<string>)[d.Id?.ToString(CultureInfo.InvariantCulture) ?? "-", d.Name, d.State])));
+                }
+
+                return 0;
+            },
+            all);
+
+        var name = DomainName();
+        yield return DaemonVerb.Create("dominfo", "Show a domain's information (by name, UUID or ID), as virsh dominfo does", stdout, stderr,
+            async (c, ct) =>
+            {
+                var d = await c.Client.GetAsync<DomainInfoDto>("v1/domains/" + ApiClient.Escape(c.Parse.GetValue(name)!), ct).ConfigureAwait(false);
+                if (c.Json)
+                {
+                    c.WriteJson(d);
+                    return 0;
+                }
+
+                var sb = new StringBuilder();
+                Line(sb, "Id:", d.Id?.ToString(CultureInfo.InvariantCulture) ?? "-");
+                Line(sb, "Name:", d.Name);
+                Line(sb, "UUID:", d.Uuid.ToString("D"));
+                Line(sb, "OS Type:", d.OsType);
+                Line(sb, "State:", d.State);
+                Line(sb, "CPU(s):", d.Cpus.ToString(CultureInfo.InvariantCulture));
+                if (d.CpuTime > 0)
+                {
+                    Line(sb, "CPU time:", d.CpuTime.ToString("0.0", CultureInfo.InvariantCulture) + "s");
+                }
+
+                Line(sb, "Max memory:", d.MaxMemoryKiB.ToString(CultureInfo.InvariantCulture) + " KiB");
+                Line(sb, "Used memory:", d.UsedMemoryKiB.ToString(CultureInfo.InvariantCulture) + " KiB");
+                Line(sb, "Persistent:", d.Persistent ? "yes" : "no");
+                Line(sb, "Autostart:", d.Autostart ? "enable" : "disable");
+                Line(sb, "Managed save:", d.ManagedSave ? "yes" : "no");
+                Line(sb, "Security model:", "none");
+                Line(sb, "Security DOI:", "0");
+                c.WriteVirsh(sb.ToString());
+                return 0;
+            },
+            name);
+
+        name = DomainName();
+        var reason = DaemonVerb.Flag("--reason", "Show the reason of the state too");
+        yield return DaemonVerb.Create("domstate", "Show a domain's state, as virsh domstate does", stdout, stderr,
+            async (c, ct) =>
+            {
+                var s = await c.Client.GetAsync<DomainStateDto>("v1/domains/" + ApiClient.Escape(c.Parse.GetValue(name)!) + "/state", ct).ConfigureAwait(false);
+                if (c.Json)
+                {
+                    c.WriteJson(s);
+                }
+                else
+                {
+                    c.WriteVirsh(c.Parse.GetValue(reason) ? $"{s.State} ({s.Reason})\n" : s.State + "\n");
+                }
+
+                return 0;
+            },
+            name,
+            reason);
+
+        name = DomainName();
+        var inactive = DaemonVerb.Flag("--inactive", "Show the persistent definition (what the next boot uses) instead of the live one");
+        yield return DaemonVerb.Create("dumpxml", "Show a domain's XML, as virsh dumpxml does", stdout, stderr,
+            async (c, ct) =>
+            {
+                var query = c.Parse.GetValue(inactive) ? "?inactive=true" : string.Empty;
+                var x = await c.Client.GetAsync<XmlDto>("v1/domains/" + ApiClient.Escape(c.Parse.GetValue(name)!) + "/xml" + query, ct).ConfigureAwait(false);
+                WriteXml(c, x);
+                return 0;
+            },
+            name,
+            inactive);
+
+        name = DomainName();
+        yield return DaemonVerb.Create("domifaddr", "Show the addresses of a running domain's interfaces (from the network's DHCP leases), as virsh domifaddr does", stdout, stderr,
+            async (c, ct) =>
+            {
+                var addresses = await c.Client.GetAsync<List<InterfaceAddressDto>>("v1/domains/" + ApiClient.Escape(c.Parse.GetValue(name)!) + "/interfaces", ct).ConfigureAwait(false);
+                if (c.Json)
+                {
+                    c.WriteJson(addresses);
+                    return 0;
+                }
+
+                var sb = new StringBuilder();
+                sb.Append(CultureInfo.InvariantCulture, $" {"Name",-10} {"MAC address",-20} {"Protocol",-8}     Address\n");
+                sb.Append('-', 79).Append('\n');
+                foreach (var a in addresses)
+                {
+                    sb.Append(CultureInfo.InvariantCulture, $" {a.Name,-10} {a.Mac,-17}    {a.Protocol,-12} {a.Address}/{a.Prefix}\n");
+                }
+
+                c.WriteVirsh(sb.ToString());
+                return 0;
+            },
+            name);
+
+        foreach (var (action, what) in new[]
+        {
+            ("start", "Start a defined domain"),
+            ("shutdown", "Ask a domain's guest to shut down (ACPI power button)"),
+            ("destroy", "Power a domain off at once"),
+            ("suspend", "Pause a running domain"),
+            ("resume", "Resume a paused domain"),
+            ("reboot", "Ask a domain's guest to reboot"),
+        })
+        {
+            yield return PowerVerb(action, what, stdout, stderr);
+        }
+    }
+
+    public static void WriteXml(VerbContext c, XmlDto x)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        ArgumentNullException.ThrowIfNull(x);
+        if (c.Json)
+        {
+            c.WriteJson(x);
+        }
+        else
+        {
+            c.WriteVirsh(x.Xml.EndsWith('\n') ? x.Xml : x.Xml + "\n");
+        }
+    }
+
+    private static Command PowerVerb(string action, string what, TextWriter stdout, TextWriter stderr)
+    {
+        var name = DomainName();
+        return DaemonVerb.Create(
+            action,
+            $"{what}, as virsh {action} does. When a spec manages the domain (any run strategy but manual), the controller converges it back to the spec afterwards.",
+            stdout,
+            stderr,
+            async (c, ct) =>
+            {
+                var r = await c.Client.PostAsync<PowerActionResult>($"v1/domains/{ApiClient.Escape(c.Parse.GetValue(name)!)}/{action}", ct).ConfigureAwait(false);
+                if (c.Json)
+                {
+                    c.WriteJson(r);
+                }
+                else
+                {
+                    c.WriteVirsh(r.Message + "\n" + (r.Note is null ? string.Empty : "note: " + r.Note + "\n"));
+                }
+
+                return 0;
+            },
+            name);
+    }
+
+    private static Argument<string> DomainName() => DaemonVerb.Name("NAME", "The domain's name, UUID or ID");
+
+    private static void Line(StringBuilder sb, string label, string value) =>
+        sb.Append(CultureInfo.InvariantCulture, $"{label,-15} {value}\n");
+}
