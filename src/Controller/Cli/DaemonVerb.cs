@@ -95,7 +95,7 @@ internal static class DaemonVerb
                 await stderr.WriteLineAsync("error: " + e.Message).ConfigureAwait(false);
                 return 1;
             }
-            catch (HttpRequestException e)
+            catch (Exception e) when (e is HttpRequestException or JsonException)
             {
                 await stderr.WriteLineAsync($"error: the reconciler daemon at {client.SocketPath} did not answer properly: {e.Message}").ConfigureAwait(false);
                 return 1;

@@ -30,11 +30,11 @@ internal static class DomainVerbs
             },
             all);
 
-        var name = DomainName();
+        var infoName = DomainName();
         yield return DaemonVerb.Create("dominfo", "Show a domain's information (by name, UUID or ID), as virsh dominfo does", stdout, stderr,
             async (c, ct) =>
             {
-                var d = await c.Client.GetAsync<DomainInfoDto>("v1/domains/" + ApiClient.Escape(c.Parse.GetValue(name)!), ct).ConfigureAwait(false);
+                var d = await c.Client.GetAsync<DomainInfoDto>("v1/domains/" + ApiClient.Escape(c.Parse.GetValue(infoName)!), ct).ConfigureAwait(false);
                 if (c.Json)
                 {
                     c.WriteJson(d);
@@ -63,14 +63,14 @@ internal static class DomainVerbs
                 c.WriteVirsh(sb.ToString());
                 return 0;
             },
-            name);
+            infoName);
 
-        name = DomainName();
+        var stateName = DomainName();
         var reason = DaemonVerb.Flag("--reason", "Show the reason of the state too");
         yield return DaemonVerb.Create("domstate", "Show a domain's state, as virsh domstate does", stdout, stderr,
             async (c, ct) =>
             {
-                var s = await c.Client.GetAsync<DomainStateDto>("v1/domains/" + ApiClient.Escape(c.Parse.GetValue(name)!) + "/state", ct).ConfigureAwait(false);
+                var s = await c.Client.GetAsync<DomainStateDto>("v1/domains/" + ApiClient.Escape(c.Parse.GetValue(stateName)!) + "/state", ct).ConfigureAwait(false);
                 if (c.Json)
                 {
                     c.WriteJson(s);
@@ -82,27 +82,27 @@ internal static class DomainVerbs
 
                 return 0;
             },
-            name,
+            stateName,
             reason);
 
-        name = DomainName();
+        var xmlName = DomainName();
         var inactive = DaemonVerb.Flag("--inactive", "Show the persistent definition (what the next boot uses) instead of the live one");
         yield return DaemonVerb.Create("dumpxml", "Show a domain's XML, as virsh dumpxml does", stdout, stderr,
             async (c, ct) =>
             {
                 var query = c.Parse.GetValue(inactive) ? "?inactive=true" : string.Empty;
-                var x = await c.Client.GetAsync<XmlDto>("v1/domains/" + ApiClient.Escape(c.Parse.GetValue(name)!) + "/xml" + query, ct).ConfigureAwait(false);
+                var x = await c.Client.GetAsync<XmlDto>("v1/domains/" + ApiClient.Escape(c.Parse.GetValue(xmlName)!) + "/xml" + query, ct).ConfigureAwait(false);
                 WriteXml(c, x);
                 return 0;
             },
-            name,
+            xmlName,
             inactive);
 
-        name = DomainName();
+        var ifaddrName = DomainName();
         yield return DaemonVerb.Create("domifaddr", "Show the addresses of a running domain's interfaces (from the network's DHCP leases), as virsh domifaddr does", stdout, stderr,
             async (c, ct) =>
             {
-                var addresses = await c.Client.GetAsync<List<InterfaceAddressDto>>("v1/domains/" + ApiClient.Escape(c.Parse.GetValue(name)!) + "/interfaces", ct).ConfigureAwait(false);
+                var addresses = await c.Client.GetAsync<List<InterfaceAddressDto>>("v1/domains/" + ApiClient.Escape(c.Parse.GetValue(ifaddrName)!) + "/interfaces", ct).ConfigureAwait(false);
                 if (c.Json)
                 {
                     c.WriteJson(addresses);
@@ -120,7 +120,7 @@ internal static class DomainVerbs
                 c.WriteVirsh(sb.ToString());
                 return 0;
             },
-            name);
+            ifaddrName);
 
         foreach (var (action, what) in new[]
         {
