@@ -63,6 +63,12 @@ public enum ErrorCode
     /// <summary>VIR_ERR_SYSTEM_ERROR: the detail alone (an errno-style message).</summary>
     SystemError,
 
+    /// <summary>
+    /// A failure libvirt reports without any error set (a parser returning failure silently): the client sees
+    /// VIR_ERR_INTERNAL_ERROR and "An error occurred, but the cause is unknown".
+    /// </summary>
+    UnknownCause,
+
     /// <summary>VIR_ERR_INVALID_DOMAIN etc. are not parse errors; reconciler-specific policy errors use this.</summary>
     PolicyViolation,
 }
@@ -91,6 +97,7 @@ public static class ErrorCodes
         ErrorCode.OperationTimeout => "VIR_ERR_OPERATION_TIMEOUT",
         ErrorCode.ResourceBusy => "VIR_ERR_RESOURCE_BUSY",
         ErrorCode.SystemError => "VIR_ERR_SYSTEM_ERROR",
+        ErrorCode.UnknownCause => "VIR_ERR_INTERNAL_ERROR",
         ErrorCode.PolicyViolation => "RECONCILER_POLICY",
         _ => "VIR_ERR_INTERNAL_ERROR",
     };
@@ -128,6 +135,7 @@ public static class ErrorCodes
         ErrorCode.NoOs => "missing operating system information",
         ErrorCode.Overflow => "numerical overflow",
         ErrorCode.InternalError => "internal error",
+        ErrorCode.UnknownCause => "An error occurred, but the cause is unknown",
         _ => string.Empty,
     };
 }

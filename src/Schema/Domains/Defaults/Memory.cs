@@ -188,6 +188,8 @@ internal static partial class DomainDefaults
             return;
         }
 
+        var withoutNuma = !backing.Parent.El("cpu").El("numa").Els("cell").Any();
+
         var hugepages = backing.El("hugepages");
         if (hugepages is not null)
         {
@@ -200,10 +202,11 @@ internal static partial class DomainDefaults
                     page.Set("unit", "KiB");
                 }
 
+                // virDomainDefPostParseMemtune: without guest NUMA a node set of just node 0 is dropped.
                 var nodeset = page.A("nodeset");
                 if (nodeset is not null && CpuSet.TryParse(nodeset, out var set))
                 {
-                    page.Set("nodeset", CpuSet.Format(set));
+                    page.Set("nodeset", withoutNuma && set.All(n => n == 0) ? null : CpuSet.Format(set));
                 }
 
                 page.OrderAttributes(["size", "unit", "nodeset"]);

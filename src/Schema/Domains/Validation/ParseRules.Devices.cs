@@ -126,39 +126,17 @@ internal static partial class ParseRules
 
                 foreach (var host in source.Els("host"))
                 {
-                    var transport = host.A("transport");
-                    if (transport is not null && Array.IndexOf(LibvirtEnums.StorageNetHostTransport, transport) < 0)
-                    {
-                        yield return P(ErrorCode.ConfigUnsupported, $"unknown protocol transport type '{transport}'", host);
-                        continue;
-                    }
-
-                    if (transport == "unix" && host.A("socket") is null)
-                    {
-                        yield return P(ErrorCode.XmlError, "missing socket for unix transport", host);
-                    }
-
-                    if (transport is not null and not "unix" && host.A("socket") is not null)
-                    {
-                        yield return P(ErrorCode.XmlError, $"transport '{transport}' does not support socket attribute", host);
-                    }
-
-                    if (transport != "unix")
-                    {
-                        if (host.A("name") is null)
-                        {
-                            yield return P(ErrorCode.XmlError, "missing name for host", host);
-                        }
-
-                        if (host.A("port") is { } port && !CNumber.TryParseUInt(port, 10, out _))
-                        {
-                            yield return P(ErrorCode.XmlError, $"failed to parse port number '{port}'", host);
-                        }
-                    }
+                    yield return NetworkHost(host);
                 }
 
                 break;
             case "volume":
+                // Neither pool nor volume is a CD-ROM or floppy without media; the mode is then not read.
+                if (source.A("pool") is null && source.A("volume") is null)
+                {
+                    break;
+                }
+
                 if (source.A("pool") is null || source.A("volume") is null)
                 {
                     yield return P(ErrorCode.XmlError, "'pool' and 'volume' must be specified together for 'pool' type source", source);
@@ -223,6 +201,53 @@ internal static partial class ParseRules
         {
             yield return Auth(auth);
         }
+
+        foreach (var p in DeviceSeclabels(source))
+        {
+            yield return p;
+        }
+    }
+
+    /// <summary>virDomainStorageNetworkParseHost: transport, socket, name and port of a network source host.</summary>
+    private static Problem? NetworkHost(XElement host)
+    {
+        var transport = host.A("transport");
+        if (transport is not null && Array.IndexOf(LibvirtEnums.StorageNetHostTransport, transport) < 0)
+        {
+            return P(ErrorCode.ConfigUnsupported, $"unknown protocol transport type '{transport}'", host);
+        }
+
+        if (transport == "unix" && host.A("socket") is null)
+        {
+            return P(ErrorCode.XmlError, "missing socket for unix transport", host);
+        }
+
+        if (transport != "unix" && host.A("socket") is not null)
+        {
+            return P(ErrorCode.XmlError, $"transport '{transport ?? "(null)"}' does not support socket attribute", host);
+        }
+
+        if (transport == "unix")
+        {
+            return null;
+        }
+
+        if (host.A("name") is null)
+        {
+            return P(ErrorCode.XmlError, "missing name for host", host);
+        }
+
+        if (host.A("port") is not { } port)
+        {
+            return null;
+        }
+
+        if (!CNumber.TryParseUInt(port, 10, out var number))
+        {
+            return P(ErrorCode.InvalidArgument, $"failed to parse port number '{port}'", host.Attribute("port"));
+        }
+
+        return number > ushort.MaxValue ? P(ErrorCode.InvalidArgument, $"port '{port}' out of range", host.Attribute("port")) : null;
     }
 
     /// <summary>virStorageAuthDefParse / virSecretLookupParseSecret.</summary>
@@ -461,152 +486,5 @@ internal static partial class ParseRules
         return negative && v != 0
             ? P(ErrorCode.XmlError, $"Invalid value for attribute '{name}' in element '{e.Name.LocalName}': '{a.Value}'. Expected non-negative value", a)
             : null;
-    }
-
-    private static readonly Regex MacPattern = new("^[0-9A-Fa-f]{1,2}(:[0-9A-Fa-f]{1,2}){5}$", RegexOptions.Compiled | RegexOptions.CultureInvariant);
-
-    /// <summary>virDomainNetDefParseXML: type, source, MAC, driver, backend, link, MTU.</summary>
-    public static IEnumerable<Problem?> Interfaces(DomainXml d)
-    {
-        foreach (var net in d.DevicesOf("interface"))
-        {
-            yield return XmlProp.Enum(net, "type", LibvirtEnums.DomainNet);
-            yield return XmlProp.YesNo(net, "trustGuestRxFilters");
-            var type = net.A("type") ?? "user";
-            var source = net.El("source");
-            switch (type)
-            {
-                case "network":
-                    yield return XmlProp.Required(source, "network");
-                    break;
-                case "bridge":
-                    yield return XmlProp.Required(source, "bridge");
-                    break;
-                case "direct":
-                    yield return XmlProp.Required(source, "dev");
-                    yield return XmlProp.Enum(source, "mode", LibvirtEnums.NetDevMacVLanMode);
-                    break;
-                case "internal":
-                    yield return XmlProp.Required(source, "name");
-                    break;
-                case "vdpa":
-                    yield return XmlProp.Required(source, "dev");
-                    break;
-                case "vhostuser":
-                    yield return XmlProp.Required(source, "type");
-                    if (source?.A("type") is { } vt && vt != "unix")
-                    {
-                        yield return P(ErrorCode.ConfigUnsupported, $"Type='{vt}' unsupported for <interface type='vhostuser'>", source);
-                    }
-
-                    yield return XmlProp.Required(source, "path");
-                    yield return XmlProp.Enum(source, "mode", LibvirtEnums.DomainNetVhostuserMode, PropFlags.Required | PropFlags.NonZero);
-                    if (source is not null)
-                    {
-                        yield return Reconnect(source);
-                    }
-
-                    break;
-                case "server" or "client" or "mcast" or "udp":
-                    if (type is "mcast" or "udp")
-                    {
-                        yield return XmlProp.Required(source, "address");
-                    }
-
-                    yield return XmlProp.Int(source, "port", PropFlags.Required);
-                    if (type == "udp")
-                    {
-                        var local = source.El("local");
-                        if (source is not null && local is null)
-                        {
-                            yield return P(ErrorCode.XmlError, "'<local>' element missing for 'udp' socket interface", source);
-                        }
-
-                        yield return XmlProp.Required(local, "address");
-                        yield return XmlProp.Int(local, "port", PropFlags.Required);
-                    }
-
-                    break;
-            }
-
-            yield return XmlProp.YesNo(net.El("target"), "managed");
-            var mac = net.El("mac");
-            if (mac?.A("address") is { } address)
-            {
-                if (!MacPattern.IsMatch(address))
-                {
-                    yield return P(ErrorCode.XmlError, $"unable to parse mac address '{address}'", mac);
-                }
-                else if ((Convert.ToInt32(address.Split(':')[0], 16) & 1) != 0)
-                {
-                    yield return P(ErrorCode.XmlError, $"expected unicast mac address, found multicast '{address}'", mac);
-                }
-            }
-
-            yield return XmlProp.Enum(mac, "type", LibvirtEnums.DomainNetMacType, PropFlags.NonZero);
-            yield return XmlProp.YesNo(mac, "check");
-            foreach (var p in Info(net, allowBoot: true, allowRom: true))
-            {
-                yield return p;
-            }
-
-            var model = net.El("model")?.A("type");
-            var isVirtio = model is not null && model.StartsWith("virtio", StringComparison.OrdinalIgnoreCase);
-            var driver = net.El("driver");
-            if (driver is not null)
-            {
-                yield return VirtioOptions(driver);
-                if (type != "hostdev" && isVirtio)
-                {
-                    yield return XmlProp.Enum(driver, "name", LibvirtEnums.DomainNetDriver, PropFlags.NonZero);
-                    yield return XmlProp.Enum(driver, "txmode", LibvirtEnums.DomainNetVirtioTxMode, PropFlags.NonZero);
-                    yield return XmlProp.OnOff(driver, "ioeventfd");
-                    yield return XmlProp.OnOff(driver, "event_idx");
-                    yield return XmlProp.UInt(driver, "queues");
-                    yield return XmlProp.UInt(driver, "rx_queue_size");
-                    yield return XmlProp.UInt(driver, "tx_queue_size");
-                    yield return XmlProp.OnOff(driver, "rss");
-                    yield return XmlProp.OnOff(driver, "rss_hash_report");
-                    foreach (var attr in (string[])["csum", "gso", "tso4", "tso6", "ecn", "ufo", "mrg_rxbuf"])
-                    {
-                        yield return XmlProp.OnOff(driver.El("host"), attr);
-                    }
-
-                    foreach (var attr in (string[])["csum", "tso4", "tso6", "ecn", "ufo"])
-                    {
-                        yield return XmlProp.OnOff(driver.El("guest"), attr);
-                    }
-                }
-            }
-
-            var backend = net.El("backend");
-            if (backend is not null)
-            {
-                yield return XmlProp.Enum(backend, "type", LibvirtEnums.DomainNetBackend, PropFlags.NonZero);
-                if (backend.A("type") == "passt")
-                {
-                    // Debian's libvirt 9.0.0 is built without passt support and refuses the value.
-                    yield return P(ErrorCode.XmlError, "Invalid value for attribute 'type' in element 'backend': 'passt'.", backend.Attribute("type"));
-                }
-            }
-
-            var link = net.El("link");
-            if (link?.A("state") is { } state && Array.IndexOf(LibvirtEnums.DomainNetInterfaceLinkState, state) <= 0)
-            {
-                yield return P(ErrorCode.ConfigUnsupported, $"unknown interface link state '{state}'", link);
-            }
-
-            var sndbuf = net.El("tune")?.El("sndbuf");
-            if (sndbuf is not null && !CNumber.TryParseULong(sndbuf.Value, 10, out _))
-            {
-                yield return P(ErrorCode.ConfigUnsupported, "sndbuf must be a positive integer", sndbuf);
-            }
-
-            var mtu = net.El("mtu");
-            if (mtu is not null && (mtu.A("size") is not { } size || !CNumber.TryParseUInt(size, 10, out var m) || m == 0))
-            {
-                yield return P(ErrorCode.XmlError, "malformed mtu size", mtu);
-            }
-        }
     }
 }

@@ -37,7 +37,7 @@ internal static partial class ParseRules
         }
 
         var uuid = root.El("uuid");
-        if (uuid is not null && !Uuids.TryParse(uuid.Value, out _))
+        if (uuid is not null && uuid.Value.Length > 0 && !Uuids.TryParse(uuid.Value, out _))
         {
             yield return P(ErrorCode.InternalError, "malformed uuid element", uuid);
         }
@@ -645,21 +645,37 @@ internal static partial class ParseRules
                 yield return P(ErrorCode.ConfigUnsupported, $"Unsupported NUMA memory tuning mode '{modeAttr.Value}'", modeAttr);
             }
 
-            mode = modeAttr?.Value ?? "strict";
-            var placement = memory.Attribute("placement");
-            if (placement is not null && Array.IndexOf(LibvirtEnums.DomainNumatunePlacement, placement.Value) < 0)
+            var placementAttr = memory.Attribute("placement");
+            if (placementAttr is not null && Array.IndexOf(LibvirtEnums.DomainNumatunePlacement, placementAttr.Value) < 0)
             {
-                yield return P(ErrorCode.ConfigUnsupported, $"Unsupported NUMA memory placement mode '{placement.Value}'", placement);
+                yield return P(ErrorCode.ConfigUnsupported, $"Unsupported NUMA memory placement mode '{placementAttr.Value}'", placementAttr);
             }
 
             if (memory.Attribute("nodeset") is { } nodeset)
             {
                 yield return Bitmap(nodeset, "Invalid value of 'nodeset': " + nodeset.Value);
             }
+        }
 
-            if (placement?.Value == "static" && memory.A("nodeset") is null)
+        // virDomainNumatuneSet: memory tuning is specified by any of mode, placement and nodeset (or, with
+        // automatic vCPU placement, by the absence of <memory>); a default placement is static with a nodeset
+        // or static vCPU placement, automatic otherwise, and static needs a nodeset.
+        var placementStatic = root.El("vcpu").A("placement") != "auto";
+        var placement = memory?.A("placement") ?? (!placementStatic && memory is null ? "auto" : null);
+        var hasNodeset = memory?.A("nodeset") is not null;
+        string? effectivePlacement = null;
+        if (memory?.A("mode") is not null || placement is not null || hasNodeset)
+        {
+            mode = memory?.A("mode") ?? "strict";
+            effectivePlacement = placement ?? "default";
+            if (effectivePlacement == "default")
             {
-                yield return P(ErrorCode.ConfigUnsupported, "nodeset for NUMA memory tuning must be set if 'placement' is 'static'", memory);
+                effectivePlacement = hasNodeset || placementStatic ? "static" : "auto";
+            }
+
+            if (effectivePlacement == "static" && !hasNodeset)
+            {
+                yield return P(ErrorCode.ConfigUnsupported, "nodeset for NUMA memory tuning must be set if 'placement' is 'static'", (XObject?)memory ?? numatune);
             }
         }
 
@@ -669,9 +685,7 @@ internal static partial class ParseRules
             yield break;
         }
 
-        var vcpuAuto = root.El("vcpu").A("placement") == "auto";
-        var memoryPlacement = memory?.A("placement") ?? (memory?.A("nodeset") is not null ? "static" : vcpuAuto ? "auto" : "static");
-        if (memory is not null && memoryPlacement == "auto")
+        if (effectivePlacement == "auto")
         {
             yield return P(ErrorCode.ConfigUnsupported, "Per-node binding is not compatible with automatic NUMA placement.", memnodes[0]);
         }
@@ -1023,30 +1037,73 @@ internal static partial class ParseRules
         }
     }
 
-    /// <summary>virSysinfoParseXML: the SMBIOS date format.</summary>
+    /// <summary>
+    /// virSysinfoParseXML: a known type; for SMBIOS the BIOS date format and a system UUID that is the
+    /// domain's (or becomes it when the domain has none); for fw_cfg a name and a value or file per entry.
+    /// </summary>
     public static IEnumerable<Problem?> Sysinfo(DomainXml d)
     {
+        var domainUuid = NonEmpty(d.Root.El("uuid")?.Value);
+        Guid? uuid = domainUuid is not null && Uuids.TryParse(domainUuid, out var parsed) ? parsed : null;
         foreach (var sysinfo in d.Root.Els("sysinfo"))
         {
-            var type = sysinfo.Attribute("type");
-            if (type is null)
+            var problem = XmlProp.Enum(sysinfo, "type", LibvirtEnums.Sysinfo, PropFlags.Required);
+            if (problem is not null)
             {
-                yield return P(ErrorCode.XmlError, "sysinfo must contain a type attribute", sysinfo);
+                yield return problem;
                 continue;
             }
 
-            if (Array.IndexOf(LibvirtEnums.Sysinfo, type.Value) < 0)
+            if (sysinfo.A("type") == "fwcfg")
             {
-                yield return P(ErrorCode.XmlError, $"unknown sysinfo type '{type.Value}'", type);
+                foreach (var entry in sysinfo.Els("entry"))
+                {
+                    if (entry.A("name") is null)
+                    {
+                        yield return P(ErrorCode.XmlError, "Firmware entry is missing 'name' attribute", entry);
+                    }
+                    else if (string.IsNullOrWhiteSpace(entry.Value) && entry.A("file") is null)
+                    {
+                        yield return P(ErrorCode.XmlError, "Firmware entry must have either value or 'file' attribute", entry);
+                    }
+                }
+
                 continue;
             }
 
-            var date = sysinfo.El("bios")?.Elements("entry").FirstOrDefault(e => e.A("name") == "date");
+            var date = SysinfoEntry(sysinfo.El("bios"), "date");
             if (date is not null && !ValidBiosDate(date.Value))
             {
                 yield return P(ErrorCode.XmlDetail, "Invalid BIOS 'date' format", date);
             }
+
+            var systemUuid = SysinfoEntry(sysinfo.El("system"), "uuid");
+            if (systemUuid is null)
+            {
+                continue;
+            }
+
+            if (!Uuids.TryParse(systemUuid.Value, out var sysUuid))
+            {
+                yield return P(ErrorCode.XmlDetail, "malformed <sysinfo> uuid element", systemUuid);
+            }
+            else if (domainUuid is null)
+            {
+                // A domain without a UUID takes the system's.
+                uuid = sysUuid;
+            }
+            else if (uuid != sysUuid)
+            {
+                yield return P(ErrorCode.XmlDetail, "UUID mismatch between <uuid> and <sysinfo>", systemUuid);
+            }
         }
+    }
+
+    /// <summary>string(entry[@name='NAME']) as virXPathString reads it: the first such entry, when it is not empty.</summary>
+    internal static XElement? SysinfoEntry(XElement? section, string name)
+    {
+        var entry = section.Els("entry").FirstOrDefault(e => e.A("name") == name);
+        return string.IsNullOrEmpty(entry?.Value) ? null : entry;
     }
 
     /// <summary>mm/dd/yyyy or mm/dd/yy, as virSysinfoBIOSParseXML accepts it.</summary>
@@ -1054,9 +1111,9 @@ internal static partial class ParseRules
     {
         var parts = date.Split('/');
         return parts.Length == 3 &&
-               int.TryParse(parts[0], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var month) &&
-               int.TryParse(parts[1], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var day) &&
-               int.TryParse(parts[2], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var year) &&
+               CNumber.TryParseInt(parts[0], out var month) &&
+               CNumber.TryParseInt(parts[1], out var day) &&
+               CNumber.TryParseInt(parts[2], out var year) &&
                month is >= 1 and <= 12 && day is >= 1 and <= 31 && year >= 0 && (year < 100 || year >= 1900);
     }
 }
