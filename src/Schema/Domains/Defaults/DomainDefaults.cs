@@ -20,6 +20,13 @@ internal static partial class DomainDefaults
             root.Add(devices);
         }
 
+        // libvirt reads the devices of every <devices> element and writes them in one.
+        foreach (var more in root.Elements("devices").Skip(1).ToList())
+        {
+            devices.Add(more.Elements());
+            more.Remove();
+        }
+
         ApplyIdentity(root, context.Options.Identity);
         ApplyCaps(root);
         ApplyMemory(context, root);
@@ -49,7 +56,7 @@ internal static partial class DomainDefaults
     internal static string OsType(XElement root)
     {
         var type = root.El("os").Text("type");
-        if (type is null)
+        if (string.IsNullOrEmpty(type))
         {
             return root.El("bootloader") is not null ? "xen" : "hvm";
         }

@@ -90,7 +90,12 @@ internal static partial class DomainDefaults
             return;
         }
 
-        type.Default("arch", "i686");
+        // An empty architecture is none: the driver's default.
+        if (string.IsNullOrEmpty(type.A("arch")))
+        {
+            type.Set("arch", "i686");
+        }
+
         type.OrderAttributes(["arch", "machine"]);
     }
 }

@@ -69,9 +69,10 @@ internal static partial class DomainDefaults
         if (max is not null)
         {
             var maxKiB = KiB(max) ?? 0UL;
-            if (maxKiB == 0 && ScaledInteger.TryParseULong(max.A("slots"), out var slots) && slots > 0)
+            var slots = ScaledInteger.TryParseULong(max.A("slots"), out var s) ? s : 0UL;
+            if ((maxKiB != 0) != (slots != 0))
             {
-                context.Report(ErrorCode.XmlError, "maximum memory size must be specified when specifying number of memory slots", max);
+                context.Report(ErrorCode.XmlError, "both maximum memory size and memory slot count must be specified", max);
                 return;
             }
 

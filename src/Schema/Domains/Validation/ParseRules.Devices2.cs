@@ -409,23 +409,24 @@ internal static partial class ParseRules
                 yield return VirtioOptions(driver);
             }
 
+            // virXPathString: empty model attributes count as absent.
             var type = model?.A("type");
-            if (type is not null && Array.IndexOf(LibvirtEnums.DomainVideo, type) < 0)
+            if (!string.IsNullOrEmpty(type) && Array.IndexOf(LibvirtEnums.DomainVideo, type) < 0)
             {
-                yield return P(ErrorCode.ConfigUnsupported, $"unknown video model '{type}'", model);
+                yield return P(ErrorCode.ConfigUnsupported, $"unknown video model '{type}'", model!.Attribute("type"));
             }
 
             foreach (var attr in (string[])["ram", "vram", "vram64", "vgamem"])
             {
-                if (model?.A(attr) is { } v && !CNumber.TryParseUInt(v, 10, out _))
+                if (model?.A(attr) is { Length: > 0 } v && !CNumber.TryParseUInt(v, 10, out _))
                 {
-                    yield return P(ErrorCode.XmlError, $"cannot parse video {attr} '{v}'", model);
+                    yield return P(ErrorCode.XmlError, $"cannot parse video {attr} '{v}'", model.Attribute(attr));
                 }
             }
 
-            if (model?.A("heads") is { } heads && !CNumber.TryParseUInt(heads, 10, out _))
+            if (model?.A("heads") is { Length: > 0 } heads && !CNumber.TryParseUInt(heads, 10, out _))
             {
-                yield return P(ErrorCode.InternalError, $"cannot parse video heads '{heads}'", model);
+                yield return P(ErrorCode.InternalError, $"cannot parse video heads '{heads}'", model.Attribute("heads"));
             }
 
             foreach (var p in Info(video, allowBoot: false, allowRom: false))
@@ -433,7 +434,7 @@ internal static partial class ParseRules
                 yield return p;
             }
 
-            yield return XmlProp.Enum(driver, "vgaconf", LibvirtEnums.DomainVideoVGAConf);
+            // An unknown vgaconf is reported by virDomainVideoDriverDefParseXML, whose failure libvirt ignores.
         }
     }
 }

@@ -1134,5 +1134,48 @@ internal static partial class ParseRules
             : null;
     }
 
+    /// <summary>
+    /// virParseScaledValue (virDomainParseMemory when <paramref name="memory"/>) on an attribute and its unit
+    /// attribute: an empty value counts as absent.
+    /// </summary>
+    internal static Problem? ScaledAttr(XElement e, string attribute, string unitAttribute, string xpath, ulong scale, ulong max, bool required = false, bool memory = false)
+    {
+        var a = e.Attribute(attribute);
+        if (string.IsNullOrEmpty(a?.Value))
+        {
+            return required ? P(ErrorCode.XmlError, $"missing element or attribute '{xpath}'", e) : null;
+        }
+
+        if (!ScaledInteger.TryParseULong(a.Value, out var value))
+        {
+            return P(ErrorCode.XmlError, $"Invalid value '{a.Value}' for element or attribute '{xpath}'", a);
+        }
+
+        var unit = NonEmpty(e.A(unitAttribute));
+        if (!ScaledInteger.TryScale(value, unit, scale, max, out var bytes, out var error))
+        {
+            return error == ScaleError.UnknownUnit
+                ? P(ErrorCode.InvalidArgument, $"unknown suffix '{unit}'", e)
+                : P(ErrorCode.Overflow, $"value too large: {value}{unit}", e);
+        }
+
+        return memory && ScaledInteger.ToKiB(bytes) >= ScaledInteger.ToKiB(max)
+            ? P(ErrorCode.Overflow, "size value too large", a)
+            : null;
+    }
+
+    /// <summary>An attribute size in KiB (1024 by default), or null when absent or unreadable.</summary>
+    private static ulong? AttrKiB(XElement e, string attribute, string unitAttribute)
+    {
+        var text = e.A(attribute);
+        if (string.IsNullOrEmpty(text) || !ScaledInteger.TryParseULong(text, out var value) ||
+            !ScaledInteger.TryScale(value, NonEmpty(e.A(unitAttribute)), 1024, long.MaxValue, out var bytes, out _))
+        {
+            return null;
+        }
+
+        return ScaledInteger.ToKiB(bytes);
+    }
+
     private static string? NonEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
 }

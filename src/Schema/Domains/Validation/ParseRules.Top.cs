@@ -54,12 +54,12 @@ internal static partial class ParseRules
         }
     }
 
-    /// <summary>virDomainDefParseCaps: domain type, OS type and architecture.</summary>
+    /// <summary>virDomainDefParseCaps: domain type, OS type and architecture (each empty value counts as absent).</summary>
     public static IEnumerable<Problem?> Caps(DomainXml d)
     {
         var root = d.Root;
         var type = root.Attribute("type");
-        if (type is null)
+        if (string.IsNullOrEmpty(type?.Value))
         {
             yield return P(ErrorCode.InternalError, "missing domain type attribute", root);
         }
@@ -69,11 +69,11 @@ internal static partial class ParseRules
         }
 
         var osType = root.El("os").El("type");
-        if (osType is null)
+        if (string.IsNullOrEmpty(osType?.Value))
         {
-            if (root.El("bootloader") is null)
+            if (string.IsNullOrEmpty(root.El("bootloader")?.Value))
             {
-                yield return P(ErrorCode.XmlError, "an os <type> must be specified", (XObject?)root.El("os") ?? root);
+                yield return P(ErrorCode.XmlError, "an os <type> must be specified", (XObject?)osType ?? (XObject?)root.El("os") ?? root);
             }
         }
         else if (Array.IndexOf(LibvirtEnums.DomainOS, osType.Value) < 0)
@@ -82,7 +82,7 @@ internal static partial class ParseRules
         }
 
         var arch = osType?.Attribute("arch");
-        if (arch is not null && Array.IndexOf(Architectures, arch.Value) < 0)
+        if (!string.IsNullOrEmpty(arch?.Value) && Array.IndexOf(Architectures, arch.Value) < 0)
         {
             yield return P(ErrorCode.ConfigUnsupported, $"Unknown architecture {arch.Value}", arch);
         }
@@ -98,17 +98,18 @@ internal static partial class ParseRules
         }
     }
 
-    /// <summary>virDomainDefParseMemory: sizes with units, slots, memory backing enums.</summary>
+    /// <summary>virDomainDefParseMemory: sizes with units, slots, memory backing enums, hugepages.</summary>
     public static IEnumerable<Problem?> Memory(DomainXml d)
     {
         var root = d.Root;
         foreach (var name in (string[])["memory", "currentMemory", "maxMemory"])
         {
-            yield return ScaledElement(root.El(name), $"./{name}[1]");
+            yield return ScaledValue(root, root.El(name), $"./{name}[1]", 1024, long.MaxValue, memory: true);
         }
 
+        // virXPathUInt: an empty value is no value.
         var max = root.El("maxMemory");
-        if (max?.A("slots") is { } slots && !CNumber.TryParseUInt(slots, 10, out _))
+        if (max?.A("slots") is { Length: > 0 } slots && !CNumber.TryParseUInt(slots, 10, out _))
         {
             yield return P(ErrorCode.XmlError, "Failed to parse memory slot count", max.Attribute("slots"));
         }
@@ -121,29 +122,35 @@ internal static partial class ParseRules
             ("allocation", "mode", LibvirtEnums.DomainMemoryAllocation)})
         {
             var value = backing.El(child)?.Attribute(attr);
-            if (value is not null && Array.IndexOf(values, value.Value) <= 0)
+            if (!string.IsNullOrEmpty(value?.Value) && Array.IndexOf(values, value.Value) <= 0)
             {
                 yield return P(ErrorCode.ConfigUnsupported, $"unknown memoryBacking/{child}/{attr} '{value.Value}'", value);
             }
         }
 
         var threads = backing.El("allocation")?.Attribute("threads");
-        if (threads is not null && !CNumber.TryParseUInt(threads.Value, 10, out _))
+        if (!string.IsNullOrEmpty(threads?.Value) && !CNumber.TryParseUInt(threads.Value, 10, out _))
         {
             yield return P(ErrorCode.XmlError, "Failed to parse memory allocation threads", threads);
         }
 
         foreach (var page in backing.El("hugepages").Els("page"))
         {
-            if (page.A("size") is null)
+            var size = ScaledAttr(page, "size", "unit", "./@size", 1024, long.MaxValue, required: true, memory: true);
+            if (size is not null)
             {
-                yield return P(ErrorCode.XmlError, "missing hugepage size", page);
+                yield return size;
+                yield break;
             }
 
-            yield return ScaledAttribute(page, "size", "unit", "./@size");
-            if (page.A("nodeset") is { } nodeset && !CpuSet.TryParse(nodeset, out _))
+            if (AttrKiB(page, "size", "unit") == 0)
             {
-                yield return P(ErrorCode.InvalidArgument, $"Failed to parse bitmap '{nodeset}'", page.Attribute("nodeset"));
+                yield return P(ErrorCode.XmlDetail, "hugepage size can't be zero", page.Attribute("size"));
+            }
+
+            if (page.Attribute("nodeset") is { } nodeset)
+            {
+                yield return Bitmap(nodeset, "Invalid value of 'nodeset': " + nodeset.Value);
             }
         }
     }
@@ -473,13 +480,13 @@ internal static partial class ParseRules
         if (modeValue is not ("host-passthrough" or "maximum") && model is not null)
         {
             var fallback = model.Attribute("fallback");
-            if (fallback is not null && Array.IndexOf(LibvirtEnums.CPUFallback, fallback.Value) < 0)
+            if (!string.IsNullOrEmpty(fallback?.Value) && Array.IndexOf(LibvirtEnums.CPUFallback, fallback.Value) < 0)
             {
                 yield return P(ErrorCode.ConfigUnsupported, "Invalid fallback attribute", fallback);
             }
 
             var vendorId = model.Attribute("vendor_id");
-            if (vendorId is not null)
+            if (!string.IsNullOrEmpty(vendorId?.Value))
             {
                 if (vendorId.Value.Length != 12)
                 {
@@ -493,7 +500,7 @@ internal static partial class ParseRules
         }
 
         var hasModel = model is not null && model.Value.Length > 0;
-        if (cpu.El("vendor") is { } vendor && !hasModel)
+        if (cpu.El("vendor") is { Value.Length: > 0 } vendor && !hasModel)
         {
             yield return P(ErrorCode.XmlError, "CPU vendor specified without CPU model", vendor);
         }
@@ -537,6 +544,17 @@ internal static partial class ParseRules
         if (caches.Count > 1)
         {
             yield return P(ErrorCode.XmlError, "at most one CPU cache element may be specified", caches[1]);
+        }
+
+        if (caches.Count == 1)
+        {
+            yield return XmlProp.Int(caches[0], "level", PropFlags.NonNegative);
+            if (CNumber.TryParseInt(caches[0].A("level"), out var level) && level is < 1 or > 3)
+            {
+                yield return P(ErrorCode.XmlError, "invalid CPU cache level, must be in range [1,3]", caches[0].Attribute("level"));
+            }
+
+            yield return XmlProp.Enum(caches[0], "mode", LibvirtEnums.CPUCacheMode, PropFlags.Required);
         }
 
         var maxphysaddr = cpu.El("maxphysaddr");
@@ -597,12 +615,7 @@ internal static partial class ParseRules
                 masks[id] = mask;
             }
 
-            if (cell.A("memory") is null)
-            {
-                yield return P(ErrorCode.XmlError, "missing element or attribute './@memory'", cell);
-            }
-
-            yield return ScaledAttribute(cell, "memory", "unit", "./@memory");
+            yield return ScaledAttr(cell, "memory", "unit", "./@memory", 1024, long.MaxValue, required: true, memory: true);
             yield return XmlProp.Enum(cell, "memAccess", LibvirtEnums.DomainMemoryAccess, PropFlags.NonZero);
             yield return XmlProp.YesNo(cell, "discard");
         }
@@ -748,8 +761,17 @@ internal static partial class ParseRules
                 case "msrs":
                     yield return XmlProp.Enum(f, "unknown", LibvirtEnums.DomainMsrsUnknown, PropFlags.Required);
                     break;
-                case "vmcoreinfo" or "hap" or "pmu" or "pvspinlock" or "vmport" or "smm":
+                case "vmcoreinfo" or "hap" or "pmu" or "pvspinlock" or "vmport":
                     yield return XmlProp.OnOff(f, "state");
+                    break;
+                case "smm":
+                    yield return XmlProp.OnOff(f, "state");
+                    if (f.A("state") != "off")
+                    {
+                        // The TSEG size is read through string(...): in MiB by default.
+                        yield return ScaledValue(f, d.Root.El("features").El("smm").El("tseg"), "string(./features/smm/tseg)", 1024 * 1024, ulong.MaxValue);
+                    }
+
                     break;
                 case "htm" or "nested-hv" or "ccf-assist":
                     yield return XmlProp.OnOff(f, "state", PropFlags.Required);
@@ -762,6 +784,12 @@ internal static partial class ParseRules
                     break;
                 case "hpt":
                     yield return XmlProp.Enum(f, "resizing", LibvirtEnums.DomainHPTResizing, PropFlags.NonZero);
+                    var maxpagesize = d.Root.El("features").El("hpt").El("maxpagesize");
+                    if (ScaledValue(f, maxpagesize, "./features/hpt/maxpagesize", 1024, ulong.MaxValue) is not null)
+                    {
+                        yield return P(ErrorCode.ConfigUnsupported, "Unable to parse HPT maxpagesize setting", maxpagesize);
+                    }
+
                     break;
                 case "cfpc":
                     yield return XmlProp.Enum(f, "value", LibvirtEnums.DomainCFPC, PropFlags.NonZero);
@@ -872,7 +900,7 @@ internal static partial class ParseRules
             ("on_crash", LibvirtEnums.DomainLifecycleAction), ("on_lockfailure", LibvirtEnums.DomainLockFailure)})
         {
             var e = d.Root.El(name);
-            if (e is not null && Array.IndexOf(values, e.Value) < 0)
+            if (e is not null && e.Value.Length > 0 && Array.IndexOf(values, e.Value) < 0)
             {
                 yield return P(ErrorCode.ConfigUnsupported, $"unknown {name} action: {e.Value}", e);
             }
@@ -893,16 +921,18 @@ internal static partial class ParseRules
             yield break;
         }
 
+        // virXPathString: an empty attribute is no attribute.
         var offset = clock.Attribute("offset");
-        if (offset is not null && Array.IndexOf(LibvirtEnums.DomainClockOffset, offset.Value) < 0)
+        var offsetValue = NonEmpty(offset?.Value);
+        if (offsetValue is not null && Array.IndexOf(LibvirtEnums.DomainClockOffset, offsetValue) < 0)
         {
-            yield return P(ErrorCode.ConfigUnsupported, $"unknown clock offset '{offset.Value}'", offset);
+            yield return P(ErrorCode.ConfigUnsupported, $"unknown clock offset '{offsetValue}'", offset);
         }
 
-        switch (offset?.Value ?? "utc")
+        switch (offsetValue ?? "utc")
         {
             case "utc" or "localtime":
-                var adjustment = clock.A("adjustment");
+                var adjustment = NonEmpty(clock.A("adjustment"));
                 if (adjustment is not null && adjustment != "reset" && !CNumber.TryParseLong(adjustment, out _))
                 {
                     yield return P(ErrorCode.XmlError, $"unknown clock adjustment '{adjustment}'", clock.Attribute("adjustment"));
@@ -911,14 +941,14 @@ internal static partial class ParseRules
                 break;
             case "variable":
                 var basis = clock.Attribute("basis");
-                if (basis is not null && Array.IndexOf(LibvirtEnums.DomainClockBasis, basis.Value) < 0)
+                if (NonEmpty(basis?.Value) is { } basisValue && Array.IndexOf(LibvirtEnums.DomainClockBasis, basisValue) < 0)
                 {
-                    yield return P(ErrorCode.ConfigUnsupported, $"unknown clock basis '{basis.Value}'", basis);
+                    yield return P(ErrorCode.ConfigUnsupported, $"unknown clock basis '{basisValue}'", basis);
                 }
 
                 break;
             case "timezone":
-                if (clock.A("timezone") is null)
+                if (NonEmpty(clock.A("timezone")) is null)
                 {
                     yield return P(ErrorCode.InternalError, "missing 'timezone' attribute for clock with offset='timezone'", clock);
                 }
@@ -957,19 +987,28 @@ internal static partial class ParseRules
             yield break;
         }
 
-        var osType = os.El("type")?.Value ?? (d.Root.El("bootloader") is not null ? "xen" : "hvm");
+        var osType = d.OsType ?? "xen";
+        if (osType == "linux" && d.VirtType == "xen")
+        {
+            osType = "xen";
+        }
+
         if (osType == "hvm")
         {
+            // Firmware features are only read with firmware autoselection (a non-empty firmware attribute).
             var firmware = os.Attribute("firmware");
-            foreach (var feature in os.El("firmware").Els("feature"))
+            if (!string.IsNullOrEmpty(firmware?.Value))
             {
-                yield return XmlProp.Enum(feature, "name", LibvirtEnums.DomainOsDefFirmwareFeature, PropFlags.Required);
-                yield return XmlProp.YesNo(feature, "enabled", PropFlags.Required);
-            }
+                foreach (var feature in os.El("firmware").Els("feature"))
+                {
+                    yield return XmlProp.Enum(feature, "name", LibvirtEnums.DomainOsDefFirmwareFeature, PropFlags.Required);
+                    yield return XmlProp.YesNo(feature, "enabled", PropFlags.Required);
+                }
 
-            if (firmware is not null && Array.IndexOf(LibvirtEnums.DomainOsDefFirmware, firmware.Value) <= 0)
-            {
-                yield return P(ErrorCode.XmlError, $"unknown firmware value {firmware.Value}", firmware);
+                if (Array.IndexOf(LibvirtEnums.DomainOsDefFirmware, firmware.Value) <= 0)
+                {
+                    yield return P(ErrorCode.XmlError, $"unknown firmware value {firmware.Value}", firmware);
+                }
             }
         }
 
@@ -979,6 +1018,22 @@ internal static partial class ParseRules
             if (nvram is not null)
             {
                 yield return XmlProp.Enum(nvram, "type", LibvirtEnums.Storage);
+                if (nvram.A("type") is { } nvramType)
+                {
+                    // A typed NVRAM without <source> fails without saying why.
+                    var source = nvram.El("source");
+                    if (source is null)
+                    {
+                        yield return P(ErrorCode.UnknownCause, string.Empty, nvram);
+                    }
+                    else
+                    {
+                        foreach (var p in StorageSource(source, nvramType))
+                        {
+                            yield return p;
+                        }
+                    }
+                }
             }
 
             var loader = os.El("loader");

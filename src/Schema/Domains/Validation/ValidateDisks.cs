@@ -36,7 +36,8 @@ internal static partial class ValidateRules
     private static bool IsEmptySource(XElement disk)
     {
         var type = disk.A("type") ?? "file";
-        return (IsLocalStorage(type) && DiskSourcePath(disk) is null) ||
+        // An empty path is dropped while parsing (a CD-ROM without media written as source file='').
+        return (IsLocalStorage(type) && string.IsNullOrEmpty(DiskSourcePath(disk))) ||
                type == "none" ||
                (type == "network" && disk.El("source")?.A("protocol") is null);
     }
