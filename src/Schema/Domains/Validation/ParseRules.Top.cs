@@ -618,6 +618,37 @@ internal static partial class ParseRules
             yield return ScaledAttr(cell, "memory", "unit", "./@memory", 1024, long.MaxValue, required: true, memory: true);
             yield return XmlProp.Enum(cell, "memAccess", LibvirtEnums.DomainMemoryAccess, PropFlags.NonZero);
             yield return XmlProp.YesNo(cell, "discard");
+            foreach (var p in NumaDistances(cell, id, (uint)cells.Count))
+            {
+                yield return p;
+            }
+
+            foreach (var p in NumaCaches(cell, id))
+            {
+                yield return p;
+            }
+        }
+
+        foreach (var link in numa.El("interconnects")?.Elements() ?? [])
+        {
+            var kind = link.Name.LocalName;
+            if (kind == "latency")
+            {
+                yield return XmlProp.UInt(link, "value", flags: PropFlags.Required, max: ulong.MaxValue);
+            }
+            else if (kind == "bandwidth")
+            {
+                yield return ScaledAttr(link, "value", "unit", "./@value", 1024, long.MaxValue, required: true, memory: true);
+            }
+            else
+            {
+                continue;
+            }
+
+            yield return XmlProp.UInt(link, "initiator", flags: PropFlags.Required);
+            yield return XmlProp.UInt(link, "target", flags: PropFlags.Required);
+            yield return XmlProp.UInt(link, "cache");
+            yield return XmlProp.Enum(link, "type", LibvirtEnums.MemoryLatency, PropFlags.Required | PropFlags.NonZero);
         }
 
         var total = masks.Values.Sum(m => m.Count);
@@ -629,6 +660,84 @@ internal static partial class ParseRules
         if (masks.Values.Any(m => m.Count > 0 && m.Max >= maxVcpus))
         {
             yield return P(ErrorCode.InternalError, "CPU IDs in <numa> exceed the <vcpu> count", numa);
+        }
+    }
+
+    /// <summary>virDomainNumaDefNodeDistanceParseXML: siblings with IDs of existing cells and distances that fit them.</summary>
+    private static IEnumerable<Problem?> NumaDistances(XElement cell, uint id, uint cells)
+    {
+        var distances = cell.El("distances");
+        if (distances is null)
+        {
+            yield break;
+        }
+
+        var siblings = distances.Els("sibling").ToList();
+        if (siblings.Count == 0)
+        {
+            yield return P(ErrorCode.XmlError, "NUMA distances defined without siblings", distances);
+            yield break;
+        }
+
+        foreach (var sibling in siblings)
+        {
+            yield return XmlProp.UInt(sibling, "id", flags: PropFlags.Required);
+            var siblingId = CNumber.TryParseUInt(sibling.A("id"), 10, out var sid) ? sid : 0;
+            if (siblingId >= cells)
+            {
+                yield return P(ErrorCode.XmlError, $"'sibling_id {siblingId}' does not refer to a valid cell within NUMA 'cell id {id}'", sibling.Attribute("id"));
+            }
+
+            yield return XmlProp.UInt(sibling, "value", flags: PropFlags.Required);
+            var value = CNumber.TryParseUInt(sibling.A("value"), 10, out var v) ? v : 0;
+            if (value is < 10 or > 255 || (siblingId == id && value != 10) || (siblingId != id && value == 10))
+            {
+                yield return P(ErrorCode.XmlError, $"'value {value}' is invalid for 'sibling id {siblingId}' under NUMA 'cell id {id}'", sibling.Attribute("value"));
+            }
+        }
+    }
+
+    /// <summary>virDomainNumaDefNodeCacheParseXML: level, associativity, policy, size and line of each cell cache.</summary>
+    private static IEnumerable<Problem?> NumaCaches(XElement cell, uint id)
+    {
+        foreach (var cache in cell.Els("cache"))
+        {
+            var level = cache.A("level");
+            if (level is null)
+            {
+                yield return P(ErrorCode.XmlError, $"Missing 'level' attribute in cache element for NUMA node {id}", cache);
+            }
+            else if (!CNumber.TryParseUInt(level, 10, out var l) || l == 0)
+            {
+                yield return P(ErrorCode.XmlError, $"Invalid 'level' attribute in cache element for NUMA node {id}", cache.Attribute("level"));
+            }
+
+            var associativity = cache.A("associativity");
+            if (associativity is null)
+            {
+                yield return P(ErrorCode.XmlError, $"Missing 'associativity' attribute in cache element for NUMA node {id}", cache);
+            }
+            else if (Array.IndexOf(LibvirtEnums.NumaCacheAssociativity, associativity) < 0)
+            {
+                yield return P(ErrorCode.XmlError, $"Invalid cache associativity '{associativity}'", cache.Attribute("associativity"));
+            }
+
+            // A missing policy is reported and then overwritten by the invalid one.
+            var policy = cache.A("policy");
+            if (policy is null || Array.IndexOf(LibvirtEnums.NumaCachePolicy, policy) < 0)
+            {
+                yield return P(ErrorCode.XmlError, $"Invalid cache policy '{policy ?? "(null)"}'", (XObject?)cache.Attribute("policy") ?? cache);
+            }
+
+            // The units are looked for in ./size/unit and ./line/unit elements, which do not exist.
+            var size = cache.El("size");
+            yield return size is null
+                ? P(ErrorCode.XmlError, "missing element or attribute './size/@value'", cache)
+                : ScaledAttr(size, "value", "no-unit", "./size/@value", 1024, long.MaxValue, required: true, memory: true);
+            var line = cache.El("line");
+            yield return line is null
+                ? P(ErrorCode.XmlError, "missing element or attribute './line/@value'", cache)
+                : ScaledAttr(line, "value", "no-unit", "./line/@value", 1, ulong.MaxValue, required: true);
         }
     }
 

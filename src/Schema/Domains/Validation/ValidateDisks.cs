@@ -16,8 +16,9 @@ internal static partial class ValidateRules
     /// <summary>virDomainDiskGetSource: the path (or name) of a disk's source, or null.</summary>
     internal static string? DiskSourcePath(XElement disk)
     {
+        // The path libvirt keeps: an empty one is dropped, a vhost-user socket path is not the source's path.
         var source = disk.El("source");
-        return disk.A("type") switch
+        var path = disk.A("type") switch
         {
             "file" => source.A("file"),
             "block" => source.A("dev"),
@@ -25,9 +26,9 @@ internal static partial class ValidateRules
             // Gluster and RBD keep the volume (pool) apart from the image name.
             "network" when source.A("protocol") is "gluster" or "rbd" => source.A("name") is { } name && name.IndexOf('/', StringComparison.Ordinal) is > 0 and var slash ? name[(slash + 1)..] : source.A("name"),
             "network" => source.A("name"),
-            "vhostuser" => source.A("path"),
             _ => null,
         };
+        return string.IsNullOrEmpty(path) ? null : path;
     }
 
     private static bool IsLocalStorage(string? type) => type is "file" or "block" or "dir";
