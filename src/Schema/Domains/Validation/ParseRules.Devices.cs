@@ -614,7 +614,7 @@ internal static partial class ParseRules
             }
 
             var numaNode = c.El("target").El("node");
-            if (numaNode is not null && (!CNumber.TryParseInt(numaNode.Value, out var nn) || nn < 0))
+            if (numaNode is not null && numaNode.Value.Length > 0 && (!CNumber.TryParseInt(numaNode.Value, out var nn) || nn < 0))
             {
                 yield return P(ErrorCode.XmlError, "invalid NUMA node in target", numaNode);
             }
@@ -632,6 +632,18 @@ internal static partial class ParseRules
             if (type == "virtio-serial")
             {
                 yield return XmlProp.Int(c, "vectors", PropFlags.NonNegative);
+            }
+
+            if (type == "pci" && model?.Value is "pci-root" or "pcie-root")
+            {
+                // The limit is 1024 * ULONG_MAX, which wraps around on 64-bit hosts.
+                yield return ScaledValue(c, c.El("pcihole64"), "./pcihole64", 1024, unchecked(1024UL * ulong.MaxValue));
+            }
+
+            if (type == "xenbus")
+            {
+                yield return XmlProp.Int(c, "maxGrantFrames", PropFlags.NonNegative);
+                yield return XmlProp.Int(c, "maxEventChannels", PropFlags.NonNegative);
             }
 
             if (type == "usb")

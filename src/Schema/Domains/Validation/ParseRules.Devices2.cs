@@ -155,6 +155,10 @@ internal static partial class ParseRules
                 case "udp":
                     yield return XmlProp.Enum(source, "mode", ChrSourceModes);
                     break;
+                case "qemu-vdagent":
+                    yield return XmlProp.YesNo(source.El("clipboard"), "copypaste", PropFlags.Required);
+                    yield return XmlProp.Enum(source.El("mouse"), "mode", LibvirtEnums.DomainMouseMode, PropFlags.Required | PropFlags.NonZero);
+                    break;
             }
         }
 
@@ -236,7 +240,7 @@ internal static partial class ParseRules
                     "evdev" => source.A("dev"),
                     _ => null,
                 };
-                if (type is "passthrough" or "evdev" && string.IsNullOrEmpty(path))
+                if (type is "passthrough" or "evdev" && path is null)
                 {
                     yield return P(ErrorCode.XmlError, "Missing evdev path for input device", source);
                 }

@@ -204,9 +204,18 @@ internal static partial class ParseRules
     public static IEnumerable<Problem?> Tunables(DomainXml d)
     {
         var root = d.Root;
+        foreach (var device in root.El("blkiotune").Els("device"))
+        {
+            yield return BlkioDevice(device);
+        }
+
+        // Limits go up to VIR_DOMAIN_MEMORY_PARAM_UNLIMITED KiB; the guarantee is a memory size.
+        var memtune = root.El("memtune");
         foreach (var name in (string[])["hard_limit", "soft_limit", "min_guarantee", "swap_hard_limit"])
         {
-            yield return ScaledElement(root.El("memtune").El(name), $"./memtune/{name}[1]");
+            yield return name == "min_guarantee"
+                ? ScaledValue(root, memtune.El(name), $"./memtune/{name}[1]", 1024, long.MaxValue, memory: true)
+                : ScaledValue(root, memtune.El(name), $"./memtune/{name}[1]", 1024, 9007199254740991UL << 10);
         }
 
         var vcpu = root.El("vcpu");
@@ -246,10 +255,14 @@ internal static partial class ParseRules
         }
 
         var iothreads = root.El("iothreads");
-        if (iothreads is not null && !CNumber.TryParseUInt(iothreads.Value, 10, out _))
+        if (iothreads is not null && iothreads.Value.Length > 0 && !CNumber.TryParseUInt(iothreads.Value, 10, out _))
         {
             yield return P(ErrorCode.XmlError, $"invalid iothreads count '{iothreads.Value}'", iothreads);
         }
+
+        var defaultIothread = root.El("defaultiothread");
+        yield return XmlProp.Int(defaultIothread, "thread_pool_min", PropFlags.NonNegative);
+        yield return XmlProp.Int(defaultIothread, "thread_pool_max", PropFlags.NonNegative);
 
         var seenIothreads = new HashSet<uint>();
         foreach (var t in root.El("iothreadids").Els("iothread"))
@@ -269,6 +282,28 @@ internal static partial class ParseRules
         }
     }
 
+    /// <summary>virDomainBlkioDeviceParseXML: a path, and numbers for the weight and the limits.</summary>
+    private static Problem? BlkioDevice(XElement device)
+    {
+        if (string.IsNullOrEmpty(device.El("path")?.Value))
+        {
+            return P(ErrorCode.ConfigUnsupported, "missing per-device path", device);
+        }
+
+        foreach (var (name, wide, label) in new (string, bool, string)[] {
+            ("weight", false, "weight"), ("read_bytes_sec", true, "read bytes sec"), ("write_bytes_sec", true, "write bytes sec"),
+            ("read_iops_sec", false, "read iops sec"), ("write_iops_sec", false, "write iops sec")})
+        {
+            var value = device.El(name)?.Value;
+            if (!string.IsNullOrEmpty(value) && !(wide ? StrToLongULong(value) : Networks.Support.StrToLong.TryUInt(value, 10, out _)))
+            {
+                return P(ErrorCode.ConfigUnsupported, $"could not parse {label} {value}", device.El(name));
+            }
+        }
+
+        return null;
+    }
+
     private static IEnumerable<Problem?> Cputune(XElement root, uint maxVcpus, HashSet<uint> explicitIothreads, XElement? iothreadsElement)
     {
         var cputune = root.El("cputune");
@@ -284,7 +319,7 @@ internal static partial class ParseRules
             ("iothread_period", false, "iothread period"), ("iothread_quota", true, "iothread quota")})
         {
             var e = cputune.El(name);
-            if (e is not null && !(signed ? CNumber.TryParseLong(e.Value, out _) : CNumber.TryParseULong(e.Value, 10, out _)))
+            if (e is not null && e.Value.Length > 0 && !(signed ? CNumber.TryParseLong(e.Value, out _) : CNumber.TryParseULong(e.Value, 10, out _)))
             {
                 yield return P(ErrorCode.XmlError, $"can't parse cputune {label} value", e);
             }
@@ -915,6 +950,41 @@ internal static partial class ParseRules
                         yield return p;
                     }
 
+                    break;
+                case "xen":
+                    foreach (var x in f.Elements())
+                    {
+                        if (Array.IndexOf(LibvirtEnums.DomainXen, x.Name.LocalName) < 0)
+                        {
+                            yield return P(ErrorCode.ConfigUnsupported, $"unsupported Xen feature: {x.Name.LocalName}", x);
+                            continue;
+                        }
+
+                        yield return XmlProp.OnOff(x, "state", PropFlags.Required);
+                        if (x.Name.LocalName == "passthrough" && x.A("state") == "on")
+                        {
+                            yield return XmlProp.Enum(x, "mode", LibvirtEnums.DomainXenPassthroughMode, PropFlags.NonZero);
+                        }
+                    }
+
+                    break;
+                case "capabilities":
+                    yield return XmlProp.Enum(f, "policy", LibvirtEnums.DomainCapabilitiesPolicy);
+                    foreach (var c in f.Elements())
+                    {
+                        if (Array.IndexOf(LibvirtEnums.DomainProcessCapsFeature, c.Name.LocalName) < 0)
+                        {
+                            yield return P(ErrorCode.ConfigUnsupported, $"unexpected capability feature '{c.Name.LocalName}'", c);
+                            continue;
+                        }
+
+                        yield return XmlProp.OnOff(c, "state");
+                    }
+
+                    break;
+                case "tcg":
+                    var tbCache = f.El("tb-cache");
+                    yield return ScaledValue(f, tbCache, "./tb-cache", 1024, long.MaxValue, memory: true);
                     break;
                 case "kvm":
                     foreach (var k in f.Elements())
