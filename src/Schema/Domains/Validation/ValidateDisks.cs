@@ -153,7 +153,8 @@ internal static partial class ValidateRules
             yield return VhostUserDisk(disk, bus);
         }
 
-        for (var owner = disk; owner is not null; owner = owner.El("backingStore"))
+        // The label overrides as written: the inactive definition drops those with nothing to show.
+        for (var owner = WrittenDomain.CopyOf(disk) ?? disk; owner is not null; owner = owner.El("backingStore"))
         {
             yield return DeviceSeclabels(d, owner.El("source"));
         }
