@@ -27,6 +27,7 @@ internal static partial class DomainDefaults
             more.Remove();
         }
 
+        DropEmptyXPathValues(root);
         ApplyIdentity(root, context.Options.Identity);
         ApplyCaps(root);
         ApplyMemory(context, root);
@@ -39,6 +40,7 @@ internal static partial class DomainDefaults
         ApplyDevices(context, root, devices);
         ApplySeclabels(root);
         DropForeignNamespaceElements(root);
+        DropEmptyDiskSources(root);
         DomainOrder.Apply(root);
     }
 

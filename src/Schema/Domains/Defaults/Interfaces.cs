@@ -18,7 +18,9 @@ internal static partial class DomainDefaults
     /// <summary>virDomainNetDefParseXML / Format: a generated 52:54:00 MAC, libvirt's child order, no generated tap names.</summary>
     private static void ApplyInterface(SpecContext context, XElement net)
     {
-        var type = net.A("type") ?? string.Empty;
+        // virXMLPropEnumDefault: an interface without a type is a user-mode one.
+        var type = net.A("type") ?? "user";
+        net.Set("type", type);
         var mac = net.El("mac");
         if (mac?.A("address") is null)
         {
