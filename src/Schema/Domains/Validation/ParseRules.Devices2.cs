@@ -279,112 +279,217 @@ internal static partial class ParseRules
         };
     }
 
-    /// <summary>virDomainGraphicsDefParseXML: type, listens (and their agreement with the legacy attributes), ports.</summary>
+    /// <summary>virDomainGraphicsDefParseXML: the type and what each type reads.</summary>
     public static IEnumerable<Problem?> Graphics(DomainXml d)
     {
         foreach (var g in d.DevicesOf("graphics"))
         {
-            var type = g.A("type");
-            yield return XmlProp.Enum(g, "type", LibvirtEnums.DomainGraphics, PropFlags.Required);
-            if (type is not ("vnc" or "spice" or "rdp"))
+            var problem = XmlProp.Enum(g, "type", LibvirtEnums.DomainGraphics, PropFlags.Required);
+            if (problem is not null)
             {
-                if (type == "sdl")
-                {
-                    yield return XmlProp.YesNo(g, "fullscreen");
-                    yield return XmlProp.YesNo(g.El("gl"), "enable", PropFlags.Required);
-                }
-
+                yield return problem;
                 continue;
             }
 
-            var index = 0;
-            foreach (var listen in g.Els("listen"))
+            var type = g.A("type")!;
+            var checks = type switch
             {
-                yield return XmlProp.Enum(listen, "type", LibvirtEnums.DomainGraphicsListen, PropFlags.Required);
-                var ltype = listen.A("type");
-                if (ltype == "socket" && type is not ("vnc" or "spice"))
-                {
-                    yield return P(ErrorCode.ConfigUnsupported, $"listen type 'socket' is not available for graphics type '{type}'", listen);
-                }
-
-                if (ltype == "none" && type is not ("vnc" or "spice"))
-                {
-                    yield return P(ErrorCode.ConfigUnsupported, $"listen type 'none' is not available for graphics type '{type}'", listen);
-                }
-
-                if (index == 0)
-                {
-                    var addressCompat = g.A("listen");
-                    var socketCompat = g.A("socket");
-                    if (ltype == "address" && listen.A("address") is { } address && addressCompat is not null && address != addressCompat)
-                    {
-                        yield return P(ErrorCode.ConfigUnsupported, $"graphics 'listen' attribute '{addressCompat}' must match 'address' attribute of first listen element (found '{address}')", listen);
-                    }
-
-                    if (ltype == "socket" && listen.A("socket") is { } socket && socketCompat is not null && socket != socketCompat)
-                    {
-                        yield return P(ErrorCode.ConfigUnsupported, $"graphics 'socket' attribute '{socketCompat}' must match 'socket' attribute of first listen element (found '{socket}')", listen);
-                    }
-                }
-
-                if (!string.IsNullOrEmpty(listen.A("network")) && ltype != "network")
-                {
-                    yield return P(ErrorCode.XmlError, "'network' attribute is valid only for listen type 'network'", listen);
-                }
-
-                var socketAttr = listen.A("socket") ?? (index == 0 && ltype == "socket" ? g.A("socket") : null);
-                if (!string.IsNullOrEmpty(listen.A("socket")) && ltype != "socket")
-                {
-                    yield return P(ErrorCode.XmlError, "'socket' attribute is valid only for listen type 'socket'", listen);
-                }
-
-                _ = socketAttr;
-                index++;
-            }
-
-            switch (type)
+                "vnc" => GraphicsVnc(g),
+                "sdl" => [XmlProp.YesNo(g, "fullscreen"), XmlProp.YesNo(g.El("gl"), "enable", PropFlags.Required)],
+                "rdp" => GraphicsRdp(g),
+                "desktop" => [XmlProp.YesNo(g, "fullscreen")],
+                "spice" => GraphicsSpice(g),
+                "dbus" => [XmlProp.YesNo(g, "p2p"), XmlProp.YesNo(g.El("gl"), "enable", PropFlags.Required),
+                    XmlProp.UInt(g.El("audio"), "id", flags: PropFlags.Required | PropFlags.NonZero)],
+                _ => [],
+            };
+            foreach (var p in checks)
             {
-                case "vnc":
-                    if (g.A("port") is { } port && !CNumber.TryParseInt(port, out _))
-                    {
-                        yield return P(ErrorCode.InternalError, $"cannot parse vnc port {port}", g);
-                    }
-
-                    yield return XmlProp.Int(g, "websocket");
-                    yield return XmlProp.Enum(g, "sharePolicy", LibvirtEnums.DomainGraphicsVNCSharePolicy);
-                    yield return XmlProp.YesNo(g, "powerControl");
-                    yield return XmlProp.UInt(g.El("audio"), "id", flags: PropFlags.Required | PropFlags.NonZero);
-                    break;
-                case "spice":
-                    yield return XmlProp.Int(g, "port");
-                    yield return XmlProp.Int(g, "tlsPort");
-                    yield return XmlProp.YesNo(g, "autoport");
-                    yield return XmlProp.Enum(g, "defaultMode", LibvirtEnums.DomainGraphicsSpiceChannelMode);
-                    foreach (var channel in g.Els("channel"))
-                    {
-                        yield return XmlProp.Enum(channel, "name", LibvirtEnums.DomainGraphicsSpiceChannelName, PropFlags.Required);
-                        yield return XmlProp.Enum(channel, "mode", LibvirtEnums.DomainGraphicsSpiceChannelMode, PropFlags.Required);
-                    }
-
-                    yield return XmlProp.Enum(g.El("image"), "compression", LibvirtEnums.DomainGraphicsSpiceImageCompression, PropFlags.Required | PropFlags.NonZero);
-                    yield return XmlProp.Enum(g.El("jpeg"), "compression", LibvirtEnums.DomainGraphicsSpiceJpegCompression, PropFlags.Required | PropFlags.NonZero);
-                    yield return XmlProp.Enum(g.El("zlib"), "compression", LibvirtEnums.DomainGraphicsSpiceZlibCompression, PropFlags.Required | PropFlags.NonZero);
-                    yield return XmlProp.OnOff(g.El("playback"), "compression", PropFlags.Required);
-                    yield return XmlProp.Enum(g.El("streaming"), "mode", LibvirtEnums.DomainGraphicsSpiceStreamingMode, PropFlags.Required | PropFlags.NonZero);
-                    yield return XmlProp.YesNo(g.El("clipboard"), "copypaste", PropFlags.Required);
-                    yield return XmlProp.YesNo(g.El("filetransfer"), "enable", PropFlags.Required);
-                    yield return XmlProp.YesNo(g.El("gl"), "enable", PropFlags.Required);
-                    yield return XmlProp.Enum(g.El("mouse"), "mode", LibvirtEnums.DomainMouseMode, PropFlags.Required | PropFlags.NonZero);
-                    break;
-                case "rdp":
-                    if (g.A("port") is { } rport && !CNumber.TryParseInt(rport, out _))
-                    {
-                        yield return P(ErrorCode.InternalError, $"cannot parse rdp port {rport}", g);
-                    }
-
-                    break;
+                yield return p;
             }
         }
+    }
+
+    private static IEnumerable<Problem?> GraphicsVnc(XElement g)
+    {
+        foreach (var p in GraphicsListens(g))
+        {
+            yield return p;
+        }
+
+        if (g.A("port") is { } port && !CNumber.TryParseInt(port, out _))
+        {
+            yield return P(ErrorCode.InternalError, $"cannot parse vnc port {port}", g.Attribute("port"));
+        }
+
+        yield return XmlProp.Int(g, "websocket");
+        yield return XmlProp.Enum(g, "sharePolicy", LibvirtEnums.DomainGraphicsVNCSharePolicy);
+        yield return XmlProp.YesNo(g, "powerControl");
+        yield return XmlProp.UInt(g.El("audio"), "id", flags: PropFlags.Required | PropFlags.NonZero);
+        yield return GraphicsAuth(g, "vnc");
+    }
+
+    private static IEnumerable<Problem?> GraphicsRdp(XElement g)
+    {
+        foreach (var p in GraphicsListens(g))
+        {
+            yield return p;
+        }
+
+        if (g.A("port") is { } port && !CNumber.TryParseInt(port, out _))
+        {
+            yield return P(ErrorCode.InternalError, $"cannot parse rdp port {port}", g.Attribute("port"));
+        }
+    }
+
+    private static IEnumerable<Problem?> GraphicsSpice(XElement g)
+    {
+        foreach (var p in GraphicsListens(g))
+        {
+            yield return p;
+        }
+
+        yield return XmlProp.Int(g, "port");
+        yield return XmlProp.Int(g, "tlsPort");
+        yield return XmlProp.YesNo(g, "autoport");
+        yield return XmlProp.Enum(g, "defaultMode", LibvirtEnums.DomainGraphicsSpiceChannelMode);
+        yield return GraphicsAuth(g, "spice");
+        foreach (var channel in g.Els("channel"))
+        {
+            yield return XmlProp.Enum(channel, "name", LibvirtEnums.DomainGraphicsSpiceChannelName, PropFlags.Required);
+            yield return XmlProp.Enum(channel, "mode", LibvirtEnums.DomainGraphicsSpiceChannelMode, PropFlags.Required);
+        }
+
+        yield return XmlProp.Enum(g.El("image"), "compression", LibvirtEnums.DomainGraphicsSpiceImageCompression, PropFlags.Required | PropFlags.NonZero);
+        yield return XmlProp.Enum(g.El("jpeg"), "compression", LibvirtEnums.DomainGraphicsSpiceJpegCompression, PropFlags.Required | PropFlags.NonZero);
+        yield return XmlProp.Enum(g.El("zlib"), "compression", LibvirtEnums.DomainGraphicsSpiceZlibCompression, PropFlags.Required | PropFlags.NonZero);
+        yield return XmlProp.OnOff(g.El("playback"), "compression", PropFlags.Required);
+        yield return XmlProp.Enum(g.El("streaming"), "mode", LibvirtEnums.DomainGraphicsSpiceStreamingMode, PropFlags.Required | PropFlags.NonZero);
+        yield return XmlProp.YesNo(g.El("clipboard"), "copypaste", PropFlags.Required);
+        yield return XmlProp.YesNo(g.El("filetransfer"), "enable", PropFlags.Required);
+        yield return XmlProp.YesNo(g.El("gl"), "enable", PropFlags.Required);
+        yield return XmlProp.Enum(g.El("mouse"), "mode", LibvirtEnums.DomainMouseMode, PropFlags.Required | PropFlags.NonZero);
+    }
+
+    /// <summary>virDomainGraphicsListensParseXML: each listen's type, and its agreement with the legacy attributes.</summary>
+    private static IEnumerable<Problem?> GraphicsListens(XElement g)
+    {
+        var type = g.A("type");
+        var index = 0;
+        foreach (var listen in g.Els("listen"))
+        {
+            var problem = XmlProp.Enum(listen, "type", LibvirtEnums.DomainGraphicsListen, PropFlags.Required);
+            if (problem is not null)
+            {
+                yield return problem;
+                yield break;
+            }
+
+            var ltype = listen.A("type");
+            if (ltype is "socket" or "none" && type is not ("vnc" or "spice"))
+            {
+                yield return P(ErrorCode.ConfigUnsupported, $"listen type '{ltype}' is not available for graphics type '{type}'", listen);
+            }
+
+            var addressCompat = index == 0 ? g.A("listen") : null;
+            var socketCompat = index == 0 ? g.A("socket") : null;
+            if (ltype == "address" && listen.A("address") is { } address && addressCompat is not null && address != addressCompat)
+            {
+                yield return P(ErrorCode.ConfigUnsupported, $"graphics 'listen' attribute '{addressCompat}' must match 'address' attribute of first listen element (found '{address}')", listen);
+            }
+
+            if (ltype == "socket" && listen.A("socket") is { } socket && socketCompat is not null && socket != socketCompat)
+            {
+                yield return P(ErrorCode.ConfigUnsupported, $"graphics 'socket' attribute '{socketCompat}' must match 'socket' attribute of first listen element (found '{socket}')", listen);
+            }
+
+            if (!string.IsNullOrEmpty(listen.A("network")) && ltype != "network")
+            {
+                yield return P(ErrorCode.XmlError, "'network' attribute is valid only for listen type 'network'", listen);
+            }
+
+            var socketPath = listen.A("socket") ?? (ltype == "socket" ? socketCompat : null);
+            if (!string.IsNullOrEmpty(socketPath) && ltype != "socket")
+            {
+                yield return P(ErrorCode.XmlError, "'socket' attribute is valid only for listen type 'socket'", listen);
+            }
+
+            index++;
+        }
+    }
+
+    /// <summary>virDomainGraphicsAuthDefParseXML: with a password, its validity time and what happens to connected clients.</summary>
+    private static Problem? GraphicsAuth(XElement g, string type)
+    {
+        if (g.A("passwd") is null)
+        {
+            return null;
+        }
+
+        if (g.Attribute("passwdValidTo") is { } validTo && !ValidPasswordTime(validTo.Value))
+        {
+            return P(ErrorCode.InternalError, $"cannot parse password validity time '{validTo.Value}', expect YYYY-MM-DDTHH:MM:SS", validTo);
+        }
+
+        if (g.Attribute("connected") is not { } connected)
+        {
+            return null;
+        }
+
+        var action = Array.IndexOf(LibvirtEnums.DomainGraphicsAuthConnected, connected.Value);
+        if (action <= 0)
+        {
+            return P(ErrorCode.ConfigUnsupported, $"unknown connected value {connected.Value}", connected);
+        }
+
+        return type == "vnc" && connected.Value != "keep"
+            ? P(ErrorCode.ConfigUnsupported, "VNC supports connected='keep' only", connected)
+            : null;
+    }
+
+    /// <summary>%d-%d-%dT%d:%d:%d as virStrToLong_i reads each number.</summary>
+    private static bool ValidPasswordTime(string text)
+    {
+        var rest = text;
+        foreach (var separator in (char[])['-', '-', 'T', ':', ':', '\0'])
+        {
+            // Leading blanks, a sign, digits: what strtol takes.
+            var end = 0;
+            while (end < rest.Length && char.IsWhiteSpace(rest[end]))
+            {
+                end++;
+            }
+
+            if (end < rest.Length && rest[end] is '-' or '+')
+            {
+                end++;
+            }
+
+            var digits = end;
+            while (end < rest.Length && char.IsAsciiDigit(rest[end]))
+            {
+                end++;
+            }
+
+            if (end == digits || !CNumber.TryParseInt(rest[..end], out _))
+            {
+                return false;
+            }
+
+            if (separator == '\0')
+            {
+                return end == rest.Length;
+            }
+
+            if (end >= rest.Length || rest[end] != separator)
+            {
+                return false;
+            }
+
+            rest = rest[(end + 1)..];
+        }
+
+        return false;
     }
 
     /// <summary>virDomainVideoDefParseXML: model, sizes, acceleration, resolution, driver.</summary>
