@@ -603,6 +603,12 @@ internal static partial class ParseRules
         var numa = d.Root.El("cpu").El("numa");
         if (numa is null)
         {
+            // The highest NUMA CPU ID is then 0, which is already too many for zero vCPUs.
+            if (CNumber.TryParseUInt(d.Root.El("vcpu")?.Value, 10, out var vcpus) && vcpus == 0)
+            {
+                yield return P(ErrorCode.InternalError, "CPU IDs in <numa> exceed the <vcpu> count", d.Root.El("vcpu"));
+            }
+
             yield break;
         }
 
@@ -692,7 +698,8 @@ internal static partial class ParseRules
             yield return P(ErrorCode.InternalError, "Number of CPUs in <numa> exceeds the <vcpu> count", numa);
         }
 
-        if (masks.Values.Any(m => m.Count > 0 && m.Max >= maxVcpus))
+        // virDomainNumaGetMaxCPUID: 0 when no cell has CPUs.
+        if (masks.Values.Where(m => m.Count > 0).Select(m => m.Max).DefaultIfEmpty(0).Max() >= maxVcpus)
         {
             yield return P(ErrorCode.InternalError, "CPU IDs in <numa> exceed the <vcpu> count", numa);
         }
