@@ -18,6 +18,12 @@ public enum ErrorCode
     /// <summary>VIR_ERR_INTERNAL_ERROR: "internal error: ..."</summary>
     InternalError,
 
+    /// <summary>
+    /// A failure libvirt reports without any error set (a parser returning failure silently): the client sees
+    /// VIR_ERR_INTERNAL_ERROR and "An error occurred, but the cause is unknown".
+    /// </summary>
+    UnknownCause,
+
     /// <summary>VIR_ERR_INVALID_ARG: "invalid argument: ..."</summary>
     InvalidArgument,
 
@@ -63,12 +69,6 @@ public enum ErrorCode
     /// <summary>VIR_ERR_SYSTEM_ERROR: the detail alone (an errno-style message).</summary>
     SystemError,
 
-    /// <summary>
-    /// A failure libvirt reports without any error set (a parser returning failure silently): the client sees
-    /// VIR_ERR_INTERNAL_ERROR and "An error occurred, but the cause is unknown".
-    /// </summary>
-    UnknownCause,
-
     /// <summary>VIR_ERR_INVALID_DOMAIN etc. are not parse errors; reconciler-specific policy errors use this.</summary>
     PolicyViolation,
 }
@@ -82,6 +82,7 @@ public static class ErrorCodes
         ErrorCode.XmlDetail => "VIR_ERR_XML_DETAIL",
         ErrorCode.ConfigUnsupported => "VIR_ERR_CONFIG_UNSUPPORTED",
         ErrorCode.InternalError => "VIR_ERR_INTERNAL_ERROR",
+        ErrorCode.UnknownCause => "VIR_ERR_INTERNAL_ERROR",
         ErrorCode.InvalidArgument => "VIR_ERR_INVALID_ARG",
         ErrorCode.NoTarget => "VIR_ERR_NO_TARGET",
         ErrorCode.OperationInvalid => "VIR_ERR_OPERATION_INVALID",
@@ -97,7 +98,6 @@ public static class ErrorCodes
         ErrorCode.OperationTimeout => "VIR_ERR_OPERATION_TIMEOUT",
         ErrorCode.ResourceBusy => "VIR_ERR_RESOURCE_BUSY",
         ErrorCode.SystemError => "VIR_ERR_SYSTEM_ERROR",
-        ErrorCode.UnknownCause => "VIR_ERR_INTERNAL_ERROR",
         ErrorCode.PolicyViolation => "RECONCILER_POLICY",
         _ => "VIR_ERR_INTERNAL_ERROR",
     };
