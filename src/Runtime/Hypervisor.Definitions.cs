@@ -182,7 +182,7 @@ public sealed partial class Hypervisor
         List<DomainObject> all;
         lock (_sync)
         {
-            all = [.. _byUuid.Values];
+            all = [.. _byUuid.Values.Where(d => d.Live is not null || d.Persistent is not null)];
         }
 
         return [.. all.Select(Summary).OrderBy(d => d.Id is null).ThenBy(d => d.Id).ThenBy(d => d.Name, StringComparer.Ordinal)];

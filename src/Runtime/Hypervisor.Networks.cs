@@ -175,7 +175,8 @@ public sealed partial class Hypervisor
         List<NetworkObject> all;
         lock (_sync)
         {
-            all = [.. _networksByUuid.Values];
+            // A network still being defined (registered, not yet complete) is not listed.
+            all = [.. _networksByUuid.Values.Where(n => n.Live is not null || n.Persistent is not null)];
         }
 
         return [.. all.Select(NetworkInfoOf).OrderBy(n => n.Name, StringComparer.Ordinal)];

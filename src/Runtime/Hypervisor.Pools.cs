@@ -287,7 +287,7 @@ public sealed partial class Hypervisor
         List<PoolObject> all;
         lock (_sync)
         {
-            all = [.. _poolsByUuid.Values];
+            all = [.. _poolsByUuid.Values.Where(p => p.Live is not null || p.Persistent is not null)];
         }
 
         return [.. all.Select(PoolInfo).OrderBy(p => p.Name, StringComparer.Ordinal)];

@@ -199,7 +199,14 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
             }
             catch (Exception e)
             {
+                // A bug, not a refusal: shown in the status and tried again later, never fatal to the loop.
                 _log.LogError(e, "Reconciling {Key} failed unexpectedly", key);
+                _store.Update(key, r => r with
+                {
+                    Status = new ObjectStatus(key.Kind, key.Name, r.Status?.File, r.Status?.Revision, SyncStatus.Error, HealthStatus.Unknown,
+                        $"internal error while reconciling: {e.Message}", r.Status?.Conditions ?? [], e.Message, DateTimeOffset.UtcNow),
+                });
+                EnqueueAfter(key, TimeSpan.FromSeconds(10), stoppingToken);
             }
             finally
             {

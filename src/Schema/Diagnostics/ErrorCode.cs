@@ -18,6 +18,12 @@ public enum ErrorCode
     /// <summary>VIR_ERR_INTERNAL_ERROR: "internal error: ..."</summary>
     InternalError,
 
+    /// <summary>
+    /// A failure libvirt reports without any error set (a parser returning failure silently): the client sees
+    /// VIR_ERR_INTERNAL_ERROR and "An error occurred, but the cause is unknown".
+    /// </summary>
+    UnknownCause,
+
     /// <summary>VIR_ERR_INVALID_ARG: "invalid argument: ..."</summary>
     InvalidArgument,
 
@@ -97,6 +103,7 @@ public static class ErrorCodes
         ErrorCode.XmlDetail => "VIR_ERR_XML_DETAIL",
         ErrorCode.ConfigUnsupported => "VIR_ERR_CONFIG_UNSUPPORTED",
         ErrorCode.InternalError => "VIR_ERR_INTERNAL_ERROR",
+        ErrorCode.UnknownCause => "VIR_ERR_INTERNAL_ERROR",
         ErrorCode.InvalidArgument => "VIR_ERR_INVALID_ARG",
         ErrorCode.NoTarget => "VIR_ERR_NO_TARGET",
         ErrorCode.OperationInvalid => "VIR_ERR_OPERATION_INVALID",
@@ -163,6 +170,7 @@ public static class ErrorCodes
         ErrorCode.NoOs => "missing operating system information",
         ErrorCode.Overflow => "numerical overflow",
         ErrorCode.InternalError => "internal error",
+        ErrorCode.UnknownCause => "An error occurred, but the cause is unknown",
         _ => string.Empty,
     };
 }

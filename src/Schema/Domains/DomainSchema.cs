@@ -11,6 +11,7 @@ internal sealed class DomainSchema : IKindSchema
     private static readonly DomainParseValidator ParseValidator = new();
     private static readonly DomainOperatorValidator OperatorValidator = new();
     private static readonly DomainValidator PostParseValidator = new();
+    private static readonly DomainValidator DevicePostParseValidator = new(devicesOnly: true);
     private static readonly ReconcilerMetadataValidator MetadataValidator = new();
 
     public SpecKind Kind => SpecKind.Domain;
@@ -26,7 +27,15 @@ internal sealed class DomainSchema : IKindSchema
     {
         // Keep the domain as written: some of libvirt's validation rules look at values the defaults rewrite.
         WrittenDomain.Capture(context.Root);
+        var before = context.Errors.Count;
         DomainDefaults.Apply(context);
+        if (context.Errors.Count > before)
+        {
+            // The defaults report the memory sizes libvirt cannot accept, but libvirt post-parses the devices
+            // first: a device's error is the one it reports.
+            var device = DevicePostParseValidator.Validate(new DomainXml(context.Root)).ToSchemaErrors().Take(1);
+            context.Errors.InsertRange(before, device);
+        }
     }
 
     public void Validate(SpecContext context)

@@ -12,11 +12,14 @@ public sealed class DomainXml(XElement root)
 
     public XElement? Devices => Root.El("devices");
 
-    public IEnumerable<XElement> DevicesOf(string name) => Devices.Els(name);
+    /// <summary>The devices of a kind, from every &lt;devices&gt; element (libvirt's ./devices/NAME).</summary>
+    public IEnumerable<XElement> DevicesOf(string name) => Root.Elements("devices").Elements(name);
 
     public string? VirtType => Root.A("type");
 
-    public string? Arch => Os.El("type").A("arch");
+    /// <summary>The architecture as written; an empty one counts as none.</summary>
+    public string? Arch => Os.El("type").A("arch") is { Length: > 0 } arch ? arch : null;
 
-    public string? OsType => Os.Text("type");
+    /// <summary>The OS type as written; an empty one counts as none.</summary>
+    public string? OsType => Os.Text("type") is { Length: > 0 } type ? type : null;
 }

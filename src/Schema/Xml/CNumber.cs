@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Reconciler.Schema.Xml;
 
 /// <summary>
-/// Integer parsing as libvirt's virStrToLong_* helpers do it (strtol/strtoul semantics): base 10, 16
+/// Integer parsing as libvirt's virStrToLong_* helpers do it (strtol/strtoul semantics): base 10, 8, 16
 /// (optional 0x) or 0 (0x for hex, a leading 0 for octal), leading whitespace allowed, nothing after.
 /// </summary>
 public static class CNumber
@@ -58,6 +58,21 @@ public static class CNumber
 
                 return true;
             }
+        }
+
+        if (numberBase == 8)
+        {
+            foreach (var c in t)
+            {
+                if (c is < '0' or > '7' || value > ulong.MaxValue / 8)
+                {
+                    return false;
+                }
+
+                value = (value * 8) + (ulong)(c - '0');
+            }
+
+            return true;
         }
 
         foreach (var c in t)

@@ -32,6 +32,26 @@ public sealed class OperatorRuleTests
     }
 
     [Fact]
+    public void AZeroMemoryIsLeftToLibvirt()
+    {
+        // A memory of 0 is no memory: libvirt takes the NUMA cells' total instead (or refuses the domain).
+        var numa = Specs.Load("""
+            <domain type='kvm'>
+              <name>op</name>
+              <memory unit='MiB'>0</memory>
+              <currentMemory unit='MiB'>256</currentMemory>
+              <vcpu>1</vcpu>
+              <cpu><numa><cell id='0' cpus='0' memory='256' unit='MiB'/></numa></cpu>
+              <os><type arch='x86_64'>hvm</type></os>
+            </domain>
+            """);
+        Assert.True(numa.IsValid, string.Join("; ", numa.Errors));
+
+        var none = Specs.Load(Domain("<currentMemory unit='MiB'>256</currentMemory>").Replace(">512<", ">0<", StringComparison.Ordinal));
+        Assert.Equal("XML error: Memory size must be specified via <memory> or in the <numa> configuration", none.Errors[0].Message);
+    }
+
+    [Fact]
     public void DistinctMacsAreAccepted()
     {
         Assert.True(Specs.Load(Domain(string.Empty, "<interface type='network'><mac address='52:54:00:00:00:01'/><source network='a'/></interface><interface type='network'><mac address='52:54:00:00:00:02'/><source network='b'/></interface>")).IsValid);

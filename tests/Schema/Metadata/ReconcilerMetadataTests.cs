@@ -74,7 +74,8 @@ public sealed class ReconcilerMetadataTests
     [InlineData("<rc:migration autoConverge='on'/>", "reconciler metadata: migration autoConverge must be 'yes' or 'no', not 'on'")]
     [InlineData("<rc:migration onNonConvergence='retry'/>", "reconciler metadata: migration onNonConvergence must be 'pause' or 'abort', not 'retry'")]
     [InlineData("<rc:migration speed='1'/>", "reconciler metadata: unknown migration attribute 'speed'; expected one of maxDowntime, bandwidth, completionTimeoutPerGiB, progressTimeout, autoConverge, copyStorage, onNonConvergence")]
-    [InlineData("<rc:runstrategy>always</rc:runstrategy>", "reconciler metadata: unknown element 'runstrategy'; expected one of runStrategy, autostart, placement, migration")]
+    [InlineData("<rc:restartOnChange>maybe</rc:restartOnChange>", "reconciler metadata: restartOnChange must be 'yes' or 'no', not 'maybe'")]
+    [InlineData("<rc:runstrategy>always</rc:runstrategy>", "reconciler metadata: unknown element 'runstrategy'; expected one of runStrategy, autostart, restartOnChange, placement, migration")]
     [InlineData("<rc:autostart>yes</rc:autostart><rc:autostart>no</rc:autostart>", "reconciler metadata: element 'autostart' can only appear once")]
     public void UnknownValuesAreRefusedWithWhatIsAllowed(string metadata, string message)
     {

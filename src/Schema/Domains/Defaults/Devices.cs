@@ -353,6 +353,12 @@ internal static partial class DomainDefaults
             model.OrderChildren(["acceleration", "resolution"]);
             model.El("acceleration")?.OrderAttributes(["accel3d", "accel2d", "rendernode"]);
             var driver = video.El("driver");
+            if (driver?.A("vgaconf") is { } vgaconf && Array.IndexOf(Reconciler.Schema.Validation.LibvirtEnums.DomainVideoVGAConf, vgaconf) < 0)
+            {
+                // libvirt ignores a driver whose vgaconf it cannot read.
+                driver.Set("vgaconf", null);
+            }
+
             driver?.OrderAttributes(["iommu", "ats", "packed", "page_per_vq", "vgaconf", "name"]);
             DeviceInfo.Normalize(video, allowBoot: false, allowRom: false);
             video.OrderChildren(["driver", "model", .. DeviceInfo.Order]);

@@ -20,6 +20,14 @@ internal static partial class DomainDefaults
             root.Add(devices);
         }
 
+        // libvirt reads the devices of every <devices> element and writes them in one.
+        foreach (var more in root.Elements("devices").Skip(1).ToList())
+        {
+            devices.Add(more.Elements());
+            more.Remove();
+        }
+
+        DropEmptyXPathValues(root);
         ApplyIdentity(root, context.Options.Identity);
         ApplyCaps(root);
         ApplyMemory(context, root);
@@ -32,6 +40,7 @@ internal static partial class DomainDefaults
         ApplyDevices(context, root, devices);
         ApplySeclabels(root);
         DropForeignNamespaceElements(root);
+        DropEmptyDiskSources(root);
         DomainOrder.Apply(root);
     }
 
@@ -49,7 +58,7 @@ internal static partial class DomainDefaults
     internal static string OsType(XElement root)
     {
         var type = root.El("os").Text("type");
-        if (type is null)
+        if (string.IsNullOrEmpty(type))
         {
             return root.El("bootloader") is not null ? "xen" : "hvm";
         }

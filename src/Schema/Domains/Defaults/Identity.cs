@@ -10,11 +10,22 @@ internal static partial class DomainDefaults
     {
         root.Attribute("id")?.Remove();
 
+        // An empty <uuid/> counts as none; a domain without one takes its SMBIOS system UUID, if any.
         var uuid = root.El("uuid");
+        if (uuid is not null && uuid.Value.Length == 0)
+        {
+            uuid.Remove();
+            uuid = null;
+        }
+
         if (uuid is null)
         {
             var name = root.El("name");
-            var generated = new XElement("uuid", Identifiers.FormatUuid(identity.NewUuid()));
+            var system = root.Els("sysinfo").Where(s => s.A("type") == "smbios")
+                .Select(s => Validation.ParseRules.SysinfoEntry(s.El("system"), "uuid")?.Value)
+                .LastOrDefault(u => u is not null);
+            var value = Uuids.TryParse(system, out var fromSysinfo) ? fromSysinfo : identity.NewUuid();
+            var generated = new XElement("uuid", Identifiers.FormatUuid(value));
             if (name is not null)
             {
                 name.AddAfterSelf(generated);
@@ -79,7 +90,12 @@ internal static partial class DomainDefaults
             return;
         }
 
-        type.Default("arch", "i686");
+        // An empty architecture is none: the driver's default.
+        if (string.IsNullOrEmpty(type.A("arch")))
+        {
+            type.Set("arch", "i686");
+        }
+
         type.OrderAttributes(["arch", "machine"]);
     }
 }

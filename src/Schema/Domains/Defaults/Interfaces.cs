@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Xml.Linq;
 using Reconciler.Schema.Domains.Devices;
+using Reconciler.Schema.Networks.Parsing;
 using Reconciler.Schema.Xml;
 
 namespace Reconciler.Schema.Domains.Defaults;
@@ -16,7 +18,9 @@ internal static partial class DomainDefaults
     /// <summary>virDomainNetDefParseXML / Format: a generated 52:54:00 MAC, libvirt's child order, no generated tap names.</summary>
     private static void ApplyInterface(SpecContext context, XElement net)
     {
-        var type = net.A("type") ?? string.Empty;
+        // virXMLPropEnumDefault: an interface without a type is a user-mode one.
+        var type = net.A("type") ?? "user";
+        net.Set("type", type);
         var mac = net.El("mac");
         if (mac?.A("address") is null)
         {
@@ -71,6 +75,7 @@ internal static partial class DomainDefaults
             }
         }
 
+        NormalizeVirtualPort(context, net, type);
         var link = net.El("link");
         if (link is not null && link.A("state") is null)
         {
@@ -110,6 +115,40 @@ internal static partial class DomainDefaults
 
 internal static partial class DomainDefaults
 {
+    /// <summary>
+    /// virNetDevVPortProfileParse with VIR_VPORT_XML_GENERATE_MISSING_DEFAULTS (the interface types that take a
+    /// virtual port), then virNetDevVPortProfileFormat: an 802.1Qbg (or untyped) port gets an instance ID and an
+    /// Open vSwitch (or untyped) port an interface ID; only the parameters of the type are kept.
+    /// </summary>
+    private static void NormalizeVirtualPort(SpecContext context, XElement net, string type)
+    {
+        if (type is not ("network" or "bridge" or "direct" or "hostdev") || net.El("virtualport") is not { } element ||
+            NetdevParser.VirtualPort(element, requireType: false, out var port) is not null)
+        {
+            return;
+        }
+
+        var typeName = element.A("type") ?? "none";
+        var identity = context.Options.Identity;
+        var instance = port?.InstanceId ?? (typeName is "802.1Qbg" or "none" ? identity.NewUuid() : null);
+        var iface = port?.InterfaceId ?? (typeName is "openvswitch" or "none" ? identity.NewUuid() : null);
+        var formatted = new XElement("virtualport");
+        formatted.Set("type", typeName == "none" ? null : typeName);
+        var parameters = new XElement("parameters");
+        parameters.Set("managerid", port?.ManagerId?.ToString(CultureInfo.InvariantCulture));
+        parameters.Set("typeid", port?.TypeId?.ToString(CultureInfo.InvariantCulture));
+        parameters.Set("typeidversion", port?.TypeIdVersion?.ToString(CultureInfo.InvariantCulture));
+        parameters.Set("instanceid", instance is { } i ? Identifiers.FormatUuid(i) : null);
+        parameters.Set("interfaceid", iface is { } f ? Identifiers.FormatUuid(f) : null);
+        parameters.Set("profileid", port?.ProfileId);
+        if (parameters.HasAttributes)
+        {
+            formatted.Add(parameters);
+        }
+
+        element.ReplaceWith(formatted);
+    }
+
     private static readonly string[] VirtioOptionAttributes = ["iommu", "ats", "packed", "page_per_vq"];
 
     /// <summary>

@@ -69,9 +69,10 @@ internal static partial class DomainDefaults
         if (max is not null)
         {
             var maxKiB = KiB(max) ?? 0UL;
-            if (maxKiB == 0 && ScaledInteger.TryParseULong(max.A("slots"), out var slots) && slots > 0)
+            var slots = ScaledInteger.TryParseULong(max.A("slots"), out var s) ? s : 0UL;
+            if ((maxKiB != 0) != (slots != 0))
             {
-                context.Report(ErrorCode.XmlError, "maximum memory size must be specified when specifying number of memory slots", max);
+                context.Report(ErrorCode.XmlError, "both maximum memory size and memory slot count must be specified", max);
                 return;
             }
 
@@ -188,6 +189,8 @@ internal static partial class DomainDefaults
             return;
         }
 
+        var withoutNuma = !backing.Parent.El("cpu").El("numa").Els("cell").Any();
+
         var hugepages = backing.El("hugepages");
         if (hugepages is not null)
         {
@@ -200,10 +203,11 @@ internal static partial class DomainDefaults
                     page.Set("unit", "KiB");
                 }
 
+                // virDomainDefPostParseMemtune: without guest NUMA a node set of just node 0 is dropped.
                 var nodeset = page.A("nodeset");
                 if (nodeset is not null && CpuSet.TryParse(nodeset, out var set))
                 {
-                    page.Set("nodeset", CpuSet.Format(set));
+                    page.Set("nodeset", withoutNuma && set.All(n => n == 0) ? null : CpuSet.Format(set));
                 }
 
                 page.OrderAttributes(["size", "unit", "nodeset"]);

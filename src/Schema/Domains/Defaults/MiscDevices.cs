@@ -83,6 +83,15 @@ internal static partial class DomainDefaults
                     device.OrderChildren(["codec", "audio", .. DeviceInfo.Order]);
                     break;
                 case "memballoon":
+                    if (device.A("model") == "none")
+                    {
+                        // The device info of a balloon of model none is not read.
+                        foreach (var name in DeviceInfo.Order)
+                        {
+                            device.Elements(name).Remove();
+                        }
+                    }
+
                     DeviceInfo.Normalize(device, allowBoot: false, allowRom: false);
                     device.OrderAttributes(["model", "autodeflate", "freePageReporting"]);
                     device.OrderChildren(["stats", .. DeviceInfo.Order, "driver"]);

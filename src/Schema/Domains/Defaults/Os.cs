@@ -23,6 +23,17 @@ internal static partial class DomainDefaults
             return;
         }
 
+        // An empty firmware attribute is no firmware autoselection; without it the features are not read.
+        if (os.A("firmware") == string.Empty)
+        {
+            os.Set("firmware", null);
+        }
+
+        if (os.A("firmware") is null)
+        {
+            os.El("firmware")?.Remove();
+        }
+
         var osType = OsType(root);
         var hvm = osType == "hvm";
         if (hvm)

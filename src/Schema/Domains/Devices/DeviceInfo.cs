@@ -102,6 +102,22 @@ internal static class DeviceInfo
     /// <summary>virDomainDeviceInfoFormat: each address type with its own fields and number formats.</summary>
     public static void NormalizeAddress(XElement address)
     {
+        // Only the fields of the address type are read (and written).
+        KeepOnly(address, address.A("type") switch
+        {
+            "pci" => ["type", "domain", "bus", "slot", "function", "multifunction"],
+            "drive" => ["type", "controller", "bus", "target", "unit"],
+            "virtio-serial" => ["type", "controller", "bus", "port"],
+            "ccid" => ["type", "controller", "slot"],
+            "usb" => ["type", "bus", "port"],
+            "spapr-vio" => ["type", "reg"],
+            "ccw" => ["type", "cssid", "ssid", "devno"],
+            "isa" => ["type", "iobase", "irq"],
+            "dimm" => ["type", "slot", "base"],
+            "virtio-mmio" or "virtio-s390" or "unassigned" or "none" => ["type"],
+            _ => [.. address.Attributes().Select(a => a.Name.LocalName)],
+        });
+
         switch (address.A("type"))
         {
             case "pci":

@@ -16,12 +16,13 @@ internal sealed class DomainOperatorValidator : AbstractValidator<DomainXml>
 {
     public DomainOperatorValidator()
     {
+        // A memory of 0 is no memory: libvirt then takes the NUMA cells' total, or refuses the domain.
         RuleFor(d => d).Custom((doc, context) =>
         {
             var memory = doc.Root.El("memory");
             var current = doc.Root.El("currentMemory");
             if (memory is not null && current is not null &&
-                DomainDefaults.KiB(memory) is { } memoryKiB && DomainDefaults.KiB(current) is { } currentKiB && currentKiB > memoryKiB)
+                DomainDefaults.KiB(memory) is { } memoryKiB && memoryKiB > 0 && DomainDefaults.KiB(current) is { } currentKiB && currentKiB > memoryKiB)
             {
                 context.Report(ErrorCode.PolicyViolation,
                     $"currentMemory ({currentKiB} KiB) is larger than memory ({memoryKiB} KiB); libvirt would silently lower it to memory: lower currentMemory or raise memory",

@@ -13,11 +13,19 @@ namespace Reconciler.Schema.Domains.Validation;
 /// </summary>
 internal sealed class DomainValidator : AbstractValidator<DomainXml>
 {
-    public DomainValidator()
+    /// <param name="devicesOnly">
+    /// Only what virDomainDefPostParse checks before the memory sizes: the ISA serial ports and each device.
+    /// </param>
+    public DomainValidator(bool devicesOnly = false)
     {
         // virDomainDefPostParse
         Area(ValidateRules.IsaSerialPorts);
         Area(ValidateRules.DevicePostParse);
+        if (devicesOnly)
+        {
+            return;
+        }
+
         Area(ValidateRules.PostParseCommon);
         Area(ValidateRules.PostParseFeatures);
 

@@ -15,150 +15,145 @@ internal static partial class ParseRules
     private static bool UsbNone(DomainXml d) =>
         d.DevicesOf("controller").Any(c => c.A("type") == "usb" && c.A("model") == "none");
 
-    /// <summary>virDomainDiskDefParseXML and the storage source parsers.</summary>
+    private static readonly string[] IotuneFields =
+    [
+        "total_bytes_sec", "read_bytes_sec", "write_bytes_sec", "total_iops_sec", "read_iops_sec", "write_iops_sec",
+        "total_bytes_sec_max", "read_bytes_sec_max", "write_bytes_sec_max", "total_iops_sec_max", "read_iops_sec_max",
+        "write_iops_sec_max", "size_iops_sec", "total_bytes_sec_max_length", "read_bytes_sec_max_length",
+        "write_bytes_sec_max_length", "total_iops_sec_max_length", "read_iops_sec_max_length", "write_iops_sec_max_length",
+    ];
+
+    /// <summary>virDomainDiskDefParseXML and the storage source parsers, in libvirt's order.</summary>
     public static IEnumerable<Problem?> Disks(DomainXml d)
     {
         foreach (var disk in d.DevicesOf("disk"))
         {
-            yield return XmlProp.Enum(disk, "type", LibvirtEnums.Storage, PropFlags.NonZero);
-            var type = disk.A("type") ?? "file";
-            var source = disk.El("source");
-            if (source is not null)
-            {
-                foreach (var p in StorageSource(source, type))
-                {
-                    yield return p;
-                }
-            }
-
-            if (source?.El("auth") is not null && disk.El("auth") is { } diskAuth)
-            {
-                yield return P(ErrorCode.ConfigUnsupported, "an <auth> definition already found for disk source", diskAuth);
-            }
-
-            if (disk.El("auth") is { } auth)
-            {
-                yield return Auth(auth);
-            }
-
-            if (source?.El("encryption") is not null && disk.El("encryption") is { } diskEnc)
-            {
-                yield return P(ErrorCode.ConfigUnsupported, "an <encryption> definition already found for disk source", diskEnc);
-            }
-
-            yield return XmlProp.Enum(disk, "device", LibvirtEnums.DomainDiskDevice);
-            yield return XmlProp.Enum(disk, "model", LibvirtEnums.DomainDiskModel);
-            yield return XmlProp.Enum(disk, "snapshot", LibvirtEnums.DomainSnapshotLocation, PropFlags.NonZero);
-            yield return XmlProp.YesNo(disk, "rawio");
-            yield return XmlProp.Enum(disk, "sgio", LibvirtEnums.DomainDeviceSGIO, PropFlags.NonZero);
-            yield return XmlProp.Enum(source, "startupPolicy", LibvirtEnums.DomainStartupPolicy, PropFlags.NonZero);
-            var target = disk.El("target");
-            yield return XmlProp.Enum(target, "bus", LibvirtEnums.DomainDiskBus, PropFlags.NonZero);
-            yield return XmlProp.Enum(target, "tray", LibvirtEnums.DomainDiskTray);
-            yield return XmlProp.OnOff(target, "removable");
-            yield return XmlProp.UInt(target, "rotation_rate");
-            var blockio = disk.El("blockio");
-            yield return XmlProp.UInt(blockio, "logical_block_size");
-            yield return XmlProp.UInt(blockio, "physical_block_size");
-            var driver = disk.El("driver");
-            if (driver is not null)
-            {
-                yield return VirtioOptions(driver);
-                yield return XmlProp.Enum(driver, "cache", LibvirtEnums.DomainDiskCache);
-                yield return XmlProp.Enum(driver, "error_policy", LibvirtEnums.DomainDiskErrorPolicy, PropFlags.NonZero);
-                yield return XmlProp.Enum(driver, "rerror_policy", LibvirtEnums.DomainDiskErrorPolicy, PropFlags.NonZero);
-                if (driver.A("rerror_policy") == "enospace")
-                {
-                    yield return P(ErrorCode.ConfigUnsupported, "Invalid disk read error policy: 'enospace'", driver.Attribute("rerror_policy"));
-                }
-
-                yield return XmlProp.Enum(driver, "io", LibvirtEnums.DomainDiskIo, PropFlags.NonZero);
-                yield return XmlProp.OnOff(driver, "ioeventfd");
-                yield return XmlProp.OnOff(driver, "event_idx");
-                yield return XmlProp.OnOff(driver, "copy_on_read");
-                yield return XmlProp.Enum(driver, "discard", LibvirtEnums.DomainDiskDiscard, PropFlags.NonZero);
-                yield return XmlProp.UInt(driver, "iothread", flags: PropFlags.NonZero);
-                yield return XmlProp.Enum(driver, "detect_zeroes", LibvirtEnums.DomainDiskDetectZeroes, PropFlags.NonZero);
-                yield return XmlProp.UInt(driver, "queues");
-                yield return XmlProp.UInt(driver, "queue_size");
-                if (driver.A("type") is { } format && format != "aio" && Array.IndexOf(LibvirtEnums.StorageFileFormat, format) <= 0)
-                {
-                    yield return P(ErrorCode.ConfigUnsupported, $"unknown driver format value '{format}'", driver.Attribute("type"));
-                }
-            }
-
-            foreach (var p in BackingStore(disk))
-            {
-                yield return p;
-            }
-
-            foreach (var p in Info(disk, allowBoot: true, allowRom: false))
+            foreach (var p in Disk(disk))
             {
                 yield return p;
             }
         }
     }
 
-    /// <summary>virDomainStorageSourceParse: what each source type requires.</summary>
+    private static IEnumerable<Problem?> Disk(XElement disk)
+    {
+        // virDomainDiskDefParseSourceXML: the source, auth and encryption, the backing chain.
+        yield return XmlProp.Enum(disk, "type", LibvirtEnums.Storage, PropFlags.NonZero);
+        var type = disk.A("type") ?? "file";
+        var source = disk.El("source");
+        if (source is not null)
+        {
+            foreach (var p in StorageSource(source, type))
+            {
+                yield return p;
+            }
+        }
+
+        if (disk.El("auth") is { } diskAuth)
+        {
+            yield return source?.El("auth") is not null
+                ? P(ErrorCode.ConfigUnsupported, "an <auth> definition already found for disk source", diskAuth)
+                : Auth(diskAuth);
+        }
+
+        if (disk.El("encryption") is { } diskEnc)
+        {
+            yield return source?.El("encryption") is not null
+                ? P(ErrorCode.ConfigUnsupported, "an <encryption> definition already found for disk source", diskEnc)
+                : Encryption(diskEnc);
+        }
+
+        foreach (var p in BackingStore(disk))
+        {
+            yield return p;
+        }
+
+        yield return XmlProp.Enum(disk, "device", LibvirtEnums.DomainDiskDevice);
+        yield return XmlProp.Enum(disk, "model", LibvirtEnums.DomainDiskModel);
+        yield return XmlProp.Enum(disk, "snapshot", LibvirtEnums.DomainSnapshotLocation, PropFlags.NonZero);
+        yield return XmlProp.YesNo(disk, "rawio");
+        yield return XmlProp.Enum(disk, "sgio", LibvirtEnums.DomainDeviceSGIO, PropFlags.NonZero);
+        yield return XmlProp.Enum(source, "startupPolicy", LibvirtEnums.DomainStartupPolicy, PropFlags.NonZero);
+        var target = disk.El("target");
+        yield return XmlProp.Enum(target, "bus", LibvirtEnums.DomainDiskBus, PropFlags.NonZero);
+        yield return XmlProp.Enum(target, "tray", LibvirtEnums.DomainDiskTray);
+        yield return XmlProp.OnOff(target, "removable");
+        yield return XmlProp.UInt(target, "rotation_rate");
+        var geometry = disk.El("geometry");
+        yield return XmlProp.UInt(geometry, "cyls");
+        yield return XmlProp.UInt(geometry, "heads");
+        yield return XmlProp.UInt(geometry, "secs");
+        yield return XmlProp.Enum(geometry, "trans", LibvirtEnums.DomainDiskGeometryTrans, PropFlags.NonZero);
+        var blockio = disk.El("blockio");
+        yield return XmlProp.UInt(blockio, "logical_block_size");
+        yield return XmlProp.UInt(blockio, "physical_block_size");
+        var driver = disk.El("driver");
+        if (driver is not null)
+        {
+            yield return VirtioOptions(driver);
+            yield return XmlProp.Enum(driver, "cache", LibvirtEnums.DomainDiskCache);
+            yield return XmlProp.Enum(driver, "error_policy", LibvirtEnums.DomainDiskErrorPolicy, PropFlags.NonZero);
+            yield return XmlProp.Enum(driver, "rerror_policy", LibvirtEnums.DomainDiskErrorPolicy, PropFlags.NonZero);
+            if (driver.A("rerror_policy") == "enospace")
+            {
+                yield return P(ErrorCode.ConfigUnsupported, "Invalid disk read error policy: 'enospace'", driver.Attribute("rerror_policy"));
+            }
+
+            yield return XmlProp.Enum(driver, "io", LibvirtEnums.DomainDiskIo, PropFlags.NonZero);
+            yield return XmlProp.OnOff(driver, "ioeventfd");
+            yield return XmlProp.OnOff(driver, "event_idx");
+            yield return XmlProp.OnOff(driver, "copy_on_read");
+            yield return XmlProp.Enum(driver, "discard", LibvirtEnums.DomainDiskDiscard, PropFlags.NonZero);
+            yield return XmlProp.UInt(driver, "iothread", flags: PropFlags.NonZero);
+            yield return XmlProp.Enum(driver, "detect_zeroes", LibvirtEnums.DomainDiskDetectZeroes, PropFlags.NonZero);
+            yield return XmlProp.UInt(driver, "queues");
+            yield return XmlProp.UInt(driver, "queue_size");
+            if (driver.A("type") is { } format && format != "aio" && Array.IndexOf(LibvirtEnums.StorageFileFormat, format) <= 0)
+            {
+                yield return P(ErrorCode.ConfigUnsupported, $"unknown driver format value '{format}'", driver.Attribute("type"));
+            }
+
+            yield return ScaledValue(driver, driver.El("metadata_cache").El("max_size"), "./metadata_cache/max_size", 1, ulong.MaxValue);
+        }
+
+        yield return XmlProp.YesNo(disk.El("transient"), "shareBacking");
+        var iotune = disk.El("iotune");
+        foreach (var field in IotuneFields)
+        {
+            if (iotune.El(field)?.Value is { Length: > 0 } value && !CNumber.TryParseULong(value, 10, out _))
+            {
+                yield return P(ErrorCode.XmlError, $"disk iotune field '{field}' must be an integer", iotune!.El(field));
+            }
+        }
+
+        foreach (var p in Info(disk, allowBoot: true, allowRom: false))
+        {
+            yield return p;
+        }
+    }
+
+    /// <summary>
+    /// virDomainStorageSourceParse: what each source type requires, then the source's auth, encryption,
+    /// persistent reservations, slices and label overrides.
+    /// </summary>
     private static IEnumerable<Problem?> StorageSource(XElement source, string type)
     {
         switch (type)
         {
             case "network":
-                var protocol = XmlProp.Enum(source, "protocol", LibvirtEnums.StorageNetProtocol, PropFlags.Required);
-                yield return protocol;
-                var proto = source.A("protocol");
-                var name = source.A("name");
-                if (name is null && proto != "nbd")
+                foreach (var p in NetworkSource(source))
                 {
-                    yield return P(ErrorCode.XmlError, "missing name for disk source", source);
-                }
-
-                yield return XmlProp.YesNo(source, "tls");
-                if (name is not null && proto is "gluster" or "rbd")
-                {
-                    var slash = name.IndexOf('/');
-                    if (slash <= 0)
-                    {
-                        yield return P(ErrorCode.XmlError, $"can't split path '{name}' into pool name and image name", source);
-                    }
-                }
-
-                foreach (var host in source.Els("host"))
-                {
-                    var transport = host.A("transport");
-                    if (transport is not null && Array.IndexOf(LibvirtEnums.StorageNetHostTransport, transport) < 0)
-                    {
-                        yield return P(ErrorCode.ConfigUnsupported, $"unknown protocol transport type '{transport}'", host);
-                        continue;
-                    }
-
-                    if (transport == "unix" && host.A("socket") is null)
-                    {
-                        yield return P(ErrorCode.XmlError, "missing socket for unix transport", host);
-                    }
-
-                    if (transport is not null and not "unix" && host.A("socket") is not null)
-                    {
-                        yield return P(ErrorCode.XmlError, $"transport '{transport}' does not support socket attribute", host);
-                    }
-
-                    if (transport != "unix")
-                    {
-                        if (host.A("name") is null)
-                        {
-                            yield return P(ErrorCode.XmlError, "missing name for host", host);
-                        }
-
-                        if (host.A("port") is { } port && !CNumber.TryParseUInt(port, 10, out _))
-                        {
-                            yield return P(ErrorCode.XmlError, $"failed to parse port number '{port}'", host);
-                        }
-                    }
+                    yield return p;
                 }
 
                 break;
             case "volume":
+                // Neither pool nor volume is a CD-ROM or floppy without media; the mode is then not read.
+                if (source.A("pool") is null && source.A("volume") is null)
+                {
+                    break;
+                }
+
                 if (source.A("pool") is null || source.A("volume") is null)
                 {
                     yield return P(ErrorCode.XmlError, "'pool' and 'volume' must be specified together for 'pool' type source", source);
@@ -167,7 +162,7 @@ internal static partial class ParseRules
                 var mode = source.A("mode");
                 if (mode is not null && Array.IndexOf(LibvirtEnums.StorageSourcePoolMode, mode) <= 0)
                 {
-                    yield return P(ErrorCode.ConfigUnsupported, $"unknown source mode '{mode}' for volume type disk", source);
+                    yield return P(ErrorCode.ConfigUnsupported, $"unknown source mode '{mode}' for volume type disk", source.Attribute("mode"));
                 }
 
                 break;
@@ -179,7 +174,7 @@ internal static partial class ParseRules
                 }
                 else if (nvmeType != "pci")
                 {
-                    yield return P(ErrorCode.XmlError, $"unsupported source type '{nvmeType}'", source);
+                    yield return P(ErrorCode.XmlError, $"unsupported source type '{nvmeType}'", source.Attribute("type"));
                 }
 
                 var ns = source.A("namespace");
@@ -187,15 +182,19 @@ internal static partial class ParseRules
                 {
                     yield return P(ErrorCode.XmlError, "missing 'namespace' attribute to disk source", source);
                 }
-                else if (!CNumber.TryParseULong(ns, 10, out _))
+                else if (!StrToLongULong(ns))
                 {
-                    yield return P(ErrorCode.XmlError, $"malformed namespace '{ns}'", source);
+                    yield return P(ErrorCode.XmlError, $"malformed namespace '{ns}'", source.Attribute("namespace"));
                 }
 
                 yield return XmlProp.YesNo(source, "managed");
-                if (source.El("address") is null)
+                if (source.El("address") is not { } nvmeAddress)
                 {
                     yield return P(ErrorCode.XmlError, "NVMe disk source is missing address", source);
+                }
+                else
+                {
+                    yield return PciAddress(nvmeAddress) ?? Zpci(nvmeAddress.El("zpci"));
                 }
 
                 break;
@@ -207,7 +206,7 @@ internal static partial class ParseRules
                 }
                 else if (vtype != "unix")
                 {
-                    yield return P(ErrorCode.XmlError, "invalid 'type' attribute for vhostuser disk source", source);
+                    yield return P(ErrorCode.XmlError, "invalid 'type' attribute for vhostuser disk source", source.Attribute("type"));
                 }
 
                 if (source.A("path") is null)
@@ -223,17 +222,243 @@ internal static partial class ParseRules
         {
             yield return Auth(auth);
         }
+
+        if (source.El("encryption") is { } encryption)
+        {
+            yield return Encryption(encryption);
+        }
+
+        if (source.El("reservations") is { } reservations)
+        {
+            yield return Reservations(reservations);
+        }
+
+        if (source.El("slices")?.Elements("slice").FirstOrDefault(s => s.A("type") == "storage") is { } slice)
+        {
+            var offset = NonEmpty(slice.A("offset"));
+            var size = NonEmpty(slice.A("size"));
+            if (offset is null || size is null)
+            {
+                yield return P(ErrorCode.XmlError, "missing offset or size attribute of slice", slice);
+            }
+            else if (!CNumber.TryParseULong(offset, 10, out _))
+            {
+                yield return P(ErrorCode.XmlError, $"malformed value '{offset}' of 'offset' attribute of slice", slice.Attribute("offset"));
+            }
+            else if (!CNumber.TryParseULong(size, 10, out _))
+            {
+                yield return P(ErrorCode.XmlError, $"malformed value '{size}' of 'size' attribute of slice", slice.Attribute("size"));
+            }
+        }
+
+        foreach (var p in DeviceSeclabels(source))
+        {
+            yield return p;
+        }
+    }
+
+    /// <summary>virDomainDiskSourceNetworkParse.</summary>
+    private static IEnumerable<Problem?> NetworkSource(XElement source)
+    {
+        var protocol = XmlProp.Enum(source, "protocol", LibvirtEnums.StorageNetProtocol, PropFlags.Required);
+        if (protocol is not null)
+        {
+            yield return protocol;
+            yield break;
+        }
+
+        var proto = source.A("protocol");
+        var name = source.A("name");
+        if (name is null && proto != "nbd")
+        {
+            yield return P(ErrorCode.XmlError, "missing name for disk source", source);
+        }
+
+        yield return XmlProp.YesNo(source, "tls");
+        if (name is not null && proto is "gluster" or "rbd" && name.IndexOf('/', StringComparison.Ordinal) <= 0)
+        {
+            yield return P(ErrorCode.XmlError, $"can't split path '{name}' into pool name and image name", source.Attribute("name"));
+        }
+
+        foreach (var host in source.Els("host"))
+        {
+            yield return NetworkHost(host);
+        }
+
+        if (proto is "https" or "ftps" && source.El("ssl") is { } ssl)
+        {
+            yield return XmlProp.YesNo(ssl, "verify");
+        }
+
+        if (proto is "http" or "https" && source.El("cookies") is { } cookies)
+        {
+            yield return Cookies(cookies);
+        }
+
+        if (proto is "http" or "https" or "ftp" or "ftps")
+        {
+            var readahead = NonEmpty(source.El("readahead").A("size"));
+            var timeout = NonEmpty(source.El("timeout").A("seconds"));
+            if ((readahead is not null && !CNumber.TryParseULong(readahead, 10, out _)) ||
+                (timeout is not null && !CNumber.TryParseULong(timeout, 10, out _)))
+            {
+                yield return P(ErrorCode.XmlError, "invalid readahead size or timeout", (XObject?)source.El("readahead") ?? source.El("timeout"));
+            }
+        }
+    }
+
+    /// <summary>virDomainStorageNetCookiesParse and virStorageSourceNetCookiesValidate.</summary>
+    private static Problem? Cookies(XElement cookies)
+    {
+        var list = cookies.Elements("cookie").ToList();
+        foreach (var cookie in list)
+        {
+            var name = NonEmpty(cookie.A("name"));
+            if (name is null)
+            {
+                return P(ErrorCode.XmlError, "missing cookie name", cookie);
+            }
+
+            if (string.IsNullOrEmpty(cookie.Value))
+            {
+                return P(ErrorCode.XmlError, $"missing value for cookie '{name}'", cookie);
+            }
+        }
+
+        const string valueInvalid = " \",;\\";
+        const string nameInvalid = "()<>@:/[]?={}";
+        for (var i = 0; i < list.Count; i++)
+        {
+            var name = list[i].A("name")!;
+            if (name.Any(c => c < 0x20 || valueInvalid.Contains(c, StringComparison.Ordinal) || nameInvalid.Contains(c, StringComparison.Ordinal)))
+            {
+                return P(ErrorCode.XmlError, $"cookie name '{name}' contains invalid characters", list[i]);
+            }
+
+            var value = list[i].Value;
+            if (value.StartsWith('"'))
+            {
+                if (!value.EndsWith('"') || value.Length < 2)
+                {
+                    return P(ErrorCode.XmlError, $"value of cookie '{name}' contains invalid characters", list[i]);
+                }
+
+                value = value[1..^1];
+            }
+
+            if (value.Any(c => (c >= 1 && c < 0x20) || valueInvalid.Contains(c, StringComparison.Ordinal)))
+            {
+                return P(ErrorCode.XmlError, $"value of cookie '{name}' contains invalid characters", list[i]);
+            }
+
+            for (var j = i + 1; j < list.Count; j++)
+            {
+                if (list[j].A("name") == name)
+                {
+                    return P(ErrorCode.XmlError, $"duplicate cookie '{name}'", list[j]);
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>virStorageEncryptionParseNode, as a volume's encryption is read.</summary>
+    private static Problem? Encryption(XElement encryption) =>
+        Reconciler.Schema.Storage.EncryptionXml.Check(encryption) is { } fault ? P(fault.Code, fault.Detail, fault.At) : null;
+
+    /// <summary>virStoragePRDefParseXML: managed, and for unmanaged reservations a unix client socket.</summary>
+    private static Problem? Reservations(XElement reservations)
+    {
+        if (XmlProp.YesNo(reservations, "managed", PropFlags.Required) is { } bad)
+        {
+            return bad;
+        }
+
+        var prSource = reservations.El("source");
+        var type = NonEmpty(prSource.A("type"));
+        var path = NonEmpty(prSource.A("path"));
+        var mode = NonEmpty(prSource.A("mode"));
+        if (reservations.A("managed") == "no" || type is not null || path is not null || mode is not null)
+        {
+            if (type is null)
+            {
+                return P(ErrorCode.XmlError, "missing connection type for <reservations/>", reservations);
+            }
+
+            if (path is null)
+            {
+                return P(ErrorCode.XmlError, "missing path for <reservations/>", reservations);
+            }
+
+            if (mode is null)
+            {
+                return P(ErrorCode.XmlError, "missing connection mode for <reservations/>", reservations);
+            }
+        }
+
+        if (type is not null && type != "unix")
+        {
+            return P(ErrorCode.XmlError, $"unsupported connection type for <reservations/>: {type}", prSource);
+        }
+
+        return mode is not null && mode != "client"
+            ? P(ErrorCode.XmlError, $"unsupported connection mode for <reservations/>: {mode}", prSource)
+            : null;
+    }
+
+    /// <summary>virDomainStorageNetworkParseHost: transport, socket, name and port of a network source host.</summary>
+    private static Problem? NetworkHost(XElement host)
+    {
+        var transport = host.A("transport");
+        if (transport is not null && Array.IndexOf(LibvirtEnums.StorageNetHostTransport, transport) < 0)
+        {
+            return P(ErrorCode.ConfigUnsupported, $"unknown protocol transport type '{transport}'", host);
+        }
+
+        if (transport == "unix" && host.A("socket") is null)
+        {
+            return P(ErrorCode.XmlError, "missing socket for unix transport", host);
+        }
+
+        if (transport != "unix" && host.A("socket") is not null)
+        {
+            return P(ErrorCode.XmlError, $"transport '{transport ?? "(null)"}' does not support socket attribute", host);
+        }
+
+        if (transport == "unix")
+        {
+            return null;
+        }
+
+        if (host.A("name") is null)
+        {
+            return P(ErrorCode.XmlError, "missing name for host", host);
+        }
+
+        if (host.A("port") is not { } port)
+        {
+            return null;
+        }
+
+        if (!CNumber.TryParseUInt(port, 10, out var number))
+        {
+            return P(ErrorCode.InvalidArgument, $"failed to parse port number '{port}'", host.Attribute("port"));
+        }
+
+        return number > ushort.MaxValue ? P(ErrorCode.InvalidArgument, $"port '{port}' out of range", host.Attribute("port")) : null;
     }
 
     /// <summary>virStorageAuthDefParse / virSecretLookupParseSecret.</summary>
     private static Problem? Auth(XElement auth)
     {
-        if (auth.A("username") is null)
+        // virXPathString: empty values count as absent.
+        if (string.IsNullOrEmpty(auth.A("username")))
         {
             return P(ErrorCode.XmlError, "missing username for auth", auth);
         }
 
-        var authType = auth.A("type");
+        var authType = NonEmpty(auth.A("type"));
         if (authType is not null && Array.IndexOf(LibvirtEnums.StorageAuth, authType) < 0)
         {
             return P(ErrorCode.ConfigUnsupported, $"unknown auth type '{authType}'", auth);
@@ -262,28 +487,16 @@ internal static partial class ParseRules
             : null;
     }
 
-    /// <summary>virDomainDiskBackingStoreParse: each level needs a format.</summary>
+    /// <summary>virDomainDiskBackingStoreParse: each level (up to a terminator without type) needs a format and a source.</summary>
     private static IEnumerable<Problem?> BackingStore(XElement parent)
     {
         var backing = parent.El("backingStore");
         while (backing is not null && backing.A("type") is { } type)
         {
-            if (Array.IndexOf(LibvirtEnums.Storage, type) <= 0)
-            {
-                yield return P(ErrorCode.InternalError, $"unknown disk backing store type '{type}'", backing);
-                yield break;
-            }
-
-            var format = backing.El("format")?.A("type");
+            var format = NonEmpty(backing.El("format")?.A("type"));
             if (format is null)
             {
                 yield return P(ErrorCode.XmlError, "missing disk backing store format", backing);
-                yield break;
-            }
-
-            if (Array.IndexOf(LibvirtEnums.StorageFileFormat, format) <= 0)
-            {
-                yield return P(ErrorCode.InternalError, $"unknown disk backing store format '{format}'", backing);
                 yield break;
             }
 
@@ -294,6 +507,19 @@ internal static partial class ParseRules
                 yield break;
             }
 
+            if (Array.IndexOf(LibvirtEnums.Storage, type) <= 0)
+            {
+                yield return P(ErrorCode.XmlError, $"unknown storage source type '{type}'", backing.Attribute("type"));
+                yield break;
+            }
+
+            if (Array.IndexOf(LibvirtEnums.StorageFileFormat, format) <= 0)
+            {
+                yield return P(ErrorCode.XmlError, $"unknown storage source format '{format}'", backing.El("format")!.Attribute("type"));
+                yield break;
+            }
+
+            yield return ScaledValue(backing, backing.El("format").El("metadata_cache").El("max_size"), "./format/metadata_cache/max_size", 1, ulong.MaxValue);
             foreach (var p in StorageSource(source, type))
             {
                 yield return p;
@@ -388,7 +614,7 @@ internal static partial class ParseRules
             }
 
             var numaNode = c.El("target").El("node");
-            if (numaNode is not null && (!CNumber.TryParseInt(numaNode.Value, out var nn) || nn < 0))
+            if (numaNode is not null && numaNode.Value.Length > 0 && (!CNumber.TryParseInt(numaNode.Value, out var nn) || nn < 0))
             {
                 yield return P(ErrorCode.XmlError, "invalid NUMA node in target", numaNode);
             }
@@ -406,6 +632,18 @@ internal static partial class ParseRules
             if (type == "virtio-serial")
             {
                 yield return XmlProp.Int(c, "vectors", PropFlags.NonNegative);
+            }
+
+            if (type == "pci" && model?.Value is "pci-root" or "pcie-root")
+            {
+                // The limit is 1024 * ULONG_MAX, which wraps around on 64-bit hosts.
+                yield return ScaledValue(c, c.El("pcihole64"), "./pcihole64", 1024, unchecked(1024UL * ulong.MaxValue));
+            }
+
+            if (type == "xenbus")
+            {
+                yield return XmlProp.Int(c, "maxGrantFrames", PropFlags.NonNegative);
+                yield return XmlProp.Int(c, "maxEventChannels", PropFlags.NonNegative);
             }
 
             if (type == "usb")
@@ -461,152 +699,5 @@ internal static partial class ParseRules
         return negative && v != 0
             ? P(ErrorCode.XmlError, $"Invalid value for attribute '{name}' in element '{e.Name.LocalName}': '{a.Value}'. Expected non-negative value", a)
             : null;
-    }
-
-    private static readonly Regex MacPattern = new("^[0-9A-Fa-f]{1,2}(:[0-9A-Fa-f]{1,2}){5}$", RegexOptions.Compiled | RegexOptions.CultureInvariant);
-
-    /// <summary>virDomainNetDefParseXML: type, source, MAC, driver, backend, link, MTU.</summary>
-    public static IEnumerable<Problem?> Interfaces(DomainXml d)
-    {
-        foreach (var net in d.DevicesOf("interface"))
-        {
-            yield return XmlProp.Enum(net, "type", LibvirtEnums.DomainNet);
-            yield return XmlProp.YesNo(net, "trustGuestRxFilters");
-            var type = net.A("type") ?? "user";
-            var source = net.El("source");
-            switch (type)
-            {
-                case "network":
-                    yield return XmlProp.Required(source, "network");
-                    break;
-                case "bridge":
-                    yield return XmlProp.Required(source, "bridge");
-                    break;
-                case "direct":
-                    yield return XmlProp.Required(source, "dev");
-                    yield return XmlProp.Enum(source, "mode", LibvirtEnums.NetDevMacVLanMode);
-                    break;
-                case "internal":
-                    yield return XmlProp.Required(source, "name");
-                    break;
-                case "vdpa":
-                    yield return XmlProp.Required(source, "dev");
-                    break;
-                case "vhostuser":
-                    yield return XmlProp.Required(source, "type");
-                    if (source?.A("type") is { } vt && vt != "unix")
-                    {
-                        yield return P(ErrorCode.ConfigUnsupported, $"Type='{vt}' unsupported for <interface type='vhostuser'>", source);
-                    }
-
-                    yield return XmlProp.Required(source, "path");
-                    yield return XmlProp.Enum(source, "mode", LibvirtEnums.DomainNetVhostuserMode, PropFlags.Required | PropFlags.NonZero);
-                    if (source is not null)
-                    {
-                        yield return Reconnect(source);
-                    }
-
-                    break;
-                case "server" or "client" or "mcast" or "udp":
-                    if (type is "mcast" or "udp")
-                    {
-                        yield return XmlProp.Required(source, "address");
-                    }
-
-                    yield return XmlProp.Int(source, "port", PropFlags.Required);
-                    if (type == "udp")
-                    {
-                        var local = source.El("local");
-                        if (source is not null && local is null)
-                        {
-                            yield return P(ErrorCode.XmlError, "'<local>' element missing for 'udp' socket interface", source);
-                        }
-
-                        yield return XmlProp.Required(local, "address");
-                        yield return XmlProp.Int(local, "port", PropFlags.Required);
-                    }
-
-                    break;
-            }
-
-            yield return XmlProp.YesNo(net.El("target"), "managed");
-            var mac = net.El("mac");
-            if (mac?.A("address") is { } address)
-            {
-                if (!MacPattern.IsMatch(address))
-                {
-                    yield return P(ErrorCode.XmlError, $"unable to parse mac address '{address}'", mac);
-                }
-                else if ((Convert.ToInt32(address.Split(':')[0], 16) & 1) != 0)
-                {
-                    yield return P(ErrorCode.XmlError, $"expected unicast mac address, found multicast '{address}'", mac);
-                }
-            }
-
-            yield return XmlProp.Enum(mac, "type", LibvirtEnums.DomainNetMacType, PropFlags.NonZero);
-            yield return XmlProp.YesNo(mac, "check");
-            foreach (var p in Info(net, allowBoot: true, allowRom: true))
-            {
-                yield return p;
-            }
-
-            var model = net.El("model")?.A("type");
-            var isVirtio = model is not null && model.StartsWith("virtio", StringComparison.OrdinalIgnoreCase);
-            var driver = net.El("driver");
-            if (driver is not null)
-            {
-                yield return VirtioOptions(driver);
-                if (type != "hostdev" && isVirtio)
-                {
-                    yield return XmlProp.Enum(driver, "name", LibvirtEnums.DomainNetDriver, PropFlags.NonZero);
-                    yield return XmlProp.Enum(driver, "txmode", LibvirtEnums.DomainNetVirtioTxMode, PropFlags.NonZero);
-                    yield return XmlProp.OnOff(driver, "ioeventfd");
-                    yield return XmlProp.OnOff(driver, "event_idx");
-                    yield return XmlProp.UInt(driver, "queues");
-                    yield return XmlProp.UInt(driver, "rx_queue_size");
-                    yield return XmlProp.UInt(driver, "tx_queue_size");
-                    yield return XmlProp.OnOff(driver, "rss");
-                    yield return XmlProp.OnOff(driver, "rss_hash_report");
-                    foreach (var attr in (string[])["csum", "gso", "tso4", "tso6", "ecn", "ufo", "mrg_rxbuf"])
-                    {
-                        yield return XmlProp.OnOff(driver.El("host"), attr);
-                    }
-
-                    foreach (var attr in (string[])["csum", "tso4", "tso6", "ecn", "ufo"])
-                    {
-                        yield return XmlProp.OnOff(driver.El("guest"), attr);
-                    }
-                }
-            }
-
-            var backend = net.El("backend");
-            if (backend is not null)
-            {
-                yield return XmlProp.Enum(backend, "type", LibvirtEnums.DomainNetBackend, PropFlags.NonZero);
-                if (backend.A("type") == "passt")
-                {
-                    // Debian's libvirt 9.0.0 is built without passt support and refuses the value.
-                    yield return P(ErrorCode.XmlError, "Invalid value for attribute 'type' in element 'backend': 'passt'.", backend.Attribute("type"));
-                }
-            }
-
-            var link = net.El("link");
-            if (link?.A("state") is { } state && Array.IndexOf(LibvirtEnums.DomainNetInterfaceLinkState, state) <= 0)
-            {
-                yield return P(ErrorCode.ConfigUnsupported, $"unknown interface link state '{state}'", link);
-            }
-
-            var sndbuf = net.El("tune")?.El("sndbuf");
-            if (sndbuf is not null && !CNumber.TryParseULong(sndbuf.Value, 10, out _))
-            {
-                yield return P(ErrorCode.ConfigUnsupported, "sndbuf must be a positive integer", sndbuf);
-            }
-
-            var mtu = net.El("mtu");
-            if (mtu is not null && (mtu.A("size") is not { } size || !CNumber.TryParseUInt(size, 10, out var m) || m == 0))
-            {
-                yield return P(ErrorCode.XmlError, "malformed mtu size", mtu);
-            }
-        }
     }
 }

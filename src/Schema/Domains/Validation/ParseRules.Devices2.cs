@@ -1,5 +1,6 @@
 using System.Xml.Linq;
 using Reconciler.Schema.Diagnostics;
+using Reconciler.Schema.Networks.Support;
 using Reconciler.Schema.Validation;
 using Reconciler.Schema.Xml;
 using Problem = Reconciler.Schema.Validation.XmlProp.Problem;
@@ -34,55 +35,64 @@ internal static partial class ParseRules
         }
 
         var target = chr.El("target");
+        var targetTypes = device switch
+        {
+            "channel" => LibvirtEnums.DomainChrChannelTarget,
+            "console" => LibvirtEnums.DomainChrConsoleTarget,
+            "serial" => LibvirtEnums.DomainChrSerialTarget,
+            _ => null,
+        };
+
+        // The target type as libvirt numbers it: each device kind has its own enum, parallel ports none.
+        var targetIndex = 0;
         string? targetType = null;
         if (target is not null)
         {
             targetType = target.A("type");
-            var values = device switch
-            {
-                "channel" => LibvirtEnums.DomainChrChannelTarget,
-                "console" => LibvirtEnums.DomainChrConsoleTarget,
-                "serial" => LibvirtEnums.DomainChrSerialTarget,
-                _ => null,
-            };
             if (device == "channel" && targetType is null)
             {
                 // libvirt reports the missing type, then overwrites it with the generic message.
                 yield return P(ErrorCode.ConfigUnsupported, "unknown target type '(null)' specified for character device", target);
             }
 
-            if (values is not null && targetType is not null && Array.IndexOf(values, targetType) < 0)
+            if (targetTypes is not null && targetType is not null)
             {
-                yield return P(ErrorCode.ConfigUnsupported, $"unknown target type '{targetType}' specified for character device", target);
+                targetIndex = Array.IndexOf(targetTypes, targetType);
+                if (targetIndex < 0)
+                {
+                    yield return P(ErrorCode.ConfigUnsupported, $"unknown target type '{targetType}' specified for character device", target);
+                }
             }
 
+            // Only serial ports have target models.
             var model = target.El("model")?.A("name");
-            if (model is not null && (device != "serial" || Array.IndexOf(LibvirtEnums.DomainChrSerialTargetModel, model) < 0))
+            if (device == "serial" && !string.IsNullOrEmpty(model) && Array.IndexOf(LibvirtEnums.DomainChrSerialTargetModel, model) < 0)
             {
                 yield return P(ErrorCode.ConfigUnsupported, $"unknown target model '{model}' specified for character device", target);
             }
 
             if (device == "channel" && targetType == "guestfwd")
             {
-                var address = target.A("address");
+                var address = target.Attribute("address");
                 if (address is null)
                 {
                     yield return P(ErrorCode.XmlError, "guestfwd channel does not define a target address", target);
                 }
-                else if (!System.Net.IPAddress.TryParse(address, out var ip))
+                else if (!VirSocketAddr.TryParse(address.Value, System.Net.Sockets.AddressFamily.Unspecified, out var ip, out var error))
                 {
-                    yield return P(ErrorCode.XmlError, $"Cannot parse socket address '{address}'", target);
+                    yield return P(ErrorCode.SystemError, $"Cannot parse socket address '{address.Value}': {error}", address);
                 }
                 else if (ip.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
                 {
-                    yield return P(ErrorCode.ConfigUnsupported, "guestfwd channel only supports IPv4 addresses", target);
+                    yield return P(ErrorCode.ConfigUnsupported, "guestfwd channel only supports IPv4 addresses", address);
                 }
 
                 yield return XmlProp.UInt(target, "port", flags: PropFlags.Required);
             }
-            else if (device != "channel" && target.A("port") is { } port && !CNumber.TryParseUInt(port, 10, out _))
+            else if (device != "channel" && target.Attribute("port") is { } port && !StrToLong.TryUInt(port.Value, 10, out _))
             {
-                yield return P(ErrorCode.XmlError, $"Invalid port number: {port}", target);
+                // virStrToLong_ui: a negative number wraps around and is accepted.
+                yield return P(ErrorCode.XmlError, $"Invalid port number: {port.Value}", port);
             }
         }
         else if (device == "channel")
@@ -90,18 +100,15 @@ internal static partial class ParseRules
             yield return P(ErrorCode.XmlError, "target type must be specified for channel device", chr);
         }
 
-        foreach (var p in ChrSource(chr, type))
+        foreach (var p in ChrSource(chr, type, chardev: true))
         {
             yield return p;
         }
 
-        if (type == "spicevmc" && (device != "channel" || targetType != "virtio"))
+        // libvirt compares the device's target type number with that of a virtio channel.
+        if (type == "spicevmc" && targetIndex != Array.IndexOf(LibvirtEnums.DomainChrChannelTarget, "virtio"))
         {
-            // Only virtio channels (and the device kinds that carry them) take spicevmc.
-            if (device == "channel")
-            {
-                yield return P(ErrorCode.ConfigUnsupported, "spicevmc device type only supports virtio", chr);
-            }
+            yield return P(ErrorCode.ConfigUnsupported, "spicevmc device type only supports virtio", chr);
         }
 
         foreach (var p in Info(chr, allowBoot: false, allowRom: false))
@@ -116,7 +123,7 @@ internal static partial class ParseRules
     }
 
     /// <summary>virDomainChrSourceDefParseXML: sources, log and protocol.</summary>
-    private static IEnumerable<Problem?> ChrSource(XElement owner, string type)
+    private static IEnumerable<Problem?> ChrSource(XElement owner, string type, bool chardev = false)
     {
         var sources = owner.Els("source").ToList();
         if (sources.Count > 1 && type != "udp")
@@ -148,6 +155,19 @@ internal static partial class ParseRules
                 case "udp":
                     yield return XmlProp.Enum(source, "mode", ChrSourceModes);
                     break;
+                case "qemu-vdagent":
+                    yield return XmlProp.YesNo(source.El("clipboard"), "copypaste", PropFlags.Required);
+                    yield return XmlProp.Enum(source.El("mouse"), "mode", LibvirtEnums.DomainMouseMode, PropFlags.Required | PropFlags.NonZero);
+                    break;
+            }
+        }
+
+        // Only a character device reads label overrides, from its first source.
+        if (chardev)
+        {
+            foreach (var p in DeviceSeclabels(sources.FirstOrDefault()))
+            {
+                yield return p;
             }
         }
 
@@ -205,13 +225,24 @@ internal static partial class ParseRules
                 yield return p;
             }
 
-            if (type is "passthrough" or "evdev")
+            var effectiveBus = bus ?? DefaultInputBus(d, type);
+            if (effectiveBus == "usb" && input.El("address")?.A("type") is { } addressType && addressType != "usb")
             {
-                var source = input.El("source");
-                var path = type == "evdev" ? source?.A("dev") : source?.A("evdev");
-                if (path is null)
+                yield return P(ErrorCode.XmlError, "Invalid address for a USB device", input.El("address"));
+            }
+
+            // The evdev path is only looked for inside a <source>.
+            if (input.El("source") is { } source)
+            {
+                var path = type switch
                 {
-                    yield return P(ErrorCode.XmlError, "Missing evdev path for input device", input);
+                    "passthrough" => source.A("evdev"),
+                    "evdev" => source.A("dev"),
+                    _ => null,
+                };
+                if (type is "passthrough" or "evdev" && path is null)
+                {
+                    yield return P(ErrorCode.XmlError, "Missing evdev path for input device", source);
                 }
 
                 if (type == "evdev")
@@ -222,7 +253,11 @@ internal static partial class ParseRules
                 }
             }
 
-            var effectiveBus = bus ?? DefaultInputBus(d, type);
+            if (input.El("driver") is { } driver)
+            {
+                yield return VirtioOptions(driver);
+            }
+
             if (effectiveBus == "usb" && usbNone)
             {
                 yield return P(ErrorCode.ConfigUnsupported, "Can't add USB input device. USB bus is disabled", input);
@@ -244,112 +279,217 @@ internal static partial class ParseRules
         };
     }
 
-    /// <summary>virDomainGraphicsDefParseXML: type, listens (and their agreement with the legacy attributes), ports.</summary>
+    /// <summary>virDomainGraphicsDefParseXML: the type and what each type reads.</summary>
     public static IEnumerable<Problem?> Graphics(DomainXml d)
     {
         foreach (var g in d.DevicesOf("graphics"))
         {
-            var type = g.A("type");
-            yield return XmlProp.Enum(g, "type", LibvirtEnums.DomainGraphics, PropFlags.Required);
-            if (type is not ("vnc" or "spice" or "rdp"))
+            var problem = XmlProp.Enum(g, "type", LibvirtEnums.DomainGraphics, PropFlags.Required);
+            if (problem is not null)
             {
-                if (type == "sdl")
-                {
-                    yield return XmlProp.YesNo(g, "fullscreen");
-                    yield return XmlProp.YesNo(g.El("gl"), "enable", PropFlags.Required);
-                }
-
+                yield return problem;
                 continue;
             }
 
-            var index = 0;
-            foreach (var listen in g.Els("listen"))
+            var type = g.A("type")!;
+            var checks = type switch
             {
-                yield return XmlProp.Enum(listen, "type", LibvirtEnums.DomainGraphicsListen, PropFlags.Required);
-                var ltype = listen.A("type");
-                if (ltype == "socket" && type is not ("vnc" or "spice"))
-                {
-                    yield return P(ErrorCode.ConfigUnsupported, $"listen type 'socket' is not available for graphics type '{type}'", listen);
-                }
-
-                if (ltype == "none" && type is not ("vnc" or "spice"))
-                {
-                    yield return P(ErrorCode.ConfigUnsupported, $"listen type 'none' is not available for graphics type '{type}'", listen);
-                }
-
-                if (index == 0)
-                {
-                    var addressCompat = g.A("listen");
-                    var socketCompat = g.A("socket");
-                    if (ltype == "address" && listen.A("address") is { } address && addressCompat is not null && address != addressCompat)
-                    {
-                        yield return P(ErrorCode.ConfigUnsupported, $"graphics 'listen' attribute '{addressCompat}' must match 'address' attribute of first listen element (found '{address}')", listen);
-                    }
-
-                    if (ltype == "socket" && listen.A("socket") is { } socket && socketCompat is not null && socket != socketCompat)
-                    {
-                        yield return P(ErrorCode.ConfigUnsupported, $"graphics 'socket' attribute '{socketCompat}' must match 'socket' attribute of first listen element (found '{socket}')", listen);
-                    }
-                }
-
-                if (!string.IsNullOrEmpty(listen.A("network")) && ltype != "network")
-                {
-                    yield return P(ErrorCode.XmlError, "'network' attribute is valid only for listen type 'network'", listen);
-                }
-
-                var socketAttr = listen.A("socket") ?? (index == 0 && ltype == "socket" ? g.A("socket") : null);
-                if (!string.IsNullOrEmpty(listen.A("socket")) && ltype != "socket")
-                {
-                    yield return P(ErrorCode.XmlError, "'socket' attribute is valid only for listen type 'socket'", listen);
-                }
-
-                _ = socketAttr;
-                index++;
-            }
-
-            switch (type)
+                "vnc" => GraphicsVnc(g),
+                "sdl" => [XmlProp.YesNo(g, "fullscreen"), XmlProp.YesNo(g.El("gl"), "enable", PropFlags.Required)],
+                "rdp" => GraphicsRdp(g),
+                "desktop" => [XmlProp.YesNo(g, "fullscreen")],
+                "spice" => GraphicsSpice(g),
+                "dbus" => [XmlProp.YesNo(g, "p2p"), XmlProp.YesNo(g.El("gl"), "enable", PropFlags.Required),
+                    XmlProp.UInt(g.El("audio"), "id", flags: PropFlags.Required | PropFlags.NonZero)],
+                _ => [],
+            };
+            foreach (var p in checks)
             {
-                case "vnc":
-                    if (g.A("port") is { } port && !CNumber.TryParseInt(port, out _))
-                    {
-                        yield return P(ErrorCode.InternalError, $"cannot parse vnc port {port}", g);
-                    }
-
-                    yield return XmlProp.Int(g, "websocket");
-                    yield return XmlProp.Enum(g, "sharePolicy", LibvirtEnums.DomainGraphicsVNCSharePolicy);
-                    yield return XmlProp.YesNo(g, "powerControl");
-                    yield return XmlProp.UInt(g.El("audio"), "id", flags: PropFlags.Required | PropFlags.NonZero);
-                    break;
-                case "spice":
-                    yield return XmlProp.Int(g, "port");
-                    yield return XmlProp.Int(g, "tlsPort");
-                    yield return XmlProp.YesNo(g, "autoport");
-                    yield return XmlProp.Enum(g, "defaultMode", LibvirtEnums.DomainGraphicsSpiceChannelMode);
-                    foreach (var channel in g.Els("channel"))
-                    {
-                        yield return XmlProp.Enum(channel, "name", LibvirtEnums.DomainGraphicsSpiceChannelName, PropFlags.Required);
-                        yield return XmlProp.Enum(channel, "mode", LibvirtEnums.DomainGraphicsSpiceChannelMode, PropFlags.Required);
-                    }
-
-                    yield return XmlProp.Enum(g.El("image"), "compression", LibvirtEnums.DomainGraphicsSpiceImageCompression, PropFlags.Required | PropFlags.NonZero);
-                    yield return XmlProp.Enum(g.El("jpeg"), "compression", LibvirtEnums.DomainGraphicsSpiceJpegCompression, PropFlags.Required | PropFlags.NonZero);
-                    yield return XmlProp.Enum(g.El("zlib"), "compression", LibvirtEnums.DomainGraphicsSpiceZlibCompression, PropFlags.Required | PropFlags.NonZero);
-                    yield return XmlProp.OnOff(g.El("playback"), "compression", PropFlags.Required);
-                    yield return XmlProp.Enum(g.El("streaming"), "mode", LibvirtEnums.DomainGraphicsSpiceStreamingMode, PropFlags.Required | PropFlags.NonZero);
-                    yield return XmlProp.YesNo(g.El("clipboard"), "copypaste", PropFlags.Required);
-                    yield return XmlProp.YesNo(g.El("filetransfer"), "enable", PropFlags.Required);
-                    yield return XmlProp.YesNo(g.El("gl"), "enable", PropFlags.Required);
-                    yield return XmlProp.Enum(g.El("mouse"), "mode", LibvirtEnums.DomainMouseMode, PropFlags.Required | PropFlags.NonZero);
-                    break;
-                case "rdp":
-                    if (g.A("port") is { } rport && !CNumber.TryParseInt(rport, out _))
-                    {
-                        yield return P(ErrorCode.InternalError, $"cannot parse rdp port {rport}", g);
-                    }
-
-                    break;
+                yield return p;
             }
         }
+    }
+
+    private static IEnumerable<Problem?> GraphicsVnc(XElement g)
+    {
+        foreach (var p in GraphicsListens(g))
+        {
+            yield return p;
+        }
+
+        if (g.A("port") is { } port && !CNumber.TryParseInt(port, out _))
+        {
+            yield return P(ErrorCode.InternalError, $"cannot parse vnc port {port}", g.Attribute("port"));
+        }
+
+        yield return XmlProp.Int(g, "websocket");
+        yield return XmlProp.Enum(g, "sharePolicy", LibvirtEnums.DomainGraphicsVNCSharePolicy);
+        yield return XmlProp.YesNo(g, "powerControl");
+        yield return XmlProp.UInt(g.El("audio"), "id", flags: PropFlags.Required | PropFlags.NonZero);
+        yield return GraphicsAuth(g, "vnc");
+    }
+
+    private static IEnumerable<Problem?> GraphicsRdp(XElement g)
+    {
+        foreach (var p in GraphicsListens(g))
+        {
+            yield return p;
+        }
+
+        if (g.A("port") is { } port && !CNumber.TryParseInt(port, out _))
+        {
+            yield return P(ErrorCode.InternalError, $"cannot parse rdp port {port}", g.Attribute("port"));
+        }
+    }
+
+    private static IEnumerable<Problem?> GraphicsSpice(XElement g)
+    {
+        foreach (var p in GraphicsListens(g))
+        {
+            yield return p;
+        }
+
+        yield return XmlProp.Int(g, "port");
+        yield return XmlProp.Int(g, "tlsPort");
+        yield return XmlProp.YesNo(g, "autoport");
+        yield return XmlProp.Enum(g, "defaultMode", LibvirtEnums.DomainGraphicsSpiceChannelMode);
+        yield return GraphicsAuth(g, "spice");
+        foreach (var channel in g.Els("channel"))
+        {
+            yield return XmlProp.Enum(channel, "name", LibvirtEnums.DomainGraphicsSpiceChannelName, PropFlags.Required);
+            yield return XmlProp.Enum(channel, "mode", LibvirtEnums.DomainGraphicsSpiceChannelMode, PropFlags.Required);
+        }
+
+        yield return XmlProp.Enum(g.El("image"), "compression", LibvirtEnums.DomainGraphicsSpiceImageCompression, PropFlags.Required | PropFlags.NonZero);
+        yield return XmlProp.Enum(g.El("jpeg"), "compression", LibvirtEnums.DomainGraphicsSpiceJpegCompression, PropFlags.Required | PropFlags.NonZero);
+        yield return XmlProp.Enum(g.El("zlib"), "compression", LibvirtEnums.DomainGraphicsSpiceZlibCompression, PropFlags.Required | PropFlags.NonZero);
+        yield return XmlProp.OnOff(g.El("playback"), "compression", PropFlags.Required);
+        yield return XmlProp.Enum(g.El("streaming"), "mode", LibvirtEnums.DomainGraphicsSpiceStreamingMode, PropFlags.Required | PropFlags.NonZero);
+        yield return XmlProp.YesNo(g.El("clipboard"), "copypaste", PropFlags.Required);
+        yield return XmlProp.YesNo(g.El("filetransfer"), "enable", PropFlags.Required);
+        yield return XmlProp.YesNo(g.El("gl"), "enable", PropFlags.Required);
+        yield return XmlProp.Enum(g.El("mouse"), "mode", LibvirtEnums.DomainMouseMode, PropFlags.Required | PropFlags.NonZero);
+    }
+
+    /// <summary>virDomainGraphicsListensParseXML: each listen's type, and its agreement with the legacy attributes.</summary>
+    private static IEnumerable<Problem?> GraphicsListens(XElement g)
+    {
+        var type = g.A("type");
+        var index = 0;
+        foreach (var listen in g.Els("listen"))
+        {
+            var problem = XmlProp.Enum(listen, "type", LibvirtEnums.DomainGraphicsListen, PropFlags.Required);
+            if (problem is not null)
+            {
+                yield return problem;
+                yield break;
+            }
+
+            var ltype = listen.A("type");
+            if (ltype is "socket" or "none" && type is not ("vnc" or "spice"))
+            {
+                yield return P(ErrorCode.ConfigUnsupported, $"listen type '{ltype}' is not available for graphics type '{type}'", listen);
+            }
+
+            var addressCompat = index == 0 ? g.A("listen") : null;
+            var socketCompat = index == 0 ? g.A("socket") : null;
+            if (ltype == "address" && listen.A("address") is { } address && addressCompat is not null && address != addressCompat)
+            {
+                yield return P(ErrorCode.ConfigUnsupported, $"graphics 'listen' attribute '{addressCompat}' must match 'address' attribute of first listen element (found '{address}')", listen);
+            }
+
+            if (ltype == "socket" && listen.A("socket") is { } socket && socketCompat is not null && socket != socketCompat)
+            {
+                yield return P(ErrorCode.ConfigUnsupported, $"graphics 'socket' attribute '{socketCompat}' must match 'socket' attribute of first listen element (found '{socket}')", listen);
+            }
+
+            if (!string.IsNullOrEmpty(listen.A("network")) && ltype != "network")
+            {
+                yield return P(ErrorCode.XmlError, "'network' attribute is valid only for listen type 'network'", listen);
+            }
+
+            var socketPath = listen.A("socket") ?? (ltype == "socket" ? socketCompat : null);
+            if (!string.IsNullOrEmpty(socketPath) && ltype != "socket")
+            {
+                yield return P(ErrorCode.XmlError, "'socket' attribute is valid only for listen type 'socket'", listen);
+            }
+
+            index++;
+        }
+    }
+
+    /// <summary>virDomainGraphicsAuthDefParseXML: with a password, its validity time and what happens to connected clients.</summary>
+    private static Problem? GraphicsAuth(XElement g, string type)
+    {
+        if (g.A("passwd") is null)
+        {
+            return null;
+        }
+
+        if (g.Attribute("passwdValidTo") is { } validTo && !ValidPasswordTime(validTo.Value))
+        {
+            return P(ErrorCode.InternalError, $"cannot parse password validity time '{validTo.Value}', expect YYYY-MM-DDTHH:MM:SS", validTo);
+        }
+
+        if (g.Attribute("connected") is not { } connected)
+        {
+            return null;
+        }
+
+        var action = Array.IndexOf(LibvirtEnums.DomainGraphicsAuthConnected, connected.Value);
+        if (action <= 0)
+        {
+            return P(ErrorCode.ConfigUnsupported, $"unknown connected value {connected.Value}", connected);
+        }
+
+        return type == "vnc" && connected.Value != "keep"
+            ? P(ErrorCode.ConfigUnsupported, "VNC supports connected='keep' only", connected)
+            : null;
+    }
+
+    /// <summary>%d-%d-%dT%d:%d:%d as virStrToLong_i reads each number.</summary>
+    private static bool ValidPasswordTime(string text)
+    {
+        var rest = text;
+        foreach (var separator in (char[])['-', '-', 'T', ':', ':', '\0'])
+        {
+            // Leading blanks, a sign, digits: what strtol takes.
+            var end = 0;
+            while (end < rest.Length && char.IsWhiteSpace(rest[end]))
+            {
+                end++;
+            }
+
+            if (end < rest.Length && rest[end] is '-' or '+')
+            {
+                end++;
+            }
+
+            var digits = end;
+            while (end < rest.Length && char.IsAsciiDigit(rest[end]))
+            {
+                end++;
+            }
+
+            if (end == digits || !CNumber.TryParseInt(rest[..end], out _))
+            {
+                return false;
+            }
+
+            if (separator == '\0')
+            {
+                return end == rest.Length;
+            }
+
+            if (end >= rest.Length || rest[end] != separator)
+            {
+                return false;
+            }
+
+            rest = rest[(end + 1)..];
+        }
+
+        return false;
     }
 
     /// <summary>virDomainVideoDefParseXML: model, sizes, acceleration, resolution, driver.</summary>
@@ -378,23 +518,24 @@ internal static partial class ParseRules
                 yield return VirtioOptions(driver);
             }
 
+            // virXPathString: empty model attributes count as absent.
             var type = model?.A("type");
-            if (type is not null && Array.IndexOf(LibvirtEnums.DomainVideo, type) < 0)
+            if (!string.IsNullOrEmpty(type) && Array.IndexOf(LibvirtEnums.DomainVideo, type) < 0)
             {
-                yield return P(ErrorCode.ConfigUnsupported, $"unknown video model '{type}'", model);
+                yield return P(ErrorCode.ConfigUnsupported, $"unknown video model '{type}'", model!.Attribute("type"));
             }
 
             foreach (var attr in (string[])["ram", "vram", "vram64", "vgamem"])
             {
-                if (model?.A(attr) is { } v && !CNumber.TryParseUInt(v, 10, out _))
+                if (model?.A(attr) is { Length: > 0 } v && !CNumber.TryParseUInt(v, 10, out _))
                 {
-                    yield return P(ErrorCode.XmlError, $"cannot parse video {attr} '{v}'", model);
+                    yield return P(ErrorCode.XmlError, $"cannot parse video {attr} '{v}'", model.Attribute(attr));
                 }
             }
 
-            if (model?.A("heads") is { } heads && !CNumber.TryParseUInt(heads, 10, out _))
+            if (model?.A("heads") is { Length: > 0 } heads && !CNumber.TryParseUInt(heads, 10, out _))
             {
-                yield return P(ErrorCode.InternalError, $"cannot parse video heads '{heads}'", model);
+                yield return P(ErrorCode.InternalError, $"cannot parse video heads '{heads}'", model.Attribute("heads"));
             }
 
             foreach (var p in Info(video, allowBoot: false, allowRom: false))
@@ -402,342 +543,7 @@ internal static partial class ParseRules
                 yield return p;
             }
 
-            yield return XmlProp.Enum(driver, "vgaconf", LibvirtEnums.DomainVideoVGAConf);
-        }
-    }
-
-    /// <summary>virDomainHostdevDefParseXML: mode, subsystem type and source, no USB hostdev without USB.</summary>
-    public static IEnumerable<Problem?> Hostdevs(DomainXml d)
-    {
-        var usbNone = UsbNone(d);
-        foreach (var hostdev in d.DevicesOf("hostdev"))
-        {
-            var mode = hostdev.A("mode") ?? "subsystem";
-            if (Array.IndexOf(LibvirtEnums.DomainHostdevMode, mode) < 0)
-            {
-                yield return P(ErrorCode.ConfigUnsupported, $"unknown hostdev mode '{mode}'", hostdev);
-                continue;
-            }
-
-            var type = hostdev.A("type");
-            if (mode == "subsystem")
-            {
-                if (type is null)
-                {
-                    yield return P(ErrorCode.XmlError, "missing type in hostdev", hostdev);
-                    continue;
-                }
-
-                if (Array.IndexOf(LibvirtEnums.DomainHostdevSubsys, type) < 0)
-                {
-                    yield return P(ErrorCode.ConfigUnsupported, $"unknown host device source address type '{type}'", hostdev);
-                    continue;
-                }
-
-                yield return XmlProp.YesNo(hostdev, "managed");
-                var source = hostdev.El("source");
-                if (source is null)
-                {
-                    yield return P(ErrorCode.InternalError, "Missing <source> element in hostdev device", hostdev);
-                    continue;
-                }
-
-                if (type == "pci")
-                {
-                    var address = source.El("address");
-                    if (address is not null)
-                    {
-                        yield return PciAddress(address);
-                    }
-                }
-            }
-            else if (type is null || Array.IndexOf(LibvirtEnums.DomainHostdevCaps, type) < 0)
-            {
-                yield return P(ErrorCode.ConfigUnsupported, $"unknown host device source address type '{type}'", hostdev);
-            }
-
-            foreach (var p in Info(hostdev, allowBoot: true, allowRom: true))
-            {
-                yield return p;
-            }
-
-            if (type == "usb" && usbNone)
-            {
-                yield return P(ErrorCode.ConfigUnsupported, "Can't add host USB device: USB is disabled in this host", hostdev);
-            }
-        }
-    }
-
-    /// <summary>Watchdogs, balloons, RNGs, TPMs, NVRAM, hubs, redirdevs, panics, shmem and friends.</summary>
-    public static IEnumerable<Problem?> OtherDevices(DomainXml d)
-    {
-        var watchdogs = d.DevicesOf("watchdog").ToList();
-        if (watchdogs.Count > 1)
-        {
-            yield return P(ErrorCode.InternalError, "only a single watchdog device is supported", watchdogs[1]);
-        }
-
-        foreach (var w in watchdogs)
-        {
-            if (w.A("model") is not { } model)
-            {
-                yield return P(ErrorCode.InternalError, "watchdog must contain model name", w);
-            }
-            else if (Array.IndexOf(LibvirtEnums.DomainWatchdogModel, model) < 0)
-            {
-                yield return P(ErrorCode.ConfigUnsupported, $"unknown watchdog model '{model}'", w);
-            }
-
-            if (w.A("action") is { } action && Array.IndexOf(LibvirtEnums.DomainWatchdogAction, action) < 0)
-            {
-                yield return P(ErrorCode.ConfigUnsupported, $"unknown watchdog action '{action}'", w);
-            }
-        }
-
-        var balloons = d.DevicesOf("memballoon").ToList();
-        if (balloons.Count > 1)
-        {
-            yield return P(ErrorCode.InternalError, "only a single memory balloon device is supported", balloons[1]);
-        }
-
-        foreach (var b in balloons)
-        {
-            yield return XmlProp.Enum(b, "model", LibvirtEnums.DomainMemballoonModel, PropFlags.Required);
-            yield return XmlProp.OnOff(b, "autodeflate");
-            yield return XmlProp.OnOff(b, "freePageReporting");
-            yield return XmlProp.Int(b.El("stats"), "period");
-        }
-
-        foreach (var rng in d.DevicesOf("rng"))
-        {
-            var model = rng.A("model");
-            if (model is null)
-            {
-                yield return P(ErrorCode.XmlError, "missing RNG device model", rng);
-                continue;
-            }
-
-            if (Array.IndexOf(LibvirtEnums.DomainRNGModel, model) < 0)
-            {
-                yield return P(ErrorCode.ConfigUnsupported, $"unknown RNG model '{model}'", rng);
-            }
-
-            var rate = rng.El("rate");
-            if (rate is not null)
-            {
-                if (!CNumber.TryParseUInt(rate.A("bytes"), 10, out _))
-                {
-                    yield return P(ErrorCode.XmlError, "invalid RNG rate bytes value", rate);
-                }
-
-                if (rate.A("period") is { } period && !CNumber.TryParseUInt(period, 10, out _))
-                {
-                    yield return P(ErrorCode.XmlError, "invalid RNG rate period value", rate);
-                }
-            }
-
-            var backends = rng.Els("backend").ToList();
-            if (backends.Count > 1)
-            {
-                yield return P(ErrorCode.XmlError, "only one RNG backend is supported", backends[1]);
-            }
-
-            var backend = backends.FirstOrDefault();
-            if (backend?.A("model") is not { } bmodel)
-            {
-                yield return P(ErrorCode.XmlError, "missing RNG device backend model", (XObject?)backend ?? rng);
-                continue;
-            }
-
-            if (Array.IndexOf(LibvirtEnums.DomainRNGBackend, bmodel) < 0)
-            {
-                yield return P(ErrorCode.ConfigUnsupported, $"unknown RNG backend model '{bmodel}'", backend);
-            }
-            else if (bmodel == "egd")
-            {
-                var type = backend.A("type");
-                if (type is null)
-                {
-                    yield return P(ErrorCode.XmlError, "missing EGD backend type", backend);
-                }
-                else if (Array.IndexOf(LibvirtEnums.DomainChr, type) < 0)
-                {
-                    yield return P(ErrorCode.ConfigUnsupported, $"unknown backend type '{type}' for egd", backend);
-                }
-                else
-                {
-                    foreach (var p in ChrSource(backend, type))
-                    {
-                        yield return p;
-                    }
-                }
-            }
-        }
-
-        var tpms = d.DevicesOf("tpm").ToList();
-        if (tpms.Count > 2)
-        {
-            yield return P(ErrorCode.XmlError, "a maximum of two TPM devices is supported, one of them being a TPM Proxy device", tpms[2]);
-        }
-
-        foreach (var tpm in tpms)
-        {
-            yield return XmlProp.Enum(tpm, "model", LibvirtEnums.DomainTPMModel);
-            var backends = tpm.Els("backend").ToList();
-            if (backends.Count > 1)
-            {
-                yield return P(ErrorCode.XmlError, "only one TPM backend is supported", backends[1]);
-            }
-
-            if (backends.Count == 0)
-            {
-                yield return P(ErrorCode.XmlError, "missing TPM device backend", tpm);
-                continue;
-            }
-
-            yield return XmlProp.Enum(backends[0], "type", LibvirtEnums.DomainTPMBackend, PropFlags.Required);
-            yield return XmlProp.Enum(backends[0], "version", LibvirtEnums.DomainTPMVersion);
-        }
-
-        var nvrams = d.DevicesOf("nvram").ToList();
-        if (nvrams.Count > 1)
-        {
-            yield return P(ErrorCode.InternalError, "only a single nvram device is supported", nvrams[1]);
-        }
-
-        var usbNone = UsbNone(d);
-        foreach (var hub in d.DevicesOf("hub"))
-        {
-            var type = hub.A("type");
-            if (type is null)
-            {
-                yield return P(ErrorCode.InternalError, "missing hub device type", hub);
-            }
-            else if (Array.IndexOf(LibvirtEnums.DomainHub, type) < 0)
-            {
-                yield return P(ErrorCode.ConfigUnsupported, $"unknown hub device type '{type}'", hub);
-            }
-            else if (usbNone)
-            {
-                yield return P(ErrorCode.ConfigUnsupported, "Can't add USB hub: USB is disabled for this domain", hub);
-            }
-        }
-
-        foreach (var redirdev in d.DevicesOf("redirdev"))
-        {
-            var bus = redirdev.A("bus");
-            if (bus is not null && Array.IndexOf(LibvirtEnums.DomainRedirdevBus, bus) < 0)
-            {
-                yield return P(ErrorCode.ConfigUnsupported, $"unknown redirdev bus '{bus}'", redirdev);
-            }
-
-            var type = redirdev.A("type");
-            if (type is null)
-            {
-                yield return P(ErrorCode.XmlError, "missing type in redirdev", redirdev);
-            }
-            else if (Array.IndexOf(LibvirtEnums.DomainChr, type) < 0)
-            {
-                yield return P(ErrorCode.ConfigUnsupported, $"unknown redirdev character device type '{type}'", redirdev);
-            }
-            else
-            {
-                foreach (var p in ChrSource(redirdev, type))
-                {
-                    yield return p;
-                }
-            }
-        }
-
-        foreach (var panic in d.DevicesOf("panic"))
-        {
-            yield return XmlProp.Enum(panic, "model", LibvirtEnums.DomainPanicModel);
-        }
-
-        foreach (var shmem in d.DevicesOf("shmem"))
-        {
-            var model = shmem.El("model");
-            yield return XmlProp.Enum(model, "type", LibvirtEnums.DomainShmemModel);
-            if (shmem.A("name") is null)
-            {
-                yield return P(ErrorCode.XmlError, "shmem element must contain 'name' attribute", shmem);
-            }
-
-            if ((model?.A("type") ?? "ivshmem") != "ivshmem")
-            {
-                yield return XmlProp.Enum(shmem, "role", LibvirtEnums.DomainShmemRole, PropFlags.NonZero);
-            }
-
-            yield return ScaledElement(shmem.El("size"), "./size[1]");
-            var msi = shmem.El("msi");
-            if (msi is not null)
-            {
-                yield return XmlProp.UInt(msi, "vectors", 0);
-                yield return XmlProp.OnOff(msi, "ioeventfd");
-                if (shmem.El("server") is null)
-                {
-                    yield return P(ErrorCode.XmlError, "msi option is only supported with a server", msi);
-                }
-            }
-
-            foreach (var p in Info(shmem, allowBoot: false, allowRom: false))
-            {
-                yield return p;
-            }
-        }
-
-        foreach (var sound in d.DevicesOf("sound"))
-        {
-            yield return XmlProp.Enum(sound, "model", LibvirtEnums.DomainSoundModel, PropFlags.Required);
-            foreach (var codec in sound.Els("codec"))
-            {
-                if (codec.A("type") is not { } ctype || Array.IndexOf(LibvirtEnums.DomainSoundCodec, ctype) < 0)
-                {
-                    yield return P(ErrorCode.ConfigUnsupported, $"unknown codec type '{codec.A("type") ?? "(null)"}'", codec);
-                }
-            }
-
-            yield return XmlProp.UInt(sound.El("audio"), "id", flags: PropFlags.Required | PropFlags.NonZero);
-        }
-
-        foreach (var card in d.DevicesOf("smartcard"))
-        {
-            yield return XmlProp.Enum(card, "mode", LibvirtEnums.DomainSmartcard, PropFlags.Required);
-            if (card.A("mode") == "passthrough")
-            {
-                var type = card.A("type");
-                if (type is null)
-                {
-                    yield return P(ErrorCode.XmlError, "passthrough mode requires a character device type attribute", card);
-                }
-                else if (Array.IndexOf(LibvirtEnums.DomainChr, type) < 0)
-                {
-                    yield return P(ErrorCode.ConfigUnsupported, $"unknown type presented to host for character device: {type}", card);
-                }
-                else
-                {
-                    foreach (var p in ChrSource(card, type))
-                    {
-                        yield return p;
-                    }
-                }
-            }
-        }
-    }
-
-    /// <summary>Device info on devices without a more specific area.</summary>
-    public static IEnumerable<Problem?> DeviceInfo(DomainXml d)
-    {
-        foreach (var device in d.Devices?.Elements() ?? [])
-        {
-            if (device.Name.LocalName is "filesystem" or "smartcard" or "sound" or "watchdog" or "memballoon" or "rng" or
-                "tpm" or "nvram" or "hub" or "redirdev" or "panic" or "memory" or "iommu" or "vsock" or "crypto" or "lease")
-            {
-                foreach (var p in Info(device, allowBoot: device.Name.LocalName is "filesystem" or "redirdev", allowRom: false))
-                {
-                    yield return p;
-                }
-            }
+            // An unknown vgaconf is reported by virDomainVideoDriverDefParseXML, whose failure libvirt ignores.
         }
     }
 }

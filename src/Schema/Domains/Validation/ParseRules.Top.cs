@@ -37,7 +37,7 @@ internal static partial class ParseRules
         }
 
         var uuid = root.El("uuid");
-        if (uuid is not null && !Uuids.TryParse(uuid.Value, out _))
+        if (uuid is not null && uuid.Value.Length > 0 && !Uuids.TryParse(uuid.Value, out _))
         {
             yield return P(ErrorCode.InternalError, "malformed uuid element", uuid);
         }
@@ -54,12 +54,12 @@ internal static partial class ParseRules
         }
     }
 
-    /// <summary>virDomainDefParseCaps: domain type, OS type and architecture.</summary>
+    /// <summary>virDomainDefParseCaps: domain type, OS type and architecture (each empty value counts as absent).</summary>
     public static IEnumerable<Problem?> Caps(DomainXml d)
     {
         var root = d.Root;
         var type = root.Attribute("type");
-        if (type is null)
+        if (string.IsNullOrEmpty(type?.Value))
         {
             yield return P(ErrorCode.InternalError, "missing domain type attribute", root);
         }
@@ -69,11 +69,11 @@ internal static partial class ParseRules
         }
 
         var osType = root.El("os").El("type");
-        if (osType is null)
+        if (string.IsNullOrEmpty(osType?.Value))
         {
-            if (root.El("bootloader") is null)
+            if (string.IsNullOrEmpty(root.El("bootloader")?.Value))
             {
-                yield return P(ErrorCode.XmlError, "an os <type> must be specified", (XObject?)root.El("os") ?? root);
+                yield return P(ErrorCode.XmlError, "an os <type> must be specified", (XObject?)osType ?? (XObject?)root.El("os") ?? root);
             }
         }
         else if (Array.IndexOf(LibvirtEnums.DomainOS, osType.Value) < 0)
@@ -82,7 +82,7 @@ internal static partial class ParseRules
         }
 
         var arch = osType?.Attribute("arch");
-        if (arch is not null && Array.IndexOf(Architectures, arch.Value) < 0)
+        if (!string.IsNullOrEmpty(arch?.Value) && Array.IndexOf(Architectures, arch.Value) < 0)
         {
             yield return P(ErrorCode.ConfigUnsupported, $"Unknown architecture {arch.Value}", arch);
         }
@@ -98,17 +98,18 @@ internal static partial class ParseRules
         }
     }
 
-    /// <summary>virDomainDefParseMemory: sizes with units, slots, memory backing enums.</summary>
+    /// <summary>virDomainDefParseMemory: sizes with units, slots, memory backing enums, hugepages.</summary>
     public static IEnumerable<Problem?> Memory(DomainXml d)
     {
         var root = d.Root;
         foreach (var name in (string[])["memory", "currentMemory", "maxMemory"])
         {
-            yield return ScaledElement(root.El(name), $"./{name}[1]");
+            yield return ScaledValue(root, root.El(name), $"./{name}[1]", 1024, long.MaxValue, memory: true);
         }
 
+        // virXPathUInt: an empty value is no value.
         var max = root.El("maxMemory");
-        if (max?.A("slots") is { } slots && !CNumber.TryParseUInt(slots, 10, out _))
+        if (max?.A("slots") is { Length: > 0 } slots && !CNumber.TryParseUInt(slots, 10, out _))
         {
             yield return P(ErrorCode.XmlError, "Failed to parse memory slot count", max.Attribute("slots"));
         }
@@ -121,29 +122,35 @@ internal static partial class ParseRules
             ("allocation", "mode", LibvirtEnums.DomainMemoryAllocation)})
         {
             var value = backing.El(child)?.Attribute(attr);
-            if (value is not null && Array.IndexOf(values, value.Value) <= 0)
+            if (!string.IsNullOrEmpty(value?.Value) && Array.IndexOf(values, value.Value) <= 0)
             {
                 yield return P(ErrorCode.ConfigUnsupported, $"unknown memoryBacking/{child}/{attr} '{value.Value}'", value);
             }
         }
 
         var threads = backing.El("allocation")?.Attribute("threads");
-        if (threads is not null && !CNumber.TryParseUInt(threads.Value, 10, out _))
+        if (!string.IsNullOrEmpty(threads?.Value) && !CNumber.TryParseUInt(threads.Value, 10, out _))
         {
             yield return P(ErrorCode.XmlError, "Failed to parse memory allocation threads", threads);
         }
 
         foreach (var page in backing.El("hugepages").Els("page"))
         {
-            if (page.A("size") is null)
+            var size = ScaledAttr(page, "size", "unit", "./@size", 1024, long.MaxValue, required: true, memory: true);
+            if (size is not null)
             {
-                yield return P(ErrorCode.XmlError, "missing hugepage size", page);
+                yield return size;
+                yield break;
             }
 
-            yield return ScaledAttribute(page, "size", "unit", "./@size");
-            if (page.A("nodeset") is { } nodeset && !CpuSet.TryParse(nodeset, out _))
+            if (AttrKiB(page, "size", "unit") == 0)
             {
-                yield return P(ErrorCode.InvalidArgument, $"Failed to parse bitmap '{nodeset}'", page.Attribute("nodeset"));
+                yield return P(ErrorCode.XmlDetail, "hugepage size can't be zero", page.Attribute("size"));
+            }
+
+            if (page.Attribute("nodeset") is { } nodeset)
+            {
+                yield return Bitmap(nodeset, "Invalid value of 'nodeset': " + nodeset.Value);
             }
         }
     }
@@ -197,9 +204,18 @@ internal static partial class ParseRules
     public static IEnumerable<Problem?> Tunables(DomainXml d)
     {
         var root = d.Root;
+        foreach (var device in root.El("blkiotune").Els("device"))
+        {
+            yield return BlkioDevice(device);
+        }
+
+        // Limits go up to VIR_DOMAIN_MEMORY_PARAM_UNLIMITED KiB; the guarantee is a memory size.
+        var memtune = root.El("memtune");
         foreach (var name in (string[])["hard_limit", "soft_limit", "min_guarantee", "swap_hard_limit"])
         {
-            yield return ScaledElement(root.El("memtune").El(name), $"./memtune/{name}[1]");
+            yield return name == "min_guarantee"
+                ? ScaledValue(root, memtune.El(name), $"./memtune/{name}[1]", 1024, long.MaxValue, memory: true)
+                : ScaledValue(root, memtune.El(name), $"./memtune/{name}[1]", 1024, 9007199254740991UL << 10);
         }
 
         var vcpu = root.El("vcpu");
@@ -239,10 +255,14 @@ internal static partial class ParseRules
         }
 
         var iothreads = root.El("iothreads");
-        if (iothreads is not null && !CNumber.TryParseUInt(iothreads.Value, 10, out _))
+        if (iothreads is not null && iothreads.Value.Length > 0 && !CNumber.TryParseUInt(iothreads.Value, 10, out _))
         {
             yield return P(ErrorCode.XmlError, $"invalid iothreads count '{iothreads.Value}'", iothreads);
         }
+
+        var defaultIothread = root.El("defaultiothread");
+        yield return XmlProp.Int(defaultIothread, "thread_pool_min", PropFlags.NonNegative);
+        yield return XmlProp.Int(defaultIothread, "thread_pool_max", PropFlags.NonNegative);
 
         var seenIothreads = new HashSet<uint>();
         foreach (var t in root.El("iothreadids").Els("iothread"))
@@ -262,6 +282,28 @@ internal static partial class ParseRules
         }
     }
 
+    /// <summary>virDomainBlkioDeviceParseXML: a path, and numbers for the weight and the limits.</summary>
+    private static Problem? BlkioDevice(XElement device)
+    {
+        if (string.IsNullOrEmpty(device.El("path")?.Value))
+        {
+            return P(ErrorCode.ConfigUnsupported, "missing per-device path", device);
+        }
+
+        foreach (var (name, wide, label) in new (string, bool, string)[] {
+            ("weight", false, "weight"), ("read_bytes_sec", true, "read bytes sec"), ("write_bytes_sec", true, "write bytes sec"),
+            ("read_iops_sec", false, "read iops sec"), ("write_iops_sec", false, "write iops sec")})
+        {
+            var value = device.El(name)?.Value;
+            if (!string.IsNullOrEmpty(value) && !(wide ? StrToLongULong(value) : Networks.Support.StrToLong.TryUInt(value, 10, out _)))
+            {
+                return P(ErrorCode.ConfigUnsupported, $"could not parse {label} {value}", device.El(name));
+            }
+        }
+
+        return null;
+    }
+
     private static IEnumerable<Problem?> Cputune(XElement root, uint maxVcpus, HashSet<uint> explicitIothreads, XElement? iothreadsElement)
     {
         var cputune = root.El("cputune");
@@ -277,7 +319,7 @@ internal static partial class ParseRules
             ("iothread_period", false, "iothread period"), ("iothread_quota", true, "iothread quota")})
         {
             var e = cputune.El(name);
-            if (e is not null && !(signed ? CNumber.TryParseLong(e.Value, out _) : CNumber.TryParseULong(e.Value, 10, out _)))
+            if (e is not null && e.Value.Length > 0 && !(signed ? CNumber.TryParseLong(e.Value, out _) : CNumber.TryParseULong(e.Value, 10, out _)))
             {
                 yield return P(ErrorCode.XmlError, $"can't parse cputune {label} value", e);
             }
@@ -473,13 +515,13 @@ internal static partial class ParseRules
         if (modeValue is not ("host-passthrough" or "maximum") && model is not null)
         {
             var fallback = model.Attribute("fallback");
-            if (fallback is not null && Array.IndexOf(LibvirtEnums.CPUFallback, fallback.Value) < 0)
+            if (!string.IsNullOrEmpty(fallback?.Value) && Array.IndexOf(LibvirtEnums.CPUFallback, fallback.Value) < 0)
             {
                 yield return P(ErrorCode.ConfigUnsupported, "Invalid fallback attribute", fallback);
             }
 
             var vendorId = model.Attribute("vendor_id");
-            if (vendorId is not null)
+            if (!string.IsNullOrEmpty(vendorId?.Value))
             {
                 if (vendorId.Value.Length != 12)
                 {
@@ -493,7 +535,7 @@ internal static partial class ParseRules
         }
 
         var hasModel = model is not null && model.Value.Length > 0;
-        if (cpu.El("vendor") is { } vendor && !hasModel)
+        if (cpu.El("vendor") is { Value.Length: > 0 } vendor && !hasModel)
         {
             yield return P(ErrorCode.XmlError, "CPU vendor specified without CPU model", vendor);
         }
@@ -539,6 +581,17 @@ internal static partial class ParseRules
             yield return P(ErrorCode.XmlError, "at most one CPU cache element may be specified", caches[1]);
         }
 
+        if (caches.Count == 1)
+        {
+            yield return XmlProp.Int(caches[0], "level", PropFlags.NonNegative);
+            if (CNumber.TryParseInt(caches[0].A("level"), out var level) && level is < 1 or > 3)
+            {
+                yield return P(ErrorCode.XmlError, "invalid CPU cache level, must be in range [1,3]", caches[0].Attribute("level"));
+            }
+
+            yield return XmlProp.Enum(caches[0], "mode", LibvirtEnums.CPUCacheMode, PropFlags.Required);
+        }
+
         var maxphysaddr = cpu.El("maxphysaddr");
         yield return XmlProp.Enum(maxphysaddr, "mode", LibvirtEnums.CPUMaxPhysAddrMode, PropFlags.Required);
         yield return XmlProp.Int(maxphysaddr, "bits", PropFlags.NonNegative);
@@ -550,6 +603,12 @@ internal static partial class ParseRules
         var numa = d.Root.El("cpu").El("numa");
         if (numa is null)
         {
+            // The highest NUMA CPU ID is then 0, which is already too many for zero vCPUs.
+            if (CNumber.TryParseUInt(d.Root.El("vcpu")?.Value, 10, out var vcpus) && vcpus == 0)
+            {
+                yield return P(ErrorCode.InternalError, "CPU IDs in <numa> exceed the <vcpu> count", d.Root.El("vcpu"));
+            }
+
             yield break;
         }
 
@@ -597,14 +656,40 @@ internal static partial class ParseRules
                 masks[id] = mask;
             }
 
-            if (cell.A("memory") is null)
-            {
-                yield return P(ErrorCode.XmlError, "missing element or attribute './@memory'", cell);
-            }
-
-            yield return ScaledAttribute(cell, "memory", "unit", "./@memory");
+            yield return ScaledAttr(cell, "memory", "unit", "./@memory", 1024, long.MaxValue, required: true, memory: true);
             yield return XmlProp.Enum(cell, "memAccess", LibvirtEnums.DomainMemoryAccess, PropFlags.NonZero);
             yield return XmlProp.YesNo(cell, "discard");
+            foreach (var p in NumaDistances(cell, id, (uint)cells.Count))
+            {
+                yield return p;
+            }
+
+            foreach (var p in NumaCaches(cell, id))
+            {
+                yield return p;
+            }
+        }
+
+        foreach (var link in numa.El("interconnects")?.Elements() ?? [])
+        {
+            var kind = link.Name.LocalName;
+            if (kind == "latency")
+            {
+                yield return XmlProp.UInt(link, "value", flags: PropFlags.Required, max: ulong.MaxValue);
+            }
+            else if (kind == "bandwidth")
+            {
+                yield return ScaledAttr(link, "value", "unit", "./@value", 1024, long.MaxValue, required: true, memory: true);
+            }
+            else
+            {
+                continue;
+            }
+
+            yield return XmlProp.UInt(link, "initiator", flags: PropFlags.Required);
+            yield return XmlProp.UInt(link, "target", flags: PropFlags.Required);
+            yield return XmlProp.UInt(link, "cache");
+            yield return XmlProp.Enum(link, "type", LibvirtEnums.MemoryLatency, PropFlags.Required | PropFlags.NonZero);
         }
 
         var total = masks.Values.Sum(m => m.Count);
@@ -613,9 +698,88 @@ internal static partial class ParseRules
             yield return P(ErrorCode.InternalError, "Number of CPUs in <numa> exceeds the <vcpu> count", numa);
         }
 
-        if (masks.Values.Any(m => m.Count > 0 && m.Max >= maxVcpus))
+        // virDomainNumaGetMaxCPUID: 0 when no cell has CPUs.
+        if (masks.Values.Where(m => m.Count > 0).Select(m => m.Max).DefaultIfEmpty(0).Max() >= maxVcpus)
         {
             yield return P(ErrorCode.InternalError, "CPU IDs in <numa> exceed the <vcpu> count", numa);
+        }
+    }
+
+    /// <summary>virDomainNumaDefNodeDistanceParseXML: siblings with IDs of existing cells and distances that fit them.</summary>
+    private static IEnumerable<Problem?> NumaDistances(XElement cell, uint id, uint cells)
+    {
+        var distances = cell.El("distances");
+        if (distances is null)
+        {
+            yield break;
+        }
+
+        var siblings = distances.Els("sibling").ToList();
+        if (siblings.Count == 0)
+        {
+            yield return P(ErrorCode.XmlError, "NUMA distances defined without siblings", distances);
+            yield break;
+        }
+
+        foreach (var sibling in siblings)
+        {
+            yield return XmlProp.UInt(sibling, "id", flags: PropFlags.Required);
+            var siblingId = CNumber.TryParseUInt(sibling.A("id"), 10, out var sid) ? sid : 0;
+            if (siblingId >= cells)
+            {
+                yield return P(ErrorCode.XmlError, $"'sibling_id {siblingId}' does not refer to a valid cell within NUMA 'cell id {id}'", sibling.Attribute("id"));
+            }
+
+            yield return XmlProp.UInt(sibling, "value", flags: PropFlags.Required);
+            var value = CNumber.TryParseUInt(sibling.A("value"), 10, out var v) ? v : 0;
+            if (value is < 10 or > 255 || (siblingId == id && value != 10) || (siblingId != id && value == 10))
+            {
+                yield return P(ErrorCode.XmlError, $"'value {value}' is invalid for 'sibling id {siblingId}' under NUMA 'cell id {id}'", sibling.Attribute("value"));
+            }
+        }
+    }
+
+    /// <summary>virDomainNumaDefNodeCacheParseXML: level, associativity, policy, size and line of each cell cache.</summary>
+    private static IEnumerable<Problem?> NumaCaches(XElement cell, uint id)
+    {
+        foreach (var cache in cell.Els("cache"))
+        {
+            var level = cache.A("level");
+            if (level is null)
+            {
+                yield return P(ErrorCode.XmlError, $"Missing 'level' attribute in cache element for NUMA node {id}", cache);
+            }
+            else if (!CNumber.TryParseUInt(level, 10, out var l) || l == 0)
+            {
+                yield return P(ErrorCode.XmlError, $"Invalid 'level' attribute in cache element for NUMA node {id}", cache.Attribute("level"));
+            }
+
+            var associativity = cache.A("associativity");
+            if (associativity is null)
+            {
+                yield return P(ErrorCode.XmlError, $"Missing 'associativity' attribute in cache element for NUMA node {id}", cache);
+            }
+            else if (Array.IndexOf(LibvirtEnums.NumaCacheAssociativity, associativity) < 0)
+            {
+                yield return P(ErrorCode.XmlError, $"Invalid cache associativity '{associativity}'", cache.Attribute("associativity"));
+            }
+
+            // A missing policy is reported and then overwritten by the invalid one.
+            var policy = cache.A("policy");
+            if (policy is null || Array.IndexOf(LibvirtEnums.NumaCachePolicy, policy) < 0)
+            {
+                yield return P(ErrorCode.XmlError, $"Invalid cache policy '{policy ?? "(null)"}'", (XObject?)cache.Attribute("policy") ?? cache);
+            }
+
+            // The units are looked for in ./size/unit and ./line/unit elements, which do not exist.
+            var size = cache.El("size");
+            yield return size is null
+                ? P(ErrorCode.XmlError, "missing element or attribute './size/@value'", cache)
+                : ScaledAttr(size, "value", "no-unit", "./size/@value", 1024, long.MaxValue, required: true, memory: true);
+            var line = cache.El("line");
+            yield return line is null
+                ? P(ErrorCode.XmlError, "missing element or attribute './line/@value'", cache)
+                : ScaledAttr(line, "value", "no-unit", "./line/@value", 1, ulong.MaxValue, required: true);
         }
     }
 
@@ -645,21 +809,37 @@ internal static partial class ParseRules
                 yield return P(ErrorCode.ConfigUnsupported, $"Unsupported NUMA memory tuning mode '{modeAttr.Value}'", modeAttr);
             }
 
-            mode = modeAttr?.Value ?? "strict";
-            var placement = memory.Attribute("placement");
-            if (placement is not null && Array.IndexOf(LibvirtEnums.DomainNumatunePlacement, placement.Value) < 0)
+            var placementAttr = memory.Attribute("placement");
+            if (placementAttr is not null && Array.IndexOf(LibvirtEnums.DomainNumatunePlacement, placementAttr.Value) < 0)
             {
-                yield return P(ErrorCode.ConfigUnsupported, $"Unsupported NUMA memory placement mode '{placement.Value}'", placement);
+                yield return P(ErrorCode.ConfigUnsupported, $"Unsupported NUMA memory placement mode '{placementAttr.Value}'", placementAttr);
             }
 
             if (memory.Attribute("nodeset") is { } nodeset)
             {
                 yield return Bitmap(nodeset, "Invalid value of 'nodeset': " + nodeset.Value);
             }
+        }
 
-            if (placement?.Value == "static" && memory.A("nodeset") is null)
+        // virDomainNumatuneSet: memory tuning is specified by any of mode, placement and nodeset (or, with
+        // automatic vCPU placement, by the absence of <memory>); a default placement is static with a nodeset
+        // or static vCPU placement, automatic otherwise, and static needs a nodeset.
+        var placementStatic = root.El("vcpu").A("placement") != "auto";
+        var placement = memory?.A("placement") ?? (!placementStatic && memory is null ? "auto" : null);
+        var hasNodeset = memory?.A("nodeset") is not null;
+        string? effectivePlacement = null;
+        if (memory?.A("mode") is not null || placement is not null || hasNodeset)
+        {
+            mode = memory?.A("mode") ?? "strict";
+            effectivePlacement = placement ?? "default";
+            if (effectivePlacement == "default")
             {
-                yield return P(ErrorCode.ConfigUnsupported, "nodeset for NUMA memory tuning must be set if 'placement' is 'static'", memory);
+                effectivePlacement = hasNodeset || placementStatic ? "static" : "auto";
+            }
+
+            if (effectivePlacement == "static" && !hasNodeset)
+            {
+                yield return P(ErrorCode.ConfigUnsupported, "nodeset for NUMA memory tuning must be set if 'placement' is 'static'", (XObject?)memory ?? numatune);
             }
         }
 
@@ -669,9 +849,7 @@ internal static partial class ParseRules
             yield break;
         }
 
-        var vcpuAuto = root.El("vcpu").A("placement") == "auto";
-        var memoryPlacement = memory?.A("placement") ?? (memory?.A("nodeset") is not null ? "static" : vcpuAuto ? "auto" : "static");
-        if (memory is not null && memoryPlacement == "auto")
+        if (effectivePlacement == "auto")
         {
             yield return P(ErrorCode.ConfigUnsupported, "Per-node binding is not compatible with automatic NUMA placement.", memnodes[0]);
         }
@@ -734,8 +912,17 @@ internal static partial class ParseRules
                 case "msrs":
                     yield return XmlProp.Enum(f, "unknown", LibvirtEnums.DomainMsrsUnknown, PropFlags.Required);
                     break;
-                case "vmcoreinfo" or "hap" or "pmu" or "pvspinlock" or "vmport" or "smm":
+                case "vmcoreinfo" or "hap" or "pmu" or "pvspinlock" or "vmport":
                     yield return XmlProp.OnOff(f, "state");
+                    break;
+                case "smm":
+                    yield return XmlProp.OnOff(f, "state");
+                    if (f.A("state") != "off")
+                    {
+                        // The TSEG size is read through string(...): in MiB by default.
+                        yield return ScaledValue(f, d.Root.El("features").El("smm").El("tseg"), "string(./features/smm/tseg)", 1024 * 1024, ulong.MaxValue);
+                    }
+
                     break;
                 case "htm" or "nested-hv" or "ccf-assist":
                     yield return XmlProp.OnOff(f, "state", PropFlags.Required);
@@ -748,6 +935,12 @@ internal static partial class ParseRules
                     break;
                 case "hpt":
                     yield return XmlProp.Enum(f, "resizing", LibvirtEnums.DomainHPTResizing, PropFlags.NonZero);
+                    var maxpagesize = d.Root.El("features").El("hpt").El("maxpagesize");
+                    if (ScaledValue(f, maxpagesize, "./features/hpt/maxpagesize", 1024, ulong.MaxValue) is not null)
+                    {
+                        yield return P(ErrorCode.ConfigUnsupported, "Unable to parse HPT maxpagesize setting", maxpagesize);
+                    }
+
                     break;
                 case "cfpc":
                     yield return XmlProp.Enum(f, "value", LibvirtEnums.DomainCFPC, PropFlags.NonZero);
@@ -764,6 +957,41 @@ internal static partial class ParseRules
                         yield return p;
                     }
 
+                    break;
+                case "xen":
+                    foreach (var x in f.Elements())
+                    {
+                        if (Array.IndexOf(LibvirtEnums.DomainXen, x.Name.LocalName) < 0)
+                        {
+                            yield return P(ErrorCode.ConfigUnsupported, $"unsupported Xen feature: {x.Name.LocalName}", x);
+                            continue;
+                        }
+
+                        yield return XmlProp.OnOff(x, "state", PropFlags.Required);
+                        if (x.Name.LocalName == "passthrough" && x.A("state") == "on")
+                        {
+                            yield return XmlProp.Enum(x, "mode", LibvirtEnums.DomainXenPassthroughMode, PropFlags.NonZero);
+                        }
+                    }
+
+                    break;
+                case "capabilities":
+                    yield return XmlProp.Enum(f, "policy", LibvirtEnums.DomainCapabilitiesPolicy);
+                    foreach (var c in f.Elements())
+                    {
+                        if (Array.IndexOf(LibvirtEnums.DomainProcessCapsFeature, c.Name.LocalName) < 0)
+                        {
+                            yield return P(ErrorCode.ConfigUnsupported, $"unexpected capability feature '{c.Name.LocalName}'", c);
+                            continue;
+                        }
+
+                        yield return XmlProp.OnOff(c, "state");
+                    }
+
+                    break;
+                case "tcg":
+                    var tbCache = f.El("tb-cache");
+                    yield return ScaledValue(f, tbCache, "./tb-cache", 1024, long.MaxValue, memory: true);
                     break;
                 case "kvm":
                     foreach (var k in f.Elements())
@@ -858,7 +1086,7 @@ internal static partial class ParseRules
             ("on_crash", LibvirtEnums.DomainLifecycleAction), ("on_lockfailure", LibvirtEnums.DomainLockFailure)})
         {
             var e = d.Root.El(name);
-            if (e is not null && Array.IndexOf(values, e.Value) < 0)
+            if (e is not null && e.Value.Length > 0 && Array.IndexOf(values, e.Value) < 0)
             {
                 yield return P(ErrorCode.ConfigUnsupported, $"unknown {name} action: {e.Value}", e);
             }
@@ -879,16 +1107,18 @@ internal static partial class ParseRules
             yield break;
         }
 
+        // virXPathString: an empty attribute is no attribute.
         var offset = clock.Attribute("offset");
-        if (offset is not null && Array.IndexOf(LibvirtEnums.DomainClockOffset, offset.Value) < 0)
+        var offsetValue = NonEmpty(offset?.Value);
+        if (offsetValue is not null && Array.IndexOf(LibvirtEnums.DomainClockOffset, offsetValue) < 0)
         {
-            yield return P(ErrorCode.ConfigUnsupported, $"unknown clock offset '{offset.Value}'", offset);
+            yield return P(ErrorCode.ConfigUnsupported, $"unknown clock offset '{offsetValue}'", offset);
         }
 
-        switch (offset?.Value ?? "utc")
+        switch (offsetValue ?? "utc")
         {
             case "utc" or "localtime":
-                var adjustment = clock.A("adjustment");
+                var adjustment = NonEmpty(clock.A("adjustment"));
                 if (adjustment is not null && adjustment != "reset" && !CNumber.TryParseLong(adjustment, out _))
                 {
                     yield return P(ErrorCode.XmlError, $"unknown clock adjustment '{adjustment}'", clock.Attribute("adjustment"));
@@ -897,14 +1127,14 @@ internal static partial class ParseRules
                 break;
             case "variable":
                 var basis = clock.Attribute("basis");
-                if (basis is not null && Array.IndexOf(LibvirtEnums.DomainClockBasis, basis.Value) < 0)
+                if (NonEmpty(basis?.Value) is { } basisValue && Array.IndexOf(LibvirtEnums.DomainClockBasis, basisValue) < 0)
                 {
-                    yield return P(ErrorCode.ConfigUnsupported, $"unknown clock basis '{basis.Value}'", basis);
+                    yield return P(ErrorCode.ConfigUnsupported, $"unknown clock basis '{basisValue}'", basis);
                 }
 
                 break;
             case "timezone":
-                if (clock.A("timezone") is null)
+                if (NonEmpty(clock.A("timezone")) is null)
                 {
                     yield return P(ErrorCode.InternalError, "missing 'timezone' attribute for clock with offset='timezone'", clock);
                 }
@@ -943,19 +1173,28 @@ internal static partial class ParseRules
             yield break;
         }
 
-        var osType = os.El("type")?.Value ?? (d.Root.El("bootloader") is not null ? "xen" : "hvm");
+        var osType = d.OsType ?? "xen";
+        if (osType == "linux" && d.VirtType == "xen")
+        {
+            osType = "xen";
+        }
+
         if (osType == "hvm")
         {
+            // Firmware features are only read with firmware autoselection (a non-empty firmware attribute).
             var firmware = os.Attribute("firmware");
-            foreach (var feature in os.El("firmware").Els("feature"))
+            if (!string.IsNullOrEmpty(firmware?.Value))
             {
-                yield return XmlProp.Enum(feature, "name", LibvirtEnums.DomainOsDefFirmwareFeature, PropFlags.Required);
-                yield return XmlProp.YesNo(feature, "enabled", PropFlags.Required);
-            }
+                foreach (var feature in os.El("firmware").Els("feature"))
+                {
+                    yield return XmlProp.Enum(feature, "name", LibvirtEnums.DomainOsDefFirmwareFeature, PropFlags.Required);
+                    yield return XmlProp.YesNo(feature, "enabled", PropFlags.Required);
+                }
 
-            if (firmware is not null && Array.IndexOf(LibvirtEnums.DomainOsDefFirmware, firmware.Value) <= 0)
-            {
-                yield return P(ErrorCode.XmlError, $"unknown firmware value {firmware.Value}", firmware);
+                if (Array.IndexOf(LibvirtEnums.DomainOsDefFirmware, firmware.Value) <= 0)
+                {
+                    yield return P(ErrorCode.XmlError, $"unknown firmware value {firmware.Value}", firmware);
+                }
             }
         }
 
@@ -965,6 +1204,22 @@ internal static partial class ParseRules
             if (nvram is not null)
             {
                 yield return XmlProp.Enum(nvram, "type", LibvirtEnums.Storage);
+                if (nvram.A("type") is { } nvramType)
+                {
+                    // A typed NVRAM without <source> fails without saying why.
+                    var source = nvram.El("source");
+                    if (source is null)
+                    {
+                        yield return P(ErrorCode.UnknownCause, string.Empty, nvram);
+                    }
+                    else
+                    {
+                        foreach (var p in StorageSource(source, nvramType))
+                        {
+                            yield return p;
+                        }
+                    }
+                }
             }
 
             var loader = os.El("loader");
@@ -1023,30 +1278,73 @@ internal static partial class ParseRules
         }
     }
 
-    /// <summary>virSysinfoParseXML: the SMBIOS date format.</summary>
+    /// <summary>
+    /// virSysinfoParseXML: a known type; for SMBIOS the BIOS date format and a system UUID that is the
+    /// domain's (or becomes it when the domain has none); for fw_cfg a name and a value or file per entry.
+    /// </summary>
     public static IEnumerable<Problem?> Sysinfo(DomainXml d)
     {
+        var domainUuid = NonEmpty(d.Root.El("uuid")?.Value);
+        Guid? uuid = domainUuid is not null && Uuids.TryParse(domainUuid, out var parsed) ? parsed : null;
         foreach (var sysinfo in d.Root.Els("sysinfo"))
         {
-            var type = sysinfo.Attribute("type");
-            if (type is null)
+            var problem = XmlProp.Enum(sysinfo, "type", LibvirtEnums.Sysinfo, PropFlags.Required);
+            if (problem is not null)
             {
-                yield return P(ErrorCode.XmlError, "sysinfo must contain a type attribute", sysinfo);
+                yield return problem;
                 continue;
             }
 
-            if (Array.IndexOf(LibvirtEnums.Sysinfo, type.Value) < 0)
+            if (sysinfo.A("type") == "fwcfg")
             {
-                yield return P(ErrorCode.XmlError, $"unknown sysinfo type '{type.Value}'", type);
+                foreach (var entry in sysinfo.Els("entry"))
+                {
+                    if (entry.A("name") is null)
+                    {
+                        yield return P(ErrorCode.XmlError, "Firmware entry is missing 'name' attribute", entry);
+                    }
+                    else if (string.IsNullOrWhiteSpace(entry.Value) && entry.A("file") is null)
+                    {
+                        yield return P(ErrorCode.XmlError, "Firmware entry must have either value or 'file' attribute", entry);
+                    }
+                }
+
                 continue;
             }
 
-            var date = sysinfo.El("bios")?.Elements("entry").FirstOrDefault(e => e.A("name") == "date");
+            var date = SysinfoEntry(sysinfo.El("bios"), "date");
             if (date is not null && !ValidBiosDate(date.Value))
             {
                 yield return P(ErrorCode.XmlDetail, "Invalid BIOS 'date' format", date);
             }
+
+            var systemUuid = SysinfoEntry(sysinfo.El("system"), "uuid");
+            if (systemUuid is null)
+            {
+                continue;
+            }
+
+            if (!Uuids.TryParse(systemUuid.Value, out var sysUuid))
+            {
+                yield return P(ErrorCode.XmlDetail, "malformed <sysinfo> uuid element", systemUuid);
+            }
+            else if (domainUuid is null)
+            {
+                // A domain without a UUID takes the system's.
+                uuid = sysUuid;
+            }
+            else if (uuid != sysUuid)
+            {
+                yield return P(ErrorCode.XmlDetail, "UUID mismatch between <uuid> and <sysinfo>", systemUuid);
+            }
         }
+    }
+
+    /// <summary>string(entry[@name='NAME']) as virXPathString reads it: the first such entry, when it is not empty.</summary>
+    internal static XElement? SysinfoEntry(XElement? section, string name)
+    {
+        var entry = section.Els("entry").FirstOrDefault(e => e.A("name") == name);
+        return string.IsNullOrEmpty(entry?.Value) ? null : entry;
     }
 
     /// <summary>mm/dd/yyyy or mm/dd/yy, as virSysinfoBIOSParseXML accepts it.</summary>
@@ -1054,9 +1352,9 @@ internal static partial class ParseRules
     {
         var parts = date.Split('/');
         return parts.Length == 3 &&
-               int.TryParse(parts[0], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var month) &&
-               int.TryParse(parts[1], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var day) &&
-               int.TryParse(parts[2], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var year) &&
+               CNumber.TryParseInt(parts[0], out var month) &&
+               CNumber.TryParseInt(parts[1], out var day) &&
+               CNumber.TryParseInt(parts[2], out var year) &&
                month is >= 1 and <= 12 && day is >= 1 and <= 31 && year >= 0 && (year < 100 || year >= 1900);
     }
 }

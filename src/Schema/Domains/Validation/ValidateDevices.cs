@@ -193,7 +193,7 @@ internal static partial class ValidateRules
     /// <summary>virDomainFSDefValidate.</summary>
     private static Problem? Filesystem(XElement fs)
     {
-        if (fs.El("target")?.A("dir") is null)
+        if (string.IsNullOrEmpty(fs.El("target")?.A("dir")))
         {
             var source = fs.El("source");
             var path = (fs.A("type") ?? "mount") switch

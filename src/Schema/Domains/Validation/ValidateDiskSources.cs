@@ -134,7 +134,7 @@ internal static partial class ValidateRules
 
                 if (domainLabel.A("type") == "none" || domainLabel.A("relabel") == "no")
                 {
-                    return P(ErrorCode.ConfigUnsupported, "label overrides require relabeling to be enabled at the domain level", seclabel);
+                    return P(ErrorCode.ConfigUnsupported, "label overrides require relabeling to be enabled at the domain level", WrittenDomain.At(seclabel));
                 }
             }
         }

@@ -16,8 +16,9 @@ internal static partial class ValidateRules
     /// <summary>virDomainDiskGetSource: the path (or name) of a disk's source, or null.</summary>
     internal static string? DiskSourcePath(XElement disk)
     {
+        // The path libvirt keeps: an empty one is dropped, a vhost-user socket path is not the source's path.
         var source = disk.El("source");
-        return disk.A("type") switch
+        var path = disk.A("type") switch
         {
             "file" => source.A("file"),
             "block" => source.A("dev"),
@@ -25,9 +26,9 @@ internal static partial class ValidateRules
             // Gluster and RBD keep the volume (pool) apart from the image name.
             "network" when source.A("protocol") is "gluster" or "rbd" => source.A("name") is { } name && name.IndexOf('/', StringComparison.Ordinal) is > 0 and var slash ? name[(slash + 1)..] : source.A("name"),
             "network" => source.A("name"),
-            "vhostuser" => source.A("path"),
             _ => null,
         };
+        return string.IsNullOrEmpty(path) ? null : path;
     }
 
     private static bool IsLocalStorage(string? type) => type is "file" or "block" or "dir";
@@ -36,7 +37,8 @@ internal static partial class ValidateRules
     private static bool IsEmptySource(XElement disk)
     {
         var type = disk.A("type") ?? "file";
-        return (IsLocalStorage(type) && DiskSourcePath(disk) is null) ||
+        // An empty path is dropped while parsing (a CD-ROM without media written as source file='').
+        return (IsLocalStorage(type) && string.IsNullOrEmpty(DiskSourcePath(disk))) ||
                type == "none" ||
                (type == "network" && disk.El("source")?.A("protocol") is null);
     }
@@ -151,7 +153,8 @@ internal static partial class ValidateRules
             yield return VhostUserDisk(disk, bus);
         }
 
-        for (var owner = disk; owner is not null; owner = owner.El("backingStore"))
+        // The label overrides as written: the inactive definition drops those with nothing to show.
+        for (var owner = WrittenDomain.CopyOf(disk) ?? disk; owner is not null; owner = owner.El("backingStore"))
         {
             yield return DeviceSeclabels(d, owner.El("source"));
         }

@@ -30,7 +30,7 @@ internal static partial class ValidateRules
         }
 
         var model = memory.A("model");
-        var path = memory.El("source").El("path");
+        var path = memory.El("source").El("path") is { Value.Length: > 0 } p ? p : null;
         var discard = memory.A("discard") == "yes";
         switch (model)
         {

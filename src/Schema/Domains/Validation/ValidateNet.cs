@@ -56,7 +56,7 @@ internal static partial class ValidateRules
         }
 
         var model = net.El("model").A("type");
-        if (!IsVirtioModel(model) && VirtioOptionsAbsent(net.Els("driver").FirstOrDefault(d => d.A("name") is not ("vfio" or "kvm" or "xen"))) is { } problem)
+        if (!IsVirtioModel(model) && VirtioOptionsAbsent(net.El("driver")) is { } problem)
         {
             return problem;
         }

@@ -15,7 +15,7 @@ internal static partial class ValidateRules
         var os = written?.El("os") ?? d.Os;
         XObject At(XElement? e) => e is null ? d.Os ?? (XObject)d.Root : written is not null ? WrittenDomain.At(e) : e;
 
-        var firmware = os.A("firmware");
+        var firmware = os.A("firmware") is { Length: > 0 } fw ? fw : null;
         var loaderElement = os.El("loader");
         var nvramElement = os.El("nvram");
         var hasLoader = loaderElement is not null || nvramElement is not null;

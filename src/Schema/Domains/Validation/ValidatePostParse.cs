@@ -62,7 +62,7 @@ internal static partial class ValidateRules
                     yield return DiskAssignAddress(d, e);
                     if (e.El("source")?.A("fdgroup") is not null && e.A("type") == "file")
                     {
-                        yield return P(ErrorCode.ConfigUnsupported, $"driver does not support FD passing for disk '{e.El("target").A("dev")}'", e.El("source"));
+                        yield return P(ErrorCode.ConfigUnsupported, $"driver does not support FD passing for disk '{e.El("target").A("dev") ?? "(null)"}'", e.El("source"));
                     }
 
                     break;

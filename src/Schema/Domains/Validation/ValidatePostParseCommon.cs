@@ -33,7 +33,7 @@ internal static partial class ValidateRules
 
         // virDomainDefPostParseOs (as written: the defaults turn secure boot on for enrolled keys). The
         // features are only read with firmware autoselection.
-        var features = written.El("os").A("firmware") is null ? [] : written.El("os").El("firmware").Els("feature").ToList();
+        var features = string.IsNullOrEmpty(written.El("os").A("firmware")) ? [] : written.El("os").El("firmware").Els("feature").ToList();
         if (features.LastOrDefault(f => f.A("name") == "enrolled-keys")?.A("enabled") == "yes" &&
             features.LastOrDefault(f => f.A("name") == "secure-boot")?.A("enabled") == "no")
         {

@@ -19,8 +19,11 @@ internal static class NetdevParser
     private static readonly string[] NativeModes = ["default", "tagged", "untagged"];
     private static readonly string[] VirtualPortTypes = ["none", "802.1Qbg", "802.1Qbh", "openvswitch", "midonet"];
 
-    /// <summary>A network's bandwidth: no classID, at most one inbound and one outbound, and no floor.</summary>
-    public static Problem? Bandwidth(XElement node, out NetworkBandwidth? bandwidth)
+    /// <summary>
+    /// A bandwidth: no classID, at most one inbound and one outbound, and a floor only where the user allows it
+    /// (a domain interface of type network; never for a network itself).
+    /// </summary>
+    public static Problem? Bandwidth(XElement node, out NetworkBandwidth? bandwidth, bool allowFloor = false)
     {
         bandwidth = null;
         if (node.Attribute("classID") is { } classId)
@@ -60,7 +63,7 @@ internal static class NetdevParser
                 return fault;
             }
 
-            if (inRate.Floor != 0)
+            if (inRate.Floor != 0 && !allowFloor)
             {
                 return NetFault.Unsupported("floor attribute is not supported for this config", inbound.Attribute("floor")!);
             }
@@ -212,8 +215,12 @@ internal static class NetdevParser
         return null;
     }
 
-    /// <summary>virNetDevVPortProfileParse: the type, the parameters that fit it, and their ranges.</summary>
-    public static Problem? VirtualPort(XElement node, bool requireType, out NetworkVirtualPort? port)
+    /// <summary>
+    /// virNetDevVPortProfileParse: the type, the parameters that fit it, and their ranges. With
+    /// <paramref name="generateMissing"/> the instance and interface IDs libvirt would generate count as given;
+    /// with <paramref name="requireAll"/> every parameter the type needs must be there.
+    /// </summary>
+    public static Problem? VirtualPort(XElement node, bool requireType, out NetworkVirtualPort? port, bool generateMissing = false, bool requireAll = false)
     {
         port = null;
         var type = 0;
@@ -283,13 +290,30 @@ internal static class NetdevParser
         }
 
         var typeName = VirtualPortTypes[type];
+        var hasInstance = instance is not null || (generateMissing && typeName is "802.1Qbg" or "none");
+        var hasInterface = iface is not null || (generateMissing && typeName is "openvswitch" or "none");
+        if (requireAll)
+        {
+            var missing = typeName switch
+            {
+                "802.1Qbg" => manager is null ? "managerid" : typeIdValue is null ? "typeid" : version is null ? "typeidversion" : !hasInstance ? "instanceid" : null,
+                "802.1Qbh" => profile is null ? "profileid" : null,
+                "openvswitch" or "midonet" => !hasInterface ? "interfaceid" : null,
+                _ => null,
+            };
+            if (missing is not null)
+            {
+                return NetFault.Xml($"missing {missing} in <virtualport type='{typeName}'>", node);
+            }
+        }
+
         var extra = typeName switch
         {
-            "802.1Qbg" => profile is not null ? "profileid" : iface is not null ? "interfaceid" : null,
+            "802.1Qbg" => profile is not null ? "profileid" : hasInterface ? "interfaceid" : null,
             "802.1Qbh" => manager is not null ? "managerid" : typeIdValue is not null ? "typeid" :
-                version is not null ? "typeidversion" : instance is not null ? "instanceid" : iface is not null ? "interfaceid" : null,
+                version is not null ? "typeidversion" : hasInstance ? "instanceid" : hasInterface ? "interfaceid" : null,
             "openvswitch" => manager is not null ? "managerid" : typeIdValue is not null ? "typeid" :
-                version is not null ? "typeidversion" : instance is not null ? "instanceid" : null,
+                version is not null ? "typeidversion" : hasInstance ? "instanceid" : null,
             _ => null,
         };
         if (extra is not null)

@@ -29,7 +29,8 @@ internal static class RouteParser
         return null;
     }
 
-    private static Problem? Route(string network, XElement node, out NetworkRoute? route)
+    /// <summary>One route; errors start with <paramref name="network"/> (libvirt's error detail: a network's name, or what a domain's route belongs to).</summary>
+    internal static Problem? Route(string network, XElement node, out NetworkRoute? route)
     {
         route = null;
         if ((XmlProp.UInt(node, "prefix") ?? XmlProp.UInt(node, "metric", 10, PropFlags.NonZero)) is { } bad)

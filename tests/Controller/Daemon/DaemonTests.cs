@@ -1,0 +1,160 @@
+using Xunit;
+using System.Text.Json;
+using Reconciler.Controller.Tests.Support;
+
+namespace Reconciler.Controller.Tests.Daemon;
+
+/// <summary>The real daemon on temporary directories: the examples converge, edits apply, broken edits change nothing.</summary>
+public sealed class DaemonTests
+{
+    /// <summary>The repository's examples, with the pool's directory moved into <paramref name="dir"/>.</summary>
+    private static string CopyExamples(TempDir dir)
+    {
+        var source = Path.Combine(RepoRoot(), "examples");
+        var specs = Path.Combine(dir.Path, "specs");
+        foreach (var file in Directory.EnumerateFiles(source, "*.xml", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(specs, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.WriteAllText(target, File.ReadAllText(file).Replace("/var/lib/reconciler/images", Path.Combine(dir.Path, "images"), StringComparison.Ordinal));
+        }
+
+        return specs;
+    }
+
+    private static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Reconciler.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
+    }
+
+    private static bool Is(Dictionary<string, JsonElement> status, string key, string sync, string health, string? messageStart = null) =>
+        status.TryGetValue(key, out var s) && s.GetProperty("sync").GetString() == sync && s.GetProperty("health").GetString() == health &&
+        (messageStart is null || s.GetProperty("message").GetString()!.StartsWith(messageStart, StringComparison.Ordinal));
+
+    private static string Message(Dictionary<string, JsonElement> status, string key) => status[key].GetProperty("message").GetString()!;
+
+    private static bool HasCondition(Dictionary<string, JsonElement> status, string key, string type) =>
+        status.TryGetValue(key, out var s) && s.GetProperty("conditions").EnumerateArray().Any(c => c.GetProperty("type").GetString() == type && c.GetProperty("status").GetBoolean());
+
+    [Fact]
+    public void The_examples_converge_cold_and_stay_converged_across_a_sigterm_and_restart()
+    {
+        using var dir = new TempDir();
+        var specs = CopyExamples(dir);
+        var state = Path.Combine(dir.Path, "state");
+        using (var daemon = new DaemonProcess(specs, state))
+        {
+            daemon.WaitFor(s =>
+                Is(s, "network/default", "Synced", "Healthy") && Is(s, "network/backend", "Synced", "Healthy") &&
+                Is(s, "pool/images", "Synced", "Healthy") &&
+                Is(s, "volume/images/web-01-root.qcow2", "Synced", "Healthy") &&
+                Is(s, "domain/web-01", "Synced", "Healthy", "running") && Is(s, "domain/db-01", "Synced", "Healthy", "running"),
+                "every example converged");
+            Assert.True(File.Exists(Path.Combine(dir.Path, "images", "web-01-root.qcow2")));
+            daemon.Terminate();
+            Assert.Equal(0, daemon.ExitCode);
+        }
+
+        Assert.True(File.Exists(Path.Combine(state, "runtime", "resume.json")), "SIGTERM saved the running domains");
+        using (var again = new DaemonProcess(specs, state))
+        {
+            again.WaitFor(s => Is(s, "domain/web-01", "Synced", "Healthy", "running (restored)"), "web-01 came back restored");
+        }
+    }
+
+    [Fact]
+    public void A_broken_edit_changes_nothing_and_says_where_it_is_broken_until_fixed()
+    {
+        using var dir = new TempDir();
+        var specs = CopyExamples(dir);
+        using var daemon = new DaemonProcess(specs, Path.Combine(dir.Path, "state"));
+        daemon.WaitFor(s => Is(s, "domain/web-01", "Synced", "Healthy", "running"), "web-01 running");
+        var file = Path.Combine(specs, "domains", "web-01.xml");
+        var good = File.ReadAllText(file);
+
+        File.WriteAllText(file, good.Replace("<vcpu>2</vcpu>", "<vcpu>two</vcpu>", StringComparison.Ordinal));
+        daemon.WaitFor(s => Is(s, "domain/web-01", "Error", "Healthy"), "web-01 reports the error");
+        var message = Message(daemon.Status(), "domain/web-01");
+        Assert.Contains($"{file}:", message, StringComparison.Ordinal);
+        Assert.Matches(":\\d+:\\d+: error: ", message);
+        Assert.Contains("stays applied", message, StringComparison.Ordinal);
+        Assert.Single(Directory.GetFiles(Path.Combine(dir.Path, "state", "runtime", "run"), "*.json"), f => File.ReadAllText(f).Contains("\"web-01\"", StringComparison.Ordinal));
+
+        File.WriteAllText(file, good);
+        daemon.WaitFor(s => Is(s, "domain/web-01", "Synced", "Healthy", "running"), "web-01 back in sync");
+    }
+
+    [Fact]
+    public void Live_edits_apply_live_and_other_edits_ask_for_a_restart()
+    {
+        using var dir = new TempDir();
+        var specs = CopyExamples(dir);
+        using var daemon = new DaemonProcess(specs, Path.Combine(dir.Path, "state"));
+        daemon.WaitFor(s => Is(s, "domain/web-01", "Synced", "Healthy", "running (booted)"), "web-01 running");
+        var file = Path.Combine(specs, "domains", "web-01.xml");
+        var good = File.ReadAllText(file);
+
+        var live = good.Replace("<memory unit='MiB'>1024</memory>", "<memory unit='MiB'>1024</memory>\n  <currentMemory unit='MiB'>512</currentMemory>", StringComparison.Ordinal);
+        File.WriteAllText(file, live);
+        daemon.WaitFor(s => Is(s, "domain/web-01", "Synced", "Healthy") && Message(s, "domain/web-01").Contains("applied live: memory 524288 KiB", StringComparison.Ordinal), "the balloon applied live");
+        Assert.StartsWith("running (booted)", Message(daemon.Status(), "domain/web-01"), StringComparison.Ordinal);
+        Assert.False(HasCondition(daemon.Status(), "domain/web-01", "RestartRequired"));
+
+        File.WriteAllText(file, live.Replace("<cpu mode='host-model'/>", "<cpu mode='host-passthrough'/>", StringComparison.Ordinal));
+        daemon.WaitFor(s => HasCondition(s, "domain/web-01", "RestartRequired"), "a restart is required");
+        Assert.StartsWith("running (booted)", Message(daemon.Status(), "domain/web-01"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_removed_domain_is_shut_down_and_undefined_and_its_disk_stays()
+    {
+        using var dir = new TempDir();
+        var specs = CopyExamples(dir);
+        var state = Path.Combine(dir.Path, "state");
+        using var daemon = new DaemonProcess(specs, state);
+        daemon.WaitFor(s => Is(s, "domain/db-01", "Synced", "Healthy", "running"), "db-01 running");
+        var definitions = Directory.GetFiles(Path.Combine(state, "runtime", "domains"), "*.xml").Length;
+
+        File.Delete(Path.Combine(specs, "domains", "db-01.xml"));
+        daemon.WaitFor(s => !s.ContainsKey("domain/db-01"), "db-01 gone");
+        Assert.Equal(definitions - 1, Directory.GetFiles(Path.Combine(state, "runtime", "domains"), "*.xml").Length);
+        Assert.True(File.Exists(Path.Combine(dir.Path, "images", "db-01-root.qcow2")));
+        Assert.True(Is(daemon.Status(), "domain/web-01", "Synced", "Healthy", "running"));
+    }
+
+    [Fact]
+    public void An_emptied_spec_directory_tears_nothing_down()
+    {
+        using var dir = new TempDir();
+        var specs = CopyExamples(dir);
+        using var daemon = new DaemonProcess(specs, Path.Combine(dir.Path, "state"));
+        daemon.WaitFor(s => Is(s, "domain/web-01", "Synced", "Healthy", "running"), "web-01 running");
+        foreach (var f in Directory.GetFiles(specs, "*.xml", SearchOption.AllDirectories))
+        {
+            File.Delete(f);
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(3);
+        while (!daemon.Output.Contains("suddenly empty", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(50);
+        }
+
+        Assert.Contains("suddenly empty", daemon.Output, StringComparison.Ordinal);
+        Assert.True(Is(daemon.Status(), "domain/web-01", "Synced", "Healthy", "running"));
+    }
+
+    [Fact]
+    public void Bad_options_are_refused_at_start_with_clear_messages()
+    {
+        var result = ReconcilerProcess.Run("run", "--state", Path.GetTempPath());
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--specs is required", result.Stderr, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,99 @@
+using Reconciler.Controller.Daemon;
+using Reconciler.Controller.Specs;
+using Reconciler.Controller.Tests.Support;
+using Xunit;
+
+namespace Reconciler.Controller.Tests.Specs;
+
+public sealed class DesiredStateTests
+{
+    private const string Net = "<network><name>n1</name><bridge name='br5'/></network>";
+
+    [Fact]
+    public void Only_spec_files_are_read_and_volumes_are_named_by_their_pool_directory()
+    {
+        using var dir = new TempDir();
+        dir.Write("networks/n1.xml", Net);
+        dir.Write("networks/.hidden.xml", "<network><name>hidden</name></network>");
+        dir.Write("networks/n1.xml~", Net);
+        dir.Write("networks/n1.xml.tmp", Net);
+        dir.Write(".git/config.xml", Net);
+        dir.Write("pools/images/v.xml", "<volume><name>v.raw</name><capacity>1</capacity></volume>");
+        dir.Write("stray-volume.xml", "<volume><name>w.raw</name><capacity>1</capacity></volume>");
+
+        var scan = new SpecDirectory(dir.Path).Scan();
+        var state = new DesiredState(allowEmpty: false);
+        state.Apply(scan);
+
+        Assert.Equal(3, scan.Files.Count);
+        Assert.Equal(
+            [new ObjectKey(ObjectKind.Network, "n1"), new ObjectKey(ObjectKind.Volume, "images/v.raw")],
+            state.Objects.Keys.OrderBy(k => k.Kind));
+        var problem = Assert.Single(state.Problems.Values);
+        Assert.Contains("a volume spec lives in pools/<pool-name>/", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_broken_file_keeps_the_last_valid_state_and_a_fix_brings_the_new_one()
+    {
+        using var dir = new TempDir();
+        var file = dir.Write("n1.xml", Net);
+        var specs = new SpecDirectory(dir.Path);
+        var state = new DesiredState(allowEmpty: false);
+        state.Apply(specs.Scan());
+        var good = state.Objects[new ObjectKey(ObjectKind.Network, "n1")];
+
+        File.WriteAllText(file, "<network><name>n1</name><bridge name='br5'/>");
+        var changed = state.Apply(specs.Scan());
+
+        Assert.Contains(new ObjectKey(ObjectKind.Network, "n1"), changed);
+        Assert.Same(good, state.Objects[new ObjectKey(ObjectKind.Network, "n1")]);
+        Assert.StartsWith($"{file}:1:", state.Problems[new ObjectKey(ObjectKind.Network, "n1")].Message, StringComparison.Ordinal);
+
+        File.WriteAllText(file, Net.Replace("br5", "br6", StringComparison.Ordinal));
+        state.Apply(specs.Scan());
+        Assert.Empty(state.Problems);
+        Assert.NotEqual(good.Revision, state.Objects[new ObjectKey(ObjectKind.Network, "n1")].Revision);
+    }
+
+    [Fact]
+    public void Two_files_defining_one_object_are_both_refused_naming_each_other()
+    {
+        using var dir = new TempDir();
+        var a = dir.Write("a.xml", Net);
+        var b = dir.Write("b.xml", Net.Replace("br5", "br7", StringComparison.Ordinal));
+        var state = new DesiredState(allowEmpty: false);
+        state.Apply(new SpecDirectory(dir.Path).Scan());
+
+        Assert.Empty(state.Objects);
+        var message = state.Problems[new ObjectKey(ObjectKind.Network, "n1")].Message;
+        Assert.Contains(a, message, StringComparison.Ordinal);
+        Assert.Contains(b, message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_missing_or_suddenly_empty_directory_changes_nothing_unless_allowed()
+    {
+        using var dir = new TempDir();
+        var file = dir.Write("n1.xml", Net);
+        var specs = new SpecDirectory(dir.Path);
+        var state = new DesiredState(allowEmpty: false);
+        state.Apply(specs.Scan());
+
+        File.Delete(file);
+        Assert.Empty(state.Apply(specs.Scan()));
+        Assert.Single(state.Objects);
+        Assert.Contains("suddenly empty", state.Blocked, StringComparison.Ordinal);
+
+        var gone = new SpecDirectory(Path.Combine(dir.Path, "nope"));
+        Assert.Empty(state.Apply(gone.Scan()));
+        Assert.Contains("does not exist", state.Blocked, StringComparison.Ordinal);
+
+        var permissive = new DesiredState(allowEmpty: true);
+        File.WriteAllText(file, Net);
+        permissive.Apply(specs.Scan());
+        File.Delete(file);
+        Assert.Single(permissive.Apply(specs.Scan()));
+        Assert.Empty(permissive.Objects);
+    }
+}
