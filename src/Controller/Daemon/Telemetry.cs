@@ -90,6 +90,17 @@ public static class Telemetry
         }
     }
 
+    /// <summary>The same for an operation without a result.</summary>
+    public static Task TraceRuntimeAsync(string operation, string target, Func<Task> run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return TraceRuntimeAsync(operation, target, async () =>
+        {
+            await run().ConfigureAwait(false);
+            return true;
+        });
+    }
+
     /// <summary>Starts the span of one reconcile of <paramref name="key"/> (null when nobody listens).</summary>
     public static Activity? StartReconcile(ObjectKey key)
     {

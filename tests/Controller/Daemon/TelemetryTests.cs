@@ -62,6 +62,7 @@ public sealed class TelemetryTests
 
         Telemetry.RecordReconcile(ObjectKind.Pool, "synced", TimeSpan.FromMilliseconds(250));
         await Telemetry.TraceRuntimeAsync("start", "domain/web", () => Task.FromResult(1));
+        await Telemetry.TraceRuntimeAsync("define", "domain/web", () => Task.CompletedTask);
         await Assert.ThrowsAsync<RuntimeException>(() => Telemetry.TraceRuntimeAsync<int>(
             "start", "domain/web", () => throw new RuntimeException(ErrorCode.OperationInvalid, "domain is already running")));
 
@@ -70,6 +71,7 @@ public sealed class TelemetryTests
             Assert.Contains(("reconciler.reconcile.duration", 0.25, "kind=pool,outcome=synced"), recorded);
             Assert.Equal(2, recorded.Count(r => r.Instrument == "reconciler.runtime.operations" && r.Tags == "operation=start"));
             Assert.Contains(("reconciler.runtime.failures", 1d, "operation=start,code=VIR_ERR_OPERATION_INVALID"), recorded);
+            Assert.Contains(("reconciler.runtime.operations", 1d, "operation=define"), recorded);
         }
 
         void Record(Instrument i, double v, ReadOnlySpan<KeyValuePair<string, object?>> tags)
