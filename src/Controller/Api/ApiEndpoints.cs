@@ -55,6 +55,8 @@ internal static class ApiEndpoints
             new XmlDto(hv.Lookup(name).Name, await hv.GetXmlAsync(name, inactive == true, ct).ConfigureAwait(false)));
         v1.MapGet("/domains/{name}/interfaces", async (string name, CancellationToken ct) =>
             (await hv.GetInterfaceAddressesAsync(name, ct).ConfigureAwait(false)).Select(InterfaceAddressDto.From).ToList());
+        v1.MapGet("/domains/{name}/guest-memory", async (string name, CancellationToken ct) =>
+            await hv.GetGuestMemoryAsync(name, ct).ConfigureAwait(false));
         v1.MapPost("/domains/{name}/{action}", (string name, string action, CancellationToken ct) =>
             PowerAsync(view, name, action, log, ct));
 

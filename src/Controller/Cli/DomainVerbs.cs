@@ -122,6 +122,23 @@ internal static class DomainVerbs
             },
             ifaddrName);
 
+        var memoryName = DomainName();
+        yield return DaemonVerb.Create("guestinfo", "Show what a running guest reports of its memory: a SHA-256 digest of its content, the pages written, its workload counter", stdout, stderr,
+            async (c, ct) =>
+            {
+                var m = await c.Client.GetAsync<Runtime.GuestMemoryReport>("v1/domains/" + ApiClient.Escape(c.Parse.GetValue(memoryName)!) + "/guest-memory", ct).ConfigureAwait(false);
+                if (c.Json)
+                {
+                    c.WriteJson(m);
+                    return 0;
+                }
+
+                c.WriteVirsh(string.Create(CultureInfo.InvariantCulture,
+                    $"{"Memory digest:",-16}{m.Digest}\n{"Memory size:",-16}{m.SizeKiB} KiB\n{"Touched pages:",-16}{m.TouchedPages}\n{"Work counter:",-16}{m.WorkCounter}\n"));
+                return 0;
+            },
+            memoryName);
+
         foreach (var (action, what) in new[]
         {
             ("start", "Start a defined domain"),

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Reconciler.Controller.Api;
 using Reconciler.Controller.Reconcile;
 using Reconciler.Runtime;
 using Reconciler.Runtime.Host;
@@ -70,9 +71,9 @@ internal static class RunCommand
             return 2;
         }
 
-        options.State = string.IsNullOrWhiteSpace(options.State) ? DefaultState() : options.State;
+        options.State = string.IsNullOrWhiteSpace(options.State) ? DefaultPaths.StateDirectory() : options.State;
         options.Host = string.IsNullOrWhiteSpace(options.Host) ? System.Net.Dns.GetHostName() : options.Host;
-        options.Socket = string.IsNullOrWhiteSpace(options.Socket) ? Path.Combine(options.State, "reconciler.sock") : options.Socket;
+        options.Socket = string.IsNullOrWhiteSpace(options.Socket) ? DefaultPaths.Socket(options.State) : options.Socket;
         options.Specs = string.IsNullOrWhiteSpace(options.Specs) ? string.Empty : Path.GetFullPath(options.Specs);
         options.State = Path.GetFullPath(options.State);
         var check = new ControllerOptionsValidator().Validate(null, options);
@@ -122,29 +123,29 @@ internal static class RunCommand
             builder.Services.AddSingleton<ReconcileLoop>();
             builder.Services.AddSingleton<IControllerView>(sp => sp.GetRequiredService<ReconcileLoop>());
             builder.Services.AddHostedService(sp => sp.GetRequiredService<ReconcileLoop>());
+            builder.Services.AddReconcilerTelemetry(options.Host);
             using var app = builder.Build();
-            var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("reconciler");
-            log.LogInformation("Converging host {Host} to {Specs} (state in {State})", options.Host, options.Specs, options.State);
-            await app.RunAsync(cancellationToken).ConfigureAwait(false);
-            log.LogInformation("Stopping: saving the running domains");
+            var loggerFactory = app.Services.GetRequiredService<ILoggerFactory>();
+            var log = loggerFactory.CreateLogger("reconciler");
+            ApiServer api;
+            try
+            {
+                api = await ApiServer.StartAsync(options.Socket, app.Services.GetRequiredService<ReconcileLoop>(), loggerFactory, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException or System.Net.Sockets.SocketException)
+            {
+                await stderr.WriteLineAsync($"reconciler run: cannot serve the API on {options.Socket}: {e.Message}").ConfigureAwait(false);
+                return 1;
+            }
+
+            await using (api.ConfigureAwait(false))
+            {
+                log.LogInformation("Converging host {Host} to {Specs} (state in {State}, API on {Socket})", options.Host, options.Specs, options.State, options.Socket);
+                await app.RunAsync(cancellationToken).ConfigureAwait(false);
+                log.LogInformation("Stopping: saving the running domains");
+            }
         }
 
         return 0;
-    }
-
-    private static string DefaultState()
-    {
-        if (Environment.GetEnvironmentVariable("RECONCILER_STATE_DIR") is { Length: > 0 } dir)
-        {
-            return dir;
-        }
-
-        if (!OperatingSystem.IsWindows() && Environment.UserName == "root")
-        {
-            return "/var/lib/reconciler";
-        }
-
-        var xdg = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
-        return Path.Combine(xdg is { Length: > 0 } ? xdg : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state"), "reconciler");
     }
 }

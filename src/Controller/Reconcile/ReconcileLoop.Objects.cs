@@ -19,16 +19,13 @@ public sealed partial class ReconcileLoop
     /// <summary>A reconcile step's outcome: the status to show, and when to look again (null: on the next change).</summary>
     private sealed record Outcome(SyncStatus Sync, HealthStatus Health, string Message, TimeSpan? Requeue = null, params Condition[] Conditions);
 
-    private static readonly ActivitySource Trace = new("Reconciler.Controller");
-
     private async Task ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
     {
-        using var activity = Trace.StartActivity("reconcile");
-        activity?.SetTag("kind", key.Kind.ToString().ToLowerInvariant());
-        activity?.SetTag("name", key.Name);
+        using var activity = Telemetry.StartReconcile(key);
+        var clock = Stopwatch.StartNew();
         _desired.Objects.TryGetValue(key, out var desired);
         _desired.Problems.TryGetValue(key, out var problem);
-        activity?.SetTag("revision", desired?.Revision);
+        activity?.SetTag("reconciler.revision", desired?.Revision);
         if (_desired.Blocked is not null && desired is null)
         {
             // Nothing is torn down while the directory cannot be trusted.
@@ -60,11 +57,8 @@ public sealed partial class ReconcileLoop
             _log.LogWarning("{Key}: {Message} (retry in {Delay})", key, e.Message, delay);
         }
 
-        activity?.SetTag("outcome", outcome.Sync.ToString());
-        if (outcome is null)
-        {
-            return;
-        }
+        activity?.SetTag("reconciler.outcome", outcome.Sync.ToString());
+        Telemetry.RecordReconcile(key.Kind, outcome.Sync.ToString().ToLowerInvariant(), clock.Elapsed);
 
         if (problem is not null && desired is not null && outcome.Sync != SyncStatus.Error)
         {

@@ -110,6 +110,8 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var watcher = StartWatcher();
+        using var queueGauge = Telemetry.RegisterQueueDepth(() => QueueDepth);
+        using var objectsGauge = Telemetry.RegisterView(this);
         Hypervisor.DomainChanged += OnDomainChanged;
         try
         {

@@ -45,6 +45,34 @@ internal sealed class SimulatedGuest : IGuest
         _online = config.OnlineVcpus;
         _random = new Random(config.Uuid.GetHashCode());
         SetDevices(config.Disks, config.Interfaces);
+        if (memory.TouchedPages == 0)
+        {
+            Boot();
+        }
+    }
+
+    /// <summary>
+    /// A fresh boot loads something into memory (firmware, kernel, its first data), different at every
+    /// boot: a restored guest is told from a rebooted one by its memory digest.
+    /// </summary>
+    private void Boot()
+    {
+        var pages = (int)Math.Min(1, Memory.PageCount);
+        Span<byte> page = stackalloc byte[GuestMemory.PageSize];
+        var seed = (ulong)Random.Shared.NextInt64() | 1;
+        for (var i = 0; i < pages; i++)
+        {
+            var state = seed ^ ((ulong)i * 0x9E3779B97F4A7C15UL);
+            for (var offset = 0; offset < page.Length; offset += 8)
+            {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                BinaryPrimitives.WriteUInt64LittleEndian(page[offset..], state | 1);
+            }
+
+            Memory.WritePage(i, page);
+        }
     }
 
     public GuestMemory Memory { get; }

@@ -151,6 +151,52 @@ public sealed class DaemonTests
     }
 
     [Fact]
+    public void A_domain_destroyed_behind_the_controllers_back_comes_back_and_sigterm_keeps_its_memory()
+    {
+        using var dir = new TempDir();
+        var specs = CopyExamples(dir);
+        var state = Path.Combine(dir.Path, "state");
+        var socket = Path.Combine(state, "reconciler.sock");
+        string digest;
+        using (var daemon = new DaemonProcess(specs, state))
+        {
+            daemon.WaitFor(s => Is(s, "domain/web-01", "Synced", "Healthy", "running (booted)") && File.Exists(socket), "web-01 running and the API up");
+            var list = ReconcilerProcess.Run("list", "--all", "--output", "json", "--socket", socket);
+            Assert.Equal(0, list.ExitCode);
+            using (var doc = JsonDocument.Parse(list.Stdout))
+            {
+                var web = doc.RootElement.EnumerateArray().Single(d => d.GetProperty("name").GetString() == "web-01");
+                Assert.Equal(("running", "test-host"), (web.GetProperty("state").GetString(), web.GetProperty("host").GetString()));
+            }
+
+            var destroy = ReconcilerProcess.Run("destroy", "web-01", "--socket", socket);
+            Assert.Equal(0, destroy.ExitCode);
+            Assert.Contains("converge", destroy.Stdout + destroy.Stderr, StringComparison.Ordinal);
+            daemon.WaitFor(s => Is(s, "domain/web-01", "Synced", "Healthy", "running (booted)") &&
+                ReconcilerProcess.Run("domstate", "web-01", "--socket", socket).Stdout.Contains("running", StringComparison.Ordinal), "web-01 back");
+
+            digest = GuestDigest(socket, "web-01");
+            daemon.Terminate();
+            Assert.Equal(0, daemon.ExitCode);
+            Assert.False(File.Exists(socket), "the socket is removed at exit");
+        }
+
+        using var again = new DaemonProcess(specs, state);
+        again.WaitFor(s => Is(s, "domain/web-01", "Synced", "Healthy", "running (restored)") && File.Exists(socket), "web-01 restored");
+        Assert.Equal(digest, GuestDigest(socket, "web-01"));
+    }
+
+    private static string GuestDigest(string socket, string domain)
+    {
+        var info = ReconcilerProcess.Run("guestinfo", domain, "--output", "json", "--socket", socket);
+        Assert.True(info.ExitCode == 0, info.Stderr);
+        using var doc = JsonDocument.Parse(info.Stdout);
+        var digest = doc.RootElement.GetProperty("digest").GetString()!;
+        Assert.Matches("^[0-9a-f]{64}$", digest);
+        return digest;
+    }
+
+    [Fact]
     public void Bad_options_are_refused_at_start_with_clear_messages()
     {
         var result = ReconcilerProcess.Run("run", "--state", Path.GetTempPath());
