@@ -51,7 +51,7 @@ public sealed partial class ReconcileLoop
         {
             var before = exists ? await Hypervisor.GetXmlAsync(name, inactive: true, ct).ConfigureAwait(false) : null;
             var existingUuid = exists ? Hypervisor.Lookup(name).Uuid : (Guid?)null;
-            await RetryAsync(async c => await Hypervisor.DefineAsync(WithUuid(desired, existingUuid), c).ConfigureAwait(false), ct).ConfigureAwait(false);
+            await RetryAsync("define", key.ToString(), async c => await Hypervisor.DefineAsync(WithUuid(desired, existingUuid), c).ConfigureAwait(false), ct).ConfigureAwait(false);
             _store.Update(key, r => r with { AppliedRevision = desired.Revision, Managed = true });
             var info = await Hypervisor.GetInfoAsync(name, ct).ConfigureAwait(false);
             if (before is not null && info.Status.IsActive)
@@ -294,7 +294,7 @@ public sealed partial class ReconcileLoop
 
     private async Task StartDomainAsync(ObjectKey key, CancellationToken ct)
     {
-        await RetryAsync(async c => await Hypervisor.StartAsync(key.Name, cancellationToken: c).ConfigureAwait(false), ct).ConfigureAwait(false);
+        await RetryAsync("start", key.ToString(), async c => await Hypervisor.StartAsync(key.Name, cancellationToken: c).ConfigureAwait(false), ct).ConfigureAwait(false);
         _store.Update(key, r => r with { LastStart = DateTimeOffset.UtcNow, RestartPending = false });
     }
 

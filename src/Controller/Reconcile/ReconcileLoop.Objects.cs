@@ -142,7 +142,7 @@ public sealed partial class ReconcileLoop
         {
             var xml = WithUuid(desired, exists?.Uuid);
             var restart = exists is { Active: true } && record.AppliedRevision is not null && record.AppliedRevision != desired.Revision;
-            await RetryAsync(async c => await Hypervisor.DefineNetworkAsync(xml, c).ConfigureAwait(false), ct).ConfigureAwait(false);
+            await RetryAsync("define-network", key.ToString(), async c => await Hypervisor.DefineNetworkAsync(xml, c).ConfigureAwait(false), ct).ConfigureAwait(false);
             _store.Update(key, r => r with { AppliedRevision = desired.Revision, Managed = true, Failures = 0 });
             if (restart)
             {
@@ -154,7 +154,7 @@ public sealed partial class ReconcileLoop
         var info = await Hypervisor.GetNetworkInfoAsync(key.Name, ct).ConfigureAwait(false);
         if (!info.Active)
         {
-            await RetryAsync(async c => await Hypervisor.StartNetworkAsync(key.Name, c).ConfigureAwait(false), ct).ConfigureAwait(false);
+            await RetryAsync("start-network", key.ToString(), async c => await Hypervisor.StartNetworkAsync(key.Name, c).ConfigureAwait(false), ct).ConfigureAwait(false);
         }
 
         if (!info.Autostart)
@@ -190,7 +190,7 @@ public sealed partial class ReconcileLoop
         var record = _store.Get(key);
         if (exists is null || record.AppliedRevision != desired.Revision)
         {
-            await RetryAsync(async c => await Hypervisor.DefinePoolAsync(WithUuid(desired, exists?.Uuid), c).ConfigureAwait(false), ct).ConfigureAwait(false);
+            await RetryAsync("define-pool", key.ToString(), async c => await Hypervisor.DefinePoolAsync(WithUuid(desired, exists?.Uuid), c).ConfigureAwait(false), ct).ConfigureAwait(false);
             _store.Update(key, r => r with { AppliedRevision = desired.Revision, Managed = true, Failures = 0 });
         }
 
@@ -199,7 +199,7 @@ public sealed partial class ReconcileLoop
         {
             var model = StoragePoolDefinition.FromXml(desired.Definition);
             var build = model.Type is "dir" or "fs" or "netfs" && model.Target is { } t && !Directory.Exists(t.Path);
-            await RetryAsync(async c => await Hypervisor.StartPoolAsync(key.Name, build, c).ConfigureAwait(false), ct).ConfigureAwait(false);
+            await RetryAsync("start-pool", key.ToString(), async c => await Hypervisor.StartPoolAsync(key.Name, build, c).ConfigureAwait(false), ct).ConfigureAwait(false);
         }
         else
         {
@@ -255,7 +255,7 @@ public sealed partial class ReconcileLoop
         var wanted = StorageVolumeDefinition.FromXml(desired.Definition);
         if (existing is null)
         {
-            await RetryAsync(async c => await Hypervisor.CreateVolumeAsync(pool, LibvirtXmlWriter.Format(desired.Definition), c).ConfigureAwait(false), ct).ConfigureAwait(false);
+            await RetryAsync("create-volume", key.ToString(), async c => await Hypervisor.CreateVolumeAsync(pool, LibvirtXmlWriter.Format(desired.Definition), c).ConfigureAwait(false), ct).ConfigureAwait(false);
             _store.Update(key, r => r with { AppliedRevision = desired.Revision, Managed = true });
             return new Outcome(SyncStatus.Synced, HealthStatus.Healthy, "created");
         }

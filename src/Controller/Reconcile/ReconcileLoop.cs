@@ -319,12 +319,13 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
 
     private static bool IsTransient(RuntimeException e) => e.IsTransient;
 
-    /// <summary>Runs <paramref name="operation"/> with retries of transient runtime failures.</summary>
-    private ValueTask RetryAsync(Func<CancellationToken, ValueTask> operation, CancellationToken cancellationToken) =>
-        _retry.ExecuteAsync(operation, cancellationToken);
-
-    private ValueTask<T> RetryAsync<T>(Func<CancellationToken, ValueTask<T>> operation, CancellationToken cancellationToken) =>
-        _retry.ExecuteAsync(operation, cancellationToken);
+    /// <summary>Runs a runtime operation with retries of transient failures, counted and traced by <see cref="Telemetry"/>.</summary>
+    private async ValueTask RetryAsync(string operation, string target, Func<CancellationToken, ValueTask> run, CancellationToken cancellationToken) =>
+        await Telemetry.TraceRuntimeAsync(operation, target, async () =>
+        {
+            await _retry.ExecuteAsync(run, cancellationToken).ConfigureAwait(false);
+            return true;
+        }).ConfigureAwait(false);
 
     /// <summary>Calls an action once the pokes stop for a while.</summary>
     private sealed class Debouncer(TimeSpan quiet, Action action)
