@@ -62,6 +62,12 @@ internal static class ApiEndpoints
 
         v1.MapGet("/networks", (bool? all) =>
             hv.ListNetworks().Where(n => all == true || n.Active).Select(NetworkListItem.From).ToList());
+        v1.MapGet("/networks/{name}/leases", async (string name, CancellationToken ct) =>
+        {
+            var info = await hv.GetNetworkInfoAsync(name, ct).ConfigureAwait(false);
+            return hv.GetDhcpLeases(info.Name);
+        });
+        v1.MapGet("/bridges", () => new BridgesDto(hv.GetBridges(), hv.GetTaps(), hv.FormatBridges()));
         v1.MapGet("/networks/{name}/xml", async (string name, bool? inactive, CancellationToken ct) =>
             new XmlDto(name, await hv.GetNetworkXmlAsync(name, inactive == true, ct).ConfigureAwait(false)));
 

@@ -167,3 +167,9 @@ public sealed record DomainEventDto(string Host, string Name, Guid Uuid, DomainE
 /// domain with a run strategy other than manual — a note that the controller will converge it back.
 /// </summary>
 public sealed record PowerActionResult(string Domain, string Action, string Message, string? State, string? Reason, string? RunStrategy, bool WillConverge, string? Note);
+
+/// <summary>The host's bridges with their ports, the taps of running domains, and the table brctl show prints.</summary>
+public sealed record BridgesDto(
+    IReadOnlyList<Reconciler.Runtime.Networks.BridgeInfo> Bridges,
+    IReadOnlyList<Reconciler.Runtime.Networks.TapInfo> Taps,
+    string Table);

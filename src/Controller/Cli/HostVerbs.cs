@@ -43,6 +43,45 @@ internal static class HostVerbs
             network,
             inactive);
 
+        var leaseNetwork = DaemonVerb.Name("NETWORK", "The network's name");
+        yield return DaemonVerb.Create("net-dhcp-leases", "List the DHCP leases of a network, as virsh net-dhcp-leases does", stdout, stderr,
+            async (c, ct) =>
+            {
+                var leases = await c.Client.GetAsync<List<Reconciler.Runtime.Networks.DhcpLeaseInfo>>("v1/networks/" + ApiClient.Escape(c.Parse.GetValue(leaseNetwork)!) + "/leases", ct).ConfigureAwait(false);
+                if (c.Json)
+                {
+                    c.WriteJson(leases);
+                    return 0;
+                }
+
+                var sb = new System.Text.StringBuilder();
+                sb.Append(System.Globalization.CultureInfo.InvariantCulture, $" {"MAC address",-19} {"Protocol",-9} {"IP address",-19} {"Hostname",-10}\n");
+                sb.Append('-', 62).Append('\n');
+                foreach (var l in leases)
+                {
+                    var protocol = l.Address.Contains(':', StringComparison.Ordinal) ? "ipv6" : "ipv4";
+                    sb.Append(System.Globalization.CultureInfo.InvariantCulture, $" {l.Mac,-19} {protocol,-9} {l.Address + "/" + l.Prefix,-19} {l.Hostname ?? "-",-10}\n");
+                }
+
+                c.WriteVirsh(sb.ToString());
+                return 0;
+            },
+            leaseNetwork);
+
+        yield return DaemonVerb.Create("bridges", "Show the host's bridges and the taps on them, as brctl show does", stdout, stderr,
+            async (c, ct) =>
+            {
+                var bridges = await c.Client.GetAsync<Api.BridgesDto>("v1/bridges", ct).ConfigureAwait(false);
+                if (c.Json)
+                {
+                    c.WriteJson(bridges);
+                    return 0;
+                }
+
+                c.Out.Write(bridges.Table);
+                return 0;
+            });
+
         var allPools = DaemonVerb.Flag("--all", "List inactive pools too");
         yield return DaemonVerb.Create("pool-list", "List the host's active storage pools (with --all, every pool), as virsh pool-list does", stdout, stderr,
             async (c, ct) =>

@@ -169,6 +169,13 @@ public sealed class DaemonTests
                 Assert.Equal(("running", "test-host"), (web.GetProperty("state").GetString(), web.GetProperty("host").GetString()));
             }
 
+            var leases = ReconcilerProcess.Run("net-dhcp-leases", "default", "--socket", socket);
+            Assert.Equal(0, leases.ExitCode);
+            Assert.Matches("52:54:00:00:00:11 +ipv4 +192\\.168\\.122\\.\\d+/24 +web-01", leases.Stdout);
+            var bridges = ReconcilerProcess.Run("bridges", "--socket", socket);
+            Assert.Equal(0, bridges.ExitCode);
+            Assert.Matches("virbr0\\s+8000\\.[0-9a-f]{12}\\s+yes\\s+vnet\\d+", bridges.Stdout);
+
             var destroy = ReconcilerProcess.Run("destroy", "web-01", "--socket", socket);
             Assert.Equal(0, destroy.ExitCode);
             Assert.Contains("converge", destroy.Stdout + destroy.Stderr, StringComparison.Ordinal);
