@@ -47,7 +47,7 @@ public sealed partial class Hypervisor
     public Task<NetworkInfo> DefineNetworkAsync(string xml, CancellationToken cancellationToken = default) =>
         Task.Run(async () =>
         {
-            var (network, created, def) = ClaimNetwork(xml, forStart: false);
+            var (network, created, def, options) = ClaimNetwork(xml, forStart: false);
             if (!created)
             {
                 await network.Job.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -57,6 +57,8 @@ public sealed partial class Hypervisor
             {
                 StateDirectory.WriteAtomic(NetworkDefinitionPath(network.Uuid), LibvirtXmlWriter.Format(def));
                 network.Persistent = def;
+                network.DnsmasqOptions = options;
+                WriteNetworkFlags(network);
                 return NetworkInfoOf(network);
             }
             catch (Exception e) when (created && e is IOException or UnauthorizedAccessException)
@@ -74,7 +76,7 @@ public sealed partial class Hypervisor
     public Task<NetworkInfo> CreateNetworkAsync(string xml, CancellationToken cancellationToken = default) =>
         Task.Run(async () =>
         {
-            var (network, created, def) = ClaimNetwork(xml, forStart: true);
+            var (network, created, def, options) = ClaimNetwork(xml, forStart: true);
             if (!created)
             {
                 await network.Job.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -89,6 +91,7 @@ public sealed partial class Hypervisor
 
                 try
                 {
+                    network.DnsmasqOptions = options;
                     StartNetwork(network, def);
                 }
                 catch when (created)
@@ -158,8 +161,8 @@ public sealed partial class Hypervisor
                 throw new RuntimeException(ErrorCode.InvalidArgument, "cannot set autostart for transient network");
             }
 
-            StateDirectory.WriteAtomic(NetworkFlagsPath(network.Uuid), JsonSerializer.Serialize(new DomainFlags(autostart), Json));
             network.Autostart = autostart;
+            WriteNetworkFlags(network);
         }, cancellationToken);
 
     public Task<NetworkInfo> GetNetworkInfoAsync(string name, CancellationToken cancellationToken = default) =>
@@ -211,7 +214,7 @@ public sealed partial class Hypervisor
         }, cancellationToken);
 
     /// <summary>Parses a network, applies libvirt's network driver checks, names its bridge and gives it a MAC; then registers it.</summary>
-    private (NetworkObject Network, bool Created, XElement Def) ClaimNetwork(string xml, bool forStart)
+    private (NetworkObject Network, bool Created, XElement Def, IReadOnlyList<string> DnsmasqOptions) ClaimNetwork(string xml, bool forStart)
     {
         ArgumentNullException.ThrowIfNull(xml);
         var doc = LibvirtSchema.LoadText("network.xml", xml);
@@ -227,6 +230,12 @@ public sealed partial class Hypervisor
 
         var def = doc.Effective;
         var model = NetworkDefinition.FromXml(def);
+        var dnsmasqOptions = Schema.Networks.DnsmasqXmlNamespace.Options(doc, out var optionsError);
+        if (optionsError is not null)
+        {
+            throw RuntimeException.FromSchema(optionsError);
+        }
+
         lock (_sync)
         {
             ThrowIfClosing();
@@ -250,14 +259,14 @@ public sealed partial class Hypervisor
             def = CompleteNetwork(def, model);
             if (existing is not null)
             {
-                return (existing, false, def);
+                return (existing, false, def, dnsmasqOptions);
             }
 
             var network = new NetworkObject(model.Name, model.Uuid);
             network.Job.Wait(0);
             _networksByName[network.Name] = network;
             _networksByUuid[network.Uuid] = network;
-            return (network, true, def);
+            return (network, true, def, dnsmasqOptions);
         }
     }
 
@@ -361,7 +370,7 @@ public sealed partial class Hypervisor
             {
                 if (DnsmasqConfig.IsNeeded(model))
                 {
-                    var files = DnsmasqConfig.Build(model, Dnsmasq);
+                    var files = DnsmasqConfig.Build(model, Dnsmasq, network.DnsmasqOptions);
                     Directory.CreateDirectory(DnsmasqDir);
                     StateDirectory.WriteAtomic(files.ConfigPath, files.Config);
                     StateDirectory.WriteAtomic(files.HostsFilePath, files.HostsFile);
@@ -597,6 +606,12 @@ public sealed partial class Hypervisor
         }
     }
 
+    /// <summary>The network's flags beside its definition: autostart and its &lt;dnsmasq:options&gt;.</summary>
+    private void WriteNetworkFlags(NetworkObject network) =>
+        StateDirectory.WriteAtomic(NetworkFlagsPath(network.Uuid), JsonSerializer.Serialize(new NetworkFlags(network.Autostart, [.. network.DnsmasqOptions]), Json));
+
+    private sealed record NetworkFlags(bool Autostart, string[]? DnsmasqOptions);
+
     /// <summary>Loads networks and leases, brings back running networks, then autostarts.</summary>
     private void LoadNetworks()
     {
@@ -631,7 +646,9 @@ public sealed partial class Hypervisor
             {
                 try
                 {
-                    network.Autostart = JsonSerializer.Deserialize<DomainFlags>(File.ReadAllText(flags), Json)?.Autostart ?? false;
+                    var saved = JsonSerializer.Deserialize<NetworkFlags>(File.ReadAllText(flags), Json);
+                    network.Autostart = saved?.Autostart ?? false;
+                    network.DnsmasqOptions = saved?.DnsmasqOptions ?? [];
                 }
                 catch (JsonException e)
                 {
@@ -708,6 +725,9 @@ public sealed partial class Hypervisor
         public XElement Current => Live ?? Persistent!;
 
         public string? BridgeName => Current.Element("bridge")?.Attribute("name")?.Value;
+
+        /// <summary>The network's &lt;dnsmasq:options&gt;, which its definition does not keep.</summary>
+        public IReadOnlyList<string> DnsmasqOptions { get; set; } = [];
 
         /// <summary>Domains connected through each device of a direct-mode network.</summary>
         public Dictionary<string, int> Connections { get; } = new(StringComparer.Ordinal);

@@ -51,6 +51,7 @@ public sealed partial class Hypervisor
                 StateDirectory.WriteAtomic(PoolDefinitionPath(pool.Uuid), LibvirtXmlWriter.Format(def));
                 pool.Persistent = def;
                 pool.MountOptions = mountOptions;
+                WritePoolFlags(pool);
                 return PoolInfo(pool);
             }
             catch (Exception e) when (created && e is IOException or UnauthorizedAccessException)
@@ -257,8 +258,8 @@ public sealed partial class Hypervisor
                 throw new RuntimeException(ErrorCode.InternalError, "cannot set autostart for transient pool");
             }
 
-            StateDirectory.WriteAtomic(PoolFlagsPath(pool.Uuid), JsonSerializer.Serialize(new DomainFlags(autostart), Json));
             pool.Autostart = autostart;
+            WritePoolFlags(pool);
         }, cancellationToken);
 
     /// <summary>virsh pool-info: state, capacity, allocation and available space (from the file system while running).</summary>
@@ -594,6 +595,15 @@ public sealed partial class Hypervisor
             .Select(d => d.Name)];
     }
 
+    /// <summary>
+    /// The pool's flags beside its definition: autostart, and the &lt;fs:mount_opts&gt; its definition does
+    /// not keep (libvirt's formatter drops them), so that a restart mounts it as before.
+    /// </summary>
+    private void WritePoolFlags(PoolObject pool) =>
+        StateDirectory.WriteAtomic(PoolFlagsPath(pool.Uuid), JsonSerializer.Serialize(new PoolFlags(pool.Autostart, [.. pool.MountOptions]), Json));
+
+    private sealed record PoolFlags(bool Autostart, string[]? MountOptions);
+
     /// <summary>Loads pool definitions, brings back the pools that were running (when their storage is still there), then autostarts.</summary>
     private void LoadPools()
     {
@@ -620,7 +630,9 @@ public sealed partial class Hypervisor
             {
                 try
                 {
-                    pool.Autostart = JsonSerializer.Deserialize<DomainFlags>(File.ReadAllText(flags), Json)?.Autostart ?? false;
+                    var saved = JsonSerializer.Deserialize<PoolFlags>(File.ReadAllText(flags), Json);
+                    pool.Autostart = saved?.Autostart ?? false;
+                    pool.MountOptions = saved?.MountOptions ?? [];
                 }
                 catch (JsonException e)
                 {

@@ -222,6 +222,30 @@ public sealed class NetworkTests
     }
 
     [Fact]
+    public async Task Dnsmasq_options_of_a_network_reach_its_configuration_and_survive_a_restart()
+    {
+        await using var h = new RuntimeHarness();
+        var hv = await h.OpenAsync();
+        await hv.DefineNetworkAsync("""
+            <network xmlns:dnsmasq='http://libvirt.org/schemas/network/dnsmasq/1.0'>
+              <name>opts</name>
+              <ip address='10.7.0.1' prefix='24'><dhcp><range start='10.7.0.2' end='10.7.0.9'/></dhcp></ip>
+              <dnsmasq:options><dnsmasq:option value='dhcp-authoritative'/></dnsmasq:options>
+            </network>
+            """);
+        await hv.StartNetworkAsync("opts");
+        var conf = Path.Combine(h.StateDir, "networks", "dnsmasq", "opts.conf");
+        Assert.EndsWith("dhcp-authoritative\n", await File.ReadAllTextAsync(conf), StringComparison.Ordinal);
+        await hv.DisposeAsync();
+
+        var again = await h.OpenAsync();
+        await again.StopNetworkAsync("opts");
+        Assert.False(File.Exists(conf));
+        await again.StartNetworkAsync("opts");
+        Assert.EndsWith("dhcp-authoritative\n", await File.ReadAllTextAsync(conf), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Networks_and_leases_survive_a_restart()
     {
         await using var h = new RuntimeHarness();

@@ -400,6 +400,13 @@ public sealed class PoolHostCommandTests
         Assert.Equal($"mount -o nodev,nosuid,noexec,sync -t nfs filer.example:/export/images {target}", Line(log[0].Command));
         Assert.Equal($"umount {target}", Line(log[1].Command));
         Assert.True(File.Exists(Path.Combine(target, "disk.qcow2")));
+
+        // The mount options are not in the definition (libvirt drops them there) but are kept for the next start.
+        await hv.DisposeAsync();
+        var again = await h.OpenAsync();
+        await again.StartPoolAsync("nfs");
+        var start = ((Reconciler.Runtime.Storage.RecordingStorageHost)again.StorageHost).Commands.Single();
+        Assert.Contains("nodev,nosuid,noexec,sync", Line(start.Command), StringComparison.Ordinal);
     }
 
     [Fact]
