@@ -18,6 +18,7 @@ public sealed partial class Hypervisor
     /// </summary>
     public async Task<DomainSummary> DefineAsync(string xml, CancellationToken cancellationToken = default)
     {
+        Options.Faults?.Check("Define", "domain");
         var def = ParseDefinition(InheritMacs(xml));
         var model = DomainDefinition.FromXml(def);
         var (dom, created) = Claim(model, forStart: false);

@@ -570,8 +570,9 @@ public sealed partial class Hypervisor
         throw new RuntimeException(ErrorCode.NoNetwork, $"no network with matching name '{name}'");
     }
 
-    private async Task<T> NetworkJobAsync<T>(string name, Func<NetworkObject, T> operation, CancellationToken cancellationToken)
+    private async Task<T> NetworkJobAsync<T>(string name, Func<NetworkObject, T> operation, CancellationToken cancellationToken, [System.Runtime.CompilerServices.CallerMemberName] string caller = "")
     {
+        Options.Faults?.Check(caller, name);
         var network = FindNetwork(name);
         await network.Job.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -589,12 +590,12 @@ public sealed partial class Hypervisor
         }
     }
 
-    private Task NetworkJobAsync(string name, Action<NetworkObject> operation, CancellationToken cancellationToken) =>
+    private Task NetworkJobAsync(string name, Action<NetworkObject> operation, CancellationToken cancellationToken, [System.Runtime.CompilerServices.CallerMemberName] string caller = "") =>
         NetworkJobAsync<bool>(name, network =>
         {
             operation(network);
             return true;
-        }, cancellationToken);
+        }, cancellationToken, caller);
 
     private void UnregisterNetwork(NetworkObject network)
     {

@@ -388,8 +388,9 @@ public sealed partial class Hypervisor
         throw new RuntimeException(ErrorCode.NoStoragePool, $"no storage pool with matching name '{name}'");
     }
 
-    private async Task<T> PoolJobAsync<T>(string name, Func<PoolObject, T> operation, CancellationToken cancellationToken)
+    private async Task<T> PoolJobAsync<T>(string name, Func<PoolObject, T> operation, CancellationToken cancellationToken, [System.Runtime.CompilerServices.CallerMemberName] string caller = "")
     {
+        Options.Faults?.Check(caller, name);
         var pool = FindPool(name);
         await pool.Job.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -407,12 +408,12 @@ public sealed partial class Hypervisor
         }
     }
 
-    private Task PoolJobAsync(string name, Action<PoolObject> operation, CancellationToken cancellationToken) =>
+    private Task PoolJobAsync(string name, Action<PoolObject> operation, CancellationToken cancellationToken, [System.Runtime.CompilerServices.CallerMemberName] string caller = "") =>
         PoolJobAsync<bool>(name, pool =>
         {
             operation(pool);
             return true;
-        }, cancellationToken);
+        }, cancellationToken, caller);
 
     private static void RequireActive(PoolObject pool)
     {

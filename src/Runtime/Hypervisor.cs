@@ -244,8 +244,9 @@ public sealed partial class Hypervisor : IAsyncDisposable
     }
 
     /// <summary>Runs <paramref name="operation"/> as a job of the domain named <paramref name="name"/> (a name, UUID or ID).</summary>
-    private async Task<T> JobAsync<T>(string name, Func<DomainObject, T> operation, CancellationToken cancellationToken)
+    private async Task<T> JobAsync<T>(string name, Func<DomainObject, T> operation, CancellationToken cancellationToken, [CallerMemberName] string caller = "")
     {
+        Options.Faults?.Check(caller, name);
         var dom = Find(name);
         await dom.Job.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -263,12 +264,12 @@ public sealed partial class Hypervisor : IAsyncDisposable
         }
     }
 
-    private Task JobAsync(string name, Action<DomainObject> operation, CancellationToken cancellationToken) =>
+    private Task JobAsync(string name, Action<DomainObject> operation, CancellationToken cancellationToken, [CallerMemberName] string caller = "") =>
         JobAsync<bool>(name, dom =>
         {
             operation(dom);
             return true;
-        }, cancellationToken);
+        }, cancellationToken, caller);
 
     private void Raise(DomainObject dom, DomainEventType type, string detail, bool spontaneous = false)
     {

@@ -50,6 +50,9 @@ public sealed record HypervisorOptions
     /// <summary>What the storage commands need to know of the host (tool paths, users, secrets).</summary>
     public Storage.HostCommands.StorageHostOptions StorageHostOptions { get; init; } = Storage.HostCommands.StorageHostOptions.Default;
 
+    /// <summary>Faults to inject on purpose (tests and drills); none by default.</summary>
+    public FaultInjector? Faults { get; init; }
+
     /// <summary>What runs guests; the in-process simulated guests by default.</summary>
     public IGuestFactory? Guests { get; init; }
 

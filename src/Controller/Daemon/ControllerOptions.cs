@@ -44,6 +44,12 @@ public sealed class ControllerOptions
     /// <summary>Directories outside the pools where disk images may live.</summary>
     public List<string> ImageDirectories { get; set; } = [];
 
+    /// <summary>
+    /// Faults to inject into the runtime, for drills and tests: "RATE" (the fraction of changing operations
+    /// that fail transiently) optionally followed by ";Operation:object" permanent faults ("0.2;Start:web-01").
+    /// </summary>
+    public string? Faults { get; set; }
+
     /// <summary>Bridges the host has of its own.</summary>
     public List<string> HostBridges { get; set; } = [];
 }
@@ -87,6 +93,15 @@ internal sealed class ControllerOptionsValidator : IValidateOptions<ControllerOp
         if (options.MemoryOvercommit is <= 0 or > 100)
         {
             failures.Add($"MemoryOvercommit must be a ratio above 0, not {options.MemoryOvercommit}");
+        }
+
+        try
+        {
+            _ = Runtime.FaultInjector.Parse(options.Faults);
+        }
+        catch (Exception e) when (e is FormatException or ArgumentOutOfRangeException)
+        {
+            failures.Add($"Faults must be a rate between 0 and 1, optionally followed by ;Operation:object entries, not '{options.Faults}'");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

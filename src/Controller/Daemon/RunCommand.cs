@@ -108,6 +108,7 @@ internal static class RunCommand
                 MemoryOvercommit = options.MemoryOvercommit,
                 AllowedImageDirectories = options.ImageDirectories,
                 HostBridges = options.HostBridges,
+                Faults = FaultInjector.Parse(options.Faults),
                 LoggerFactory = loggers,
             }, cancellationToken).ConfigureAwait(false);
         }

@@ -204,6 +204,22 @@ public sealed class DaemonTests
     }
 
     [Fact]
+    public void With_injected_faults_everything_converges_and_a_permanent_fault_ends_degraded_with_its_message()
+    {
+        using var dir = new TempDir();
+        var specs = CopyExamples(dir);
+        using var daemon = new DaemonProcess(specs, Path.Combine(dir.Path, "state"),
+            new Dictionary<string, string> { ["RECONCILER_FAULTS"] = "0.2;Start:db-01", ["RECONCILER_RESYNCSECONDS"] = "1" });
+        daemon.WaitFor(s =>
+            Is(s, "network/default", "Synced", "Healthy") && Is(s, "network/backend", "Synced", "Healthy") && Is(s, "pool/images", "Synced", "Healthy") &&
+            Is(s, "volume/images/web-01-root.qcow2", "Synced", "Healthy") && Is(s, "volume/images/scratch.raw", "Synced", "Healthy") &&
+            Is(s, "domain/web-01", "Synced", "Healthy", "running") && Is(s, "domain/spare-01", "Synced", "Healthy") &&
+            Is(s, "domain/db-01", "Error", "Degraded"),
+            "everything but db-01 converged despite 20 % transient faults", seconds: 60);
+        Assert.Contains("injected permanent fault: Start of 'db-01' always fails", Message(daemon.Status(), "domain/db-01"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Bad_options_are_refused_at_start_with_clear_messages()
     {
         var result = ReconcilerProcess.Run("run", "--state", Path.GetTempPath());

@@ -13,6 +13,11 @@ internal sealed partial class DaemonProcess : IDisposable
     private readonly StringBuilder _output = new();
 
     public DaemonProcess(string specs, string state, params string[] extra)
+        : this(specs, state, new Dictionary<string, string>(), extra)
+    {
+    }
+
+    public DaemonProcess(string specs, string state, IReadOnlyDictionary<string, string> environment, params string[] extra)
     {
         Specs = specs;
         State = state;
@@ -24,6 +29,11 @@ internal sealed partial class DaemonProcess : IDisposable
         foreach (var a in (string[])["run", "--specs", specs, "--state", state, "--host", "test-host", .. extra])
         {
             psi.ArgumentList.Add(a);
+        }
+
+        foreach (var (key, value) in environment)
+        {
+            psi.Environment[key] = value;
         }
 
         _process = Process.Start(psi) ?? throw new InvalidOperationException("cannot start the daemon");

@@ -50,6 +50,9 @@ internal sealed class RuntimeHarness : IAsyncDisposable
 
     public CapturingLoggerProvider Logs { get; } = new();
 
+    /// <summary>Faults the opened hypervisors inject.</summary>
+    public FaultInjector? Faults { get; set; }
+
     public async Task<Hypervisor> OpenAsync()
     {
         var hv = await Hypervisor.OpenAsync(new HypervisorOptions
@@ -61,6 +64,7 @@ internal sealed class RuntimeHarness : IAsyncDisposable
             ProbeVncPorts = ProbeVncPorts,
             AllowedImageDirectories = [ImagesDir],
             HostBridges = HostBridges,
+            Faults = Faults,
             Guests = new SimulatedGuestFactory { AcpiDelay = TimeSpan.FromMilliseconds(50) },
             LoggerFactory = LoggerFactory.Create(b => b.AddProvider(Logs)),
         });
