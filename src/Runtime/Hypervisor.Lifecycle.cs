@@ -232,7 +232,7 @@ public sealed partial class Hypervisor
     /// Starts a guest for <paramref name="def"/> (which becomes the live definition): admission of its
     /// memory, an ID, VNC ports, taps, the guest itself, the run record, the events.
     /// </summary>
-    private void Boot(DomainObject dom, XElement def, bool paused, RunningReason reason, GuestMemory? memory)
+    private void Boot(DomainObject dom, XElement def, bool paused, RunningReason reason, GuestMemory? memory, bool incoming = false)
     {
         var model = DomainDefinition.FromXml(def);
         CheckDiskSources(def);
@@ -275,7 +275,7 @@ public sealed partial class Hypervisor
             memory ??= GuestMemory.FromKiB(memoryKiB);
             var config = new GuestConfig(
                 model.Name, model.Uuid, memoryKiB, Math.Min(model.Memory.CurrentMemoryKiB, memoryKiB), model.Vcpus.Maximum, vcpus,
-                [.. model.Devices.Disks.Select(d => d.Target)], [.. model.Devices.Interfaces.Select(n => n.Mac)], WorkloadSettings.Idle);
+                [.. model.Devices.Disks.Select(d => d.Target)], [.. model.Devices.Interfaces.Select(n => n.Mac)], WorkloadSettings.Idle, incoming);
             guest = _guests.Create(config, memory, (g, exit) => OnGuestExit(dom, g, exit));
             dom.Live = live;
             dom.Id = id;

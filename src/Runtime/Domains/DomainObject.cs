@@ -39,6 +39,15 @@ internal sealed class DomainObject(string name, Guid uuid)
     /// <summary>For interfaces on direct-mode networks: the network and the host device each one holds.</summary>
     public Dictionary<string, (string Network, string Device)> NetworkDevices { get; } = new(StringComparer.OrdinalIgnoreCase);
 
+    private volatile MigrationJobInfo? _migrationJob;
+
+    /// <summary>The statistics of the domain's migration (running or last), read without the job.</summary>
+    public MigrationJobInfo? MigrationJob
+    {
+        get => _migrationJob;
+        set => _migrationJob = value;
+    }
+
     public ulong ReservedMemoryKiB { get; set; }
 
     public int ReservedVcpus { get; set; }

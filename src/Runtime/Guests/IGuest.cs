@@ -45,7 +45,8 @@ public sealed record GuestConfig(
     int OnlineVcpus,
     IReadOnlyList<string> Disks,
     IReadOnlyList<string> Interfaces,
-    WorkloadSettings Workload);
+    WorkloadSettings Workload,
+    bool Incoming = false);
 
 /// <summary>
 /// A running guest. The in-process backend simulates one (sparse memory, a workload, ACPI behaviour); a

@@ -45,7 +45,7 @@ internal sealed class SimulatedGuest : IGuest
         _online = config.OnlineVcpus;
         _random = new Random(config.Uuid.GetHashCode());
         SetDevices(config.Disks, config.Interfaces);
-        if (memory.TouchedPages == 0)
+        if (memory.TouchedPages == 0 && !config.Incoming)
         {
             Boot();
         }

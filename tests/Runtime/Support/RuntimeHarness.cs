@@ -50,6 +50,9 @@ internal sealed class RuntimeHarness : IAsyncDisposable
 
     public CapturingLoggerProvider Logs { get; } = new();
 
+    /// <summary>Other allowed image directories (another host's, seen as shared storage).</summary>
+    public List<string> ExtraImageDirectories { get; } = [];
+
     /// <summary>Faults the opened hypervisors inject.</summary>
     public FaultInjector? Faults { get; set; }
 
@@ -62,7 +65,7 @@ internal sealed class RuntimeHarness : IAsyncDisposable
             MemoryOvercommit = Overcommit,
             VncPortMin = VncPortMin,
             ProbeVncPorts = ProbeVncPorts,
-            AllowedImageDirectories = [ImagesDir],
+            AllowedImageDirectories = [ImagesDir, .. ExtraImageDirectories],
             HostBridges = HostBridges,
             Faults = Faults,
             Guests = new SimulatedGuestFactory { AcpiDelay = TimeSpan.FromMilliseconds(50) },
