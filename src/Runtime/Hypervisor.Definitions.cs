@@ -1,5 +1,6 @@
 using System.Xml.Linq;
 using Reconciler.Runtime.Domains;
+using Reconciler.Runtime.Guests;
 using Reconciler.Runtime.Persistence;
 using Reconciler.Schema;
 using Reconciler.Schema.Diagnostics;
@@ -110,9 +111,15 @@ public sealed partial class Hypervisor
     /// name and UUID exists and is shut off, it is started with this definition instead, which lasts
     /// until it stops.
     /// </summary>
-    public async Task<DomainSummary> CreateAsync(string xml, bool paused = false, CancellationToken cancellationToken = default)
+    public Task<DomainSummary> CreateAsync(string xml, bool paused = false, CancellationToken cancellationToken = default) =>
+        StartNewAsync(ParseDefinition(xml), paused, RunningReason.Booted, memory: null, cancellationToken);
+
+    /// <summary>
+    /// Starts <paramref name="def"/> as a new run of its domain (create, restore): a transient domain, or an
+    /// inactive persistent one of the same name and UUID; a domain registered for it goes again when the start fails.
+    /// </summary>
+    private async Task<DomainSummary> StartNewAsync(XElement def, bool paused, RunningReason reason, GuestMemory? memory, CancellationToken cancellationToken)
     {
-        var def = ParseDefinition(xml);
         var model = DomainDefinition.FromXml(def);
         var (dom, created) = Claim(model, forStart: true);
         if (!created)
@@ -129,7 +136,7 @@ public sealed partial class Hypervisor
 
             try
             {
-                Boot(dom, def, paused, RunningReason.Booted, memory: null);
+                Boot(dom, def, paused, reason, memory);
             }
             catch when (created)
             {

@@ -52,37 +52,8 @@ public sealed partial class Hypervisor
             throw new RuntimeException(ErrorCode.OperationFailed, $"cannot restore from '{path}': {e.Message}", e);
         }
 
-        var def = ParseDefinition(image.DomainXml);
-        var model = DomainDefinition.FromXml(def);
-        var (dom, created) = Claim(model, forStart: true);
-        if (!created)
-        {
-            await dom.Job.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        try
-        {
-            if (dom.Removed || dom.IsActive)
-            {
-                throw new RuntimeException(ErrorCode.OperationInvalid, $"domain '{model.Name}' is already active");
-            }
-
-            try
-            {
-                Boot(dom, def, paused || !image.Running, RunningReason.Restored, image.Memory);
-            }
-            catch when (created)
-            {
-                Unregister(dom);
-                throw;
-            }
-
-            return Summary(dom);
-        }
-        finally
-        {
-            dom.Job.Release();
-        }
+        return await StartNewAsync(ParseDefinition(image.DomainXml), paused || !image.Running, RunningReason.Restored, image.Memory, cancellationToken)
+            .ConfigureAwait(false);
     }
 
     /// <summary>
