@@ -335,6 +335,4 @@ public sealed partial class ReconcileLoop
 
         return plan;
     }
-
-    private static bool IsCode(RuntimeException e, ErrorCode code) => e.Code == code;
 }

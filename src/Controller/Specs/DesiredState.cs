@@ -1,6 +1,5 @@
 using System.Xml.Linq;
 using Reconciler.Controller.Daemon;
-using Reconciler.Schema.Xml;
 
 namespace Reconciler.Controller.Specs;
 
@@ -71,8 +70,7 @@ public sealed class DesiredState(bool allowEmpty)
             }
 
             var file = files[0];
-            var declaresUuid = file.Document!.Effective!.Element("uuid") is not null && DeclaresUuid(file.Path);
-            var desired = new DesiredObject(key, file.Path, file.Revision, file.Document.Effective!, declaresUuid);
+            var desired = new DesiredObject(key, file.Path, file.Revision, file.Document!.Effective!, file.DeclaresUuid);
             if (!_objects.TryGetValue(key, out var old) || old.Revision != desired.Revision || old.File != desired.File)
             {
                 _objects[key] = desired;
@@ -123,19 +121,5 @@ public sealed class DesiredState(bool allowEmpty)
             _ => ObjectKind.Domain,
         };
         return new ObjectKey(kind, "file:" + Path.GetFileName(file.Path));
-    }
-
-    /// <summary>Whether the file itself writes a &lt;uuid&gt; (the effective definition always has one).</summary>
-    private static bool DeclaresUuid(string path)
-    {
-        try
-        {
-            var doc = SpecXmlReader.Parse(File.ReadAllBytes(path), XmlLimits.Default, out _);
-            return doc?.Root?.Element("uuid") is not null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
     }
 }

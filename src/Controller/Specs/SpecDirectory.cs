@@ -2,11 +2,15 @@ using System.Security.Cryptography;
 using Reconciler.Controller.Daemon;
 using Reconciler.Schema;
 using Reconciler.Schema.Diagnostics;
+using Reconciler.Schema.Xml;
 
 namespace Reconciler.Controller.Specs;
 
-/// <summary>One spec file as last read: its revision (content hash), what it defines, and its errors.</summary>
-public sealed record SpecFile(string Path, string Revision, ObjectKey? Key, SpecDocument? Document, IReadOnlyList<string> Errors)
+/// <summary>
+/// One spec file as last read: its revision (content hash), what it defines, its errors, and whether it
+/// writes a &lt;uuid&gt; itself (the effective definition always has one).
+/// </summary>
+public sealed record SpecFile(string Path, string Revision, ObjectKey? Key, SpecDocument? Document, IReadOnlyList<string> Errors, bool DeclaresUuid = false)
 {
     public bool IsValid => Errors.Count == 0 && Document is { IsValid: true } && Key is not null;
 }
@@ -154,6 +158,7 @@ public sealed class SpecDirectory(string root)
                 return new SpecFile(path, revision, null, doc, [$"{path}:1:1: error: not a spec this controller knows"]);
         }
 
-        return new SpecFile(path, revision, key, doc, []);
+        var written = SpecXmlReader.Parse(bytes, XmlLimits.Default, out _);
+        return new SpecFile(path, revision, key, doc, [], written?.Root?.Element("uuid") is not null);
     }
 }
