@@ -62,15 +62,7 @@ internal sealed class SimulatedGuest : IGuest
         var seed = (ulong)Random.Shared.NextInt64() | 1;
         for (var i = 0; i < pages; i++)
         {
-            var state = seed ^ ((ulong)i * 0x9E3779B97F4A7C15UL);
-            for (var offset = 0; offset < page.Length; offset += 8)
-            {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                BinaryPrimitives.WriteUInt64LittleEndian(page[offset..], state | 1);
-            }
-
+            FillPattern(page, seed ^ ((ulong)i * 0x9E3779B97F4A7C15UL));
             Memory.WritePage(i, page);
         }
     }
@@ -388,16 +380,20 @@ internal sealed class SimulatedGuest : IGuest
                 index = _random.Next(4) == 0 ? _random.NextInt64(usable) : (_cursor++ % Math.Min(usable, 4096));
             }
 
-            var state = (ulong)counter * 0x9E3779B97F4A7C15UL ^ (ulong)index;
-            for (var offset = 0; offset < page.Length; offset += 8)
-            {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                BinaryPrimitives.WriteUInt64LittleEndian(page[offset..], state | 1);
-            }
-
+            FillPattern(page, (ulong)counter * 0x9E3779B97F4A7C15UL ^ (ulong)index);
             Memory.WritePage(index, page);
+        }
+    }
+
+    /// <summary>Fills a page with a xorshift sequence from a seed: never zero, different for every seed.</summary>
+    private static void FillPattern(Span<byte> page, ulong state)
+    {
+        for (var offset = 0; offset < page.Length; offset += 8)
+        {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            BinaryPrimitives.WriteUInt64LittleEndian(page[offset..], state | 1);
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using Reconciler.Runtime.Domains;
 using Reconciler.Runtime.Storage;
@@ -113,7 +112,7 @@ public sealed class PoolAndVolumeTests
         var xml = await hv.GetVolumeXmlAsync("p", "full.raw");
         Assert.Contains($"<path>{full.Path}</path>", xml);
         Assert.Contains("<capacity unit='bytes'>8388608</capacity>", xml);
-        Assert.Contains("virtual size: 1 GiB", QemuImg("info", "-f", "raw", sparse.Path).Output, StringComparison.Ordinal);
+        Assert.Contains("virtual size: 1 GiB", HostTool.QemuImg("info", "-f", "raw", sparse.Path).Output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -127,11 +126,11 @@ public sealed class PoolAndVolumeTests
 
         foreach (var v in new[] { baseVol, overlay })
         {
-            var check = QemuImg("check", v.Path);
+            var check = HostTool.QemuImg("check", v.Path);
             Assert.True(check.ExitCode == 0, check.Output);
         }
 
-        var info = QemuImg("info", overlay.Path).Output;
+        var info = HostTool.QemuImg("info", overlay.Path).Output;
         Assert.Contains("virtual size: 20 GiB", info, StringComparison.Ordinal);
         Assert.Contains($"backing file: {baseVol.Path}", info, StringComparison.Ordinal);
         Assert.Contains($"<path>{baseVol.Path}</path>", await hv.GetVolumeXmlAsync("p", "overlay.qcow2"));
@@ -219,7 +218,7 @@ public sealed class PoolAndVolumeTests
         var qcow = await hv.CreateVolumeAsync("p", Volume("src.qcow2", "1073741824", "qcow2"));
         var qclone = await hv.CloneVolumeAsync("p", Volume("clone.qcow2", "2147483648", "qcow2"), "p", "src.qcow2");
         Assert.Equal(2UL << 30, qclone.Capacity);
-        Assert.Equal(0, QemuImg("check", qclone.Path).ExitCode);
+        Assert.Equal(0, HostTool.QemuImg("check", qclone.Path).ExitCode);
         var e = await Assert.ThrowsAsync<RuntimeException>(() => hv.CloneVolumeAsync("p", Volume("clone.qcow2", "1", "qcow2"), "p", "src.qcow2"));
         Assert.Equal("internal error: storage volume name 'clone.qcow2' already in use.", e.Message);
         Assert.NotNull(qcow);
@@ -247,9 +246,9 @@ public sealed class PoolAndVolumeTests
         await hv.CreateVolumeAsync("p", Volume("q.qcow2", "1073741824", "qcow2"));
         var q = await hv.ResizeVolumeAsync("p", "q.qcow2", 5UL << 40);
         Assert.Equal(5UL << 40, q.Capacity);
-        var check = QemuImg("check", q.Path);
+        var check = HostTool.QemuImg("check", q.Path);
         Assert.True(check.ExitCode == 0, check.Output);
-        Assert.Contains("virtual size: 5 TiB", QemuImg("info", q.Path).Output, StringComparison.Ordinal);
+        Assert.Contains("virtual size: 5 TiB", HostTool.QemuImg("info", q.Path).Output, StringComparison.Ordinal);
         e = await Assert.ThrowsAsync<RuntimeException>(() => hv.ResizeVolumeAsync("p", "q.qcow2", 1 << 30, Hypervisor.ResizeFlags.Shrink));
         Assert.Equal("VIR_ERR_OPERATION_UNSUPPORTED", e.CodeName);
     }
@@ -266,13 +265,12 @@ public sealed class PoolAndVolumeTests
         Assert.Equal(65536, new FileInfo(vol.Path).Length);
 
         var q = await hv.CreateVolumeAsync("p", Volume("w.qcow2", "67108864", "qcow2"));
-        var write = Process.Start(new ProcessStartInfo("qemu-io", ["-f", "qcow2", "-c", "write -P 0xcd 0 1M", q.Path]) { RedirectStandardOutput = true })!;
-        await write.WaitForExitAsync();
+        var write = HostTool.Run("qemu-io", "-f", "qcow2", "-c", "write -P 0xcd 0 1M", q.Path);
+        Assert.True(write.ExitCode == 0, write.Output);
         await hv.WipeVolumeAsync("p", "w.qcow2");
-        Assert.Equal(0, QemuImg("check", q.Path).ExitCode);
-        var read = Process.Start(new ProcessStartInfo("qemu-io", ["-f", "qcow2", "-c", "read -P 0 0 1M", q.Path]) { RedirectStandardOutput = true })!;
-        var output = await read.StandardOutput.ReadToEndAsync();
-        await read.WaitForExitAsync();
+        Assert.Equal(0, HostTool.QemuImg("check", q.Path).ExitCode);
+        var (readExit, output) = HostTool.Run("qemu-io", "-f", "qcow2", "-c", "read -P 0 0 1M", q.Path);
+        Assert.True(readExit == 0, output);
         Assert.DoesNotContain("Pattern verification failed", output, StringComparison.Ordinal);
 
         await hv.DeleteVolumeAsync("p", "w.raw", zeroed: true);
@@ -356,21 +354,6 @@ public sealed class PoolAndVolumeTests
         await hv.DefinePoolAsync(DirPool("p", Path.Combine(h.ImagesDir, "pool")));
         await hv.StartPoolAsync("p", build: true);
         return hv;
-    }
-
-    private static (int ExitCode, string Output) QemuImg(params string[] args)
-    {
-        var start = new ProcessStartInfo("qemu-img") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, stdout + stderr.Result);
     }
 }
 

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Reconciler.Runtime.Storage.Images;
+using Reconciler.Runtime.Tests.Support;
 
 namespace Reconciler.Runtime.Tests.Storage;
 
@@ -21,8 +21,8 @@ public sealed class Qcow2ImageTests : IDisposable
         var path = Path.Combine(_dir.FullName, "disk.qcow2");
         Qcow2Image.Create(path, size, clusterBits);
 
-        Assert.Equal(0, QemuImg("check", path).ExitCode);
-        using var info = JsonDocument.Parse(QemuImg("info", "--output=json", path).Output);
+        Assert.Equal(0, HostTool.QemuImg("check", path).ExitCode);
+        using var info = JsonDocument.Parse(HostTool.QemuImg("info", "--output=json", path).Output);
         var root = info.RootElement;
         Assert.Equal("qcow2", root.GetProperty("format").GetString());
         Assert.Equal(size, root.GetProperty("virtual-size").GetUInt64());
@@ -44,8 +44,8 @@ public sealed class Qcow2ImageTests : IDisposable
         var overlay = Path.Combine(_dir.FullName, "overlay.qcow2");
         Qcow2Image.Create(overlay, 2UL << 30, backingFile: backing, backingFormat: "qcow2");
 
-        Assert.Equal(0, QemuImg("check", overlay).ExitCode);
-        using var info = JsonDocument.Parse(QemuImg("info", "--output=json", overlay).Output);
+        Assert.Equal(0, HostTool.QemuImg("check", overlay).ExitCode);
+        using var info = JsonDocument.Parse(HostTool.QemuImg("info", "--output=json", overlay).Output);
         Assert.Equal(backing, info.RootElement.GetProperty("backing-filename").GetString());
         Assert.Equal("qcow2", info.RootElement.GetProperty("backing-filename-format").GetString());
         var header = Qcow2Image.ReadHeader(overlay);
@@ -57,10 +57,10 @@ public sealed class Qcow2ImageTests : IDisposable
     {
         var path = Path.Combine(_dir.FullName, "disk.qcow2");
         Qcow2Image.Create(path, 64UL << 20);
-        var write = RunProcess("qemu-io", "-f", "qcow2", "-c", "write -P 0xab 1M 3M", path);
+        var write = HostTool.Run("qemu-io", "-f", "qcow2", "-c", "write -P 0xab 1M 3M", path);
         Assert.True(write.ExitCode == 0, write.Output);
-        Assert.Equal(0, QemuImg("check", path).ExitCode);
-        var read = RunProcess("qemu-io", "-f", "qcow2", "-c", "read -P 0xab 1M 3M", "-c", "read -P 0 0 1M", path);
+        Assert.Equal(0, HostTool.QemuImg("check", path).ExitCode);
+        var read = HostTool.Run("qemu-io", "-f", "qcow2", "-c", "read -P 0xab 1M 3M", "-c", "read -P 0 0 1M", path);
         Assert.True(read.ExitCode == 0 && !read.Output.Contains("Pattern verification failed", StringComparison.Ordinal), read.Output);
     }
 
@@ -72,22 +72,5 @@ public sealed class Qcow2ImageTests : IDisposable
         Assert.Throws<IOException>(() => Qcow2Image.Create(path, 1UL << 20));
         Assert.Equal("precious", File.ReadAllText(path));
         Assert.Throws<InvalidDataException>(() => Qcow2Image.ReadHeader(path));
-    }
-
-    private static (int ExitCode, string Output) QemuImg(params string[] args) => RunProcess("qemu-img", args);
-
-    private static (int ExitCode, string Output) RunProcess(string program, params string[] args)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result + stderr);
     }
 }

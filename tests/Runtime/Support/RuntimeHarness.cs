@@ -87,7 +87,7 @@ internal sealed class RuntimeHarness : IAsyncDisposable
         // Every qcow2 image a test made, through the runtime or for its domains, must satisfy qemu-img.
         var damaged = Directory.Exists(ImagesDir)
             ? Directory.EnumerateFiles(ImagesDir, "*.qcow2", SearchOption.AllDirectories)
-                .Where(f => new FileInfo(f).LinkTarget is null && !QemuImgCheck(f)).ToList()
+                .Where(f => new FileInfo(f).LinkTarget is null && HostTool.QemuImg("check", "-q", f).ExitCode != 0).ToList()
             : [];
         foreach (var dir in new[] { StateDir, ImagesDir })
         {
@@ -101,19 +101,6 @@ internal sealed class RuntimeHarness : IAsyncDisposable
         }
 
         Assert.True(damaged.Count == 0, $"qemu-img check refused: {string.Join(", ", damaged)}");
-    }
-
-    private static bool QemuImgCheck(string path)
-    {
-        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("qemu-img", ["check", "-q", path])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        process.StandardOutput.ReadToEnd();
-        process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return process.ExitCode == 0;
     }
 
     /// <summary>A real qcow2 image of 1 GiB in <see cref="ImagesDir"/>, created when missing; returns its path.</summary>
