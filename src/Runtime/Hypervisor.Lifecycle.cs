@@ -275,7 +275,7 @@ public sealed partial class Hypervisor
             memory ??= GuestMemory.FromKiB(memoryKiB);
             var config = new GuestConfig(
                 model.Name, model.Uuid, memoryKiB, Math.Min(model.Memory.CurrentMemoryKiB, memoryKiB), model.Vcpus.Maximum, vcpus,
-                [.. model.Devices.Disks.Select(d => d.Target)], [.. model.Devices.Interfaces.Select(n => n.Mac)], WorkloadSettings.Idle, incoming);
+                [.. model.Devices.Disks.Select(d => d.Target)], [.. model.Devices.Interfaces.Select(n => n.Mac)], Options.GuestWorkload, incoming);
             guest = _guests.Create(config, memory, (g, exit) => OnGuestExit(dom, g, exit));
             dom.Live = live;
             dom.Id = id;
@@ -299,7 +299,12 @@ public sealed partial class Hypervisor
             guest.Resume();
         }
 
-        Raise(dom, DomainEventType.Started, reason == RunningReason.Restored ? "restored" : "booted");
+        Raise(dom, DomainEventType.Started, reason switch
+        {
+            RunningReason.Restored => "restored",
+            RunningReason.Migrated => "migrated",
+            _ => "booted",
+        });
         if (paused)
         {
             Raise(dom, DomainEventType.Suspended, "paused");

@@ -194,6 +194,9 @@ public sealed partial class Hypervisor
     /// <summary>The tap and macvtap devices of running domains.</summary>
     public IReadOnlyList<TapInfo> GetTaps() => _bridges.Taps();
 
+    /// <summary>The MACs each bridge has learned and on which port (<c>bridge fdb show</c>).</summary>
+    public IReadOnlyList<FdbEntry> GetForwardingDatabase() => _bridges.ForwardingDatabase();
+
     /// <summary>The table <c>brctl show</c> prints for the host's bridges.</summary>
     public string FormatBridges() => _bridges.FormatBrctlShow();
 

@@ -56,6 +56,9 @@ public sealed record HypervisorOptions
     /// <summary>What runs guests; the in-process simulated guests by default.</summary>
     public IGuestFactory? Guests { get; init; }
 
+    /// <summary>The workload a freshly booted simulated guest runs (idle by default; drills and benchmarks make it busy).</summary>
+    public WorkloadSettings GuestWorkload { get; init; } = WorkloadSettings.Idle;
+
     /// <summary>How long a graceful stop of the runtime may take before domains are left as they are.</summary>
     public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(25);
 

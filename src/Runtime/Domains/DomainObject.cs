@@ -39,6 +39,9 @@ internal sealed class DomainObject(string name, Guid uuid)
     /// <summary>For interfaces on direct-mode networks: the network and the host device each one holds.</summary>
     public Dictionary<string, (string Network, string Device)> NetworkDevices { get; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>A migration whose last answer was lost: the target to ask before the guest may resume here.</summary>
+    public MigrationTarget? PendingMigration { get; set; }
+
     private volatile MigrationJobInfo? _migrationJob;
 
     /// <summary>The statistics of the domain's migration (running or last), read without the job.</summary>

@@ -35,6 +35,12 @@ public sealed record BlockStats(long ReadRequests, long ReadBytes, long WriteReq
 public sealed record InterfaceStats(
     long RxBytes, long RxPackets, long RxErrors, long RxDrops, long TxBytes, long TxPackets, long TxErrors, long TxDrops);
 
+/// <summary>
+/// The vCPU and device state that goes with a guest's memory in the last step of a migration: what its
+/// workload is doing and how far it got, and the CPU time it has used.
+/// </summary>
+public sealed record GuestDeviceState(long WorkCounter, WorkloadSettings Workload, TimeSpan CpuTime, ulong BalloonKiB, int OnlineVcpus);
+
 /// <summary>What a guest is started with.</summary>
 public sealed record GuestConfig(
     string Name,
@@ -78,6 +84,12 @@ public interface IGuest : IAsyncDisposable
     void Pause();
 
     void Resume();
+
+    /// <summary>The vCPU and device state (take it paused, so that it matches the memory).</summary>
+    GuestDeviceState CaptureState();
+
+    /// <summary>Takes over the state a migration source captured (before the first resume).</summary>
+    void LoadState(GuestDeviceState state);
 
     void SetBalloon(ulong kib);
 

@@ -82,6 +82,29 @@ internal sealed class SimulatedGuest : IGuest
 
     public long WorkCounter => Interlocked.Read(ref _workCounter);
 
+    public GuestDeviceState CaptureState()
+    {
+        lock (_sync)
+        {
+            AccumulateCpu();
+            return new GuestDeviceState(WorkCounter, _workload, _cpuTime, _balloon, _online);
+        }
+    }
+
+    public void LoadState(GuestDeviceState state)
+    {
+        lock (_sync)
+        {
+            Interlocked.Exchange(ref _workCounter, state.WorkCounter);
+            _workload = state.Workload;
+            _cpuTime = state.CpuTime;
+            _balloon = state.BalloonKiB;
+            _online = state.OnlineVcpus;
+        }
+
+        UpdateSchedule();
+    }
+
     public TimeSpan CpuTime
     {
         get

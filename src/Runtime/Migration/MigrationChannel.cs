@@ -25,6 +25,24 @@ internal enum FrameType : byte
     Ok = 5,
 
     Error = 6,
+
+    /// <summary>Peer → host: a question (JSON <c>PeerQuery</c>); answered with <see cref="Answer"/>.</summary>
+    Probe = 7,
+
+    /// <summary>Host → peer: the answer to a probe (JSON <c>PeerReport</c>).</summary>
+    Answer = 8,
+
+    /// <summary>Source → target: offline migration, the persistent definition to define there.</summary>
+    Define = 9,
+
+    /// <summary>Source → target (copy-storage): a disk follows (JSON: path, pool, volume, size).</summary>
+    DiskBegin = 10,
+
+    /// <summary>A chunk of that disk: an 8-byte offset, then the data (all-zero chunks are not sent).</summary>
+    DiskData = 11,
+
+    /// <summary>The disk is complete: the target puts it in place under its final name.</summary>
+    DiskEnd = 12,
 }
 
 /// <summary>

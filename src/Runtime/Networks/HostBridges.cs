@@ -10,6 +10,12 @@ public sealed record BridgeInfo(string Name, string Id, bool Stp, ulong Delay, s
 public sealed record TapInfo(string Name, string Mac, string Domain, string? Bridge, string? Network);
 
 /// <summary>
+/// A forwarding-database entry of a bridge (<c>bridge fdb show</c>): a MAC the bridge learned on a port,
+/// from a guest's own traffic or from the announcements (RARP) it sends after an incoming migration.
+/// </summary>
+public sealed record FdbEntry(string Bridge, string Mac, string Port, int Announcements, DateTimeOffset Learned);
+
+/// <summary>
 /// The host's bridges and tap devices, modelled in process: bridges the host declares (for forward
 /// mode='bridge' networks and type='bridge' interfaces) and those networks create (virbrN), with the taps
 /// of running domains on them. Thread-safe.
@@ -131,7 +137,38 @@ internal sealed class HostBridges
             if (_taps.Remove(name, out var tap) && tap.Bridge is { } bridge && _bridges.TryGetValue(bridge, out var b))
             {
                 b.Ports.Remove(name);
+                b.Fdb.Remove(tap.Mac);
             }
+        }
+    }
+
+    /// <summary>
+    /// QEMU's self-announcement after an incoming migration: <paramref name="rounds"/> RARP frames from the
+    /// tap's MAC, so that the bridge (and the switches behind it) learn at once where the guest now is.
+    /// Returns the bridge that learned it, or null for a tap on no bridge.
+    /// </summary>
+    public string? Announce(string tapName, int rounds)
+    {
+        lock (_sync)
+        {
+            if (!_taps.TryGetValue(tapName, out var tap) || tap.Bridge is not { } bridge || !_bridges.TryGetValue(bridge, out var b))
+            {
+                return null;
+            }
+
+            var count = b.Fdb.TryGetValue(tap.Mac, out var old) && old.Port == tapName ? old.Announcements : 0;
+            b.Fdb[tap.Mac] = new FdbEntry(bridge, tap.Mac, tapName, count + rounds, DateTimeOffset.UtcNow);
+            return bridge;
+        }
+    }
+
+    /// <summary>The forwarding databases of every bridge, as <c>bridge fdb show</c> lists them.</summary>
+    public IReadOnlyList<FdbEntry> ForwardingDatabase()
+    {
+        lock (_sync)
+        {
+            return [.. _bridges.Values.OrderBy(b => b.Name, StringComparer.Ordinal)
+                .SelectMany(b => b.Fdb.Values.OrderBy(e => e.Mac, StringComparer.OrdinalIgnoreCase))];
         }
     }
 
@@ -187,5 +224,7 @@ internal sealed class HostBridges
         public List<string> Addresses { get; } = [];
 
         public HashSet<string> Ports { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, FdbEntry> Fdb { get; } = new(StringComparer.OrdinalIgnoreCase);
     }
 }

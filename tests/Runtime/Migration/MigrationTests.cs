@@ -97,4 +97,133 @@ public sealed class MigrationTests
             await RuntimeHarness.Eventually(() => Task.FromResult(!to.Exists("busy")), "the target dropped the incoming domain");
         }
     }
+
+    [Fact]
+    public async Task The_workload_goes_on_where_it_was_and_the_targets_bridge_learns_the_guests_MAC()
+    {
+        var (source, target, from, to, listener, endpoint) = await TwoHostsAsync();
+        await using (source)
+        await using (target)
+        await using (listener)
+        {
+            const string nic = "<interface type='bridge'><mac address='52:54:00:aa:bb:01'/><source bridge='br0'/><model type='virtio'/></interface>";
+            await from.DefineAsync(source.Domain("worker", memoryMiB: 128, devices: nic));
+            await from.StartAsync("worker");
+            await from.SetWorkloadAsync("worker", new WorkloadSettings(DirtyPagesPerSecond: 5_000));
+            await RuntimeHarness.Eventually(async () => (await from.GetGuestMemoryAsync("worker")).WorkCounter > 1000, "the guest worked");
+            Assert.DoesNotContain(to.GetForwardingDatabase(), e => e.Mac == "52:54:00:aa:bb:01");
+
+            var job = await from.MigrateAsync("worker", endpoint);
+
+            var arrived = (await to.GetGuestMemoryAsync("worker")).WorkCounter;
+            Assert.True(arrived > 1000, $"the work counter went on from the source's ({arrived})");
+            await RuntimeHarness.Eventually(async () => (await to.GetGuestMemoryAsync("worker")).WorkCounter > arrived + 500, "the workload keeps running on the target");
+            var tap = Assert.Single(to.GetTaps(), t => t.Domain == "worker");
+            var learned = Assert.Single(to.GetForwardingDatabase(), e => e.Mac == "52:54:00:aa:bb:01");
+            Assert.Equal(("br0", tap.Name), (learned.Bridge, learned.Port));
+            Assert.True(learned.Announcements > 0);
+            Assert.Empty(from.GetTaps());
+            Assert.Equal("completed", from.GetJobInfo("worker")!.Phase);
+            Assert.Equal(job.FinalDigest, from.GetJobInfo("worker")!.FinalDigest);
+        }
+    }
+
+    [Fact]
+    public async Task A_peer_reports_its_networks_pools_memory_and_whether_it_runs_a_domain()
+    {
+        var (source, target, from, to, listener, endpoint) = await TwoHostsAsync();
+        await using (source)
+        await using (target)
+        await using (listener)
+        {
+            var pool = Path.Combine(target.ImagesDir, "pool");
+            await to.DefinePoolAsync($"<pool type='dir'><name>images</name><target><path>{pool}</path></target></pool>");
+            await to.StartPoolAsync("images", build: true);
+            await to.DefineAsync(target.Domain("resident", memoryMiB: 1024));
+            await to.StartAsync("resident");
+
+            var report = await from.ProbePeerAsync(endpoint, new PeerQuery("resident", [Path.Combine(target.ImagesDir, "resident.qcow2"), "/nonexistent/disk.img"]));
+
+            Assert.Equal(("test-host", "x86_64", "Test CPU", 4, true), (report.Host, report.Arch, report.CpuModel, report.Cpus, report.Accepting));
+            Assert.Equal(15UL * 1024 * 1024, report.FreeMemoryKiB);
+            Assert.Equal(new PeerPool("images", "dir", pool, true), Assert.Single(report.Pools));
+            Assert.Equal(("running", true, true), (report.Domain!.State, report.Domain.Active, report.Domain.Persistent));
+            Assert.Equal([Path.Combine(target.ImagesDir, "resident.qcow2")], report.ExistingPaths);
+            Assert.Null((await from.ProbePeerAsync(endpoint, new PeerQuery("nobody"))).Domain);
+
+            var e = await Assert.ThrowsAsync<RuntimeException>(() => from.ProbePeerAsync(endpoint with { Key = RandomNumberGenerator.GetBytes(32) }, new PeerQuery()));
+            Assert.Contains("wrong key", e.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task A_shut_off_domain_migrates_offline_its_definition_and_autostart_move()
+    {
+        var (source, target, from, to, listener, endpoint) = await TwoHostsAsync();
+        await using (source)
+        await using (target)
+        await using (listener)
+        {
+            var defined = await from.DefineAsync(source.Domain("cold"));
+            await from.SetAutostartAsync("cold", true);
+
+            await from.MigrateOfflineAsync("cold", endpoint);
+
+            Assert.False(from.Exists("cold"));
+            var moved = to.Lookup("cold");
+            Assert.Equal((defined.Uuid, true, true, DomainState.Shutoff), (moved.Uuid, moved.Persistent, moved.Autostart, moved.Status.State));
+
+            await to.StartAsync("cold");
+            var e = await Assert.ThrowsAsync<RuntimeException>(() => to.MigrateOfflineAsync("cold", endpoint));
+            Assert.Contains("migrates live", e.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Copy_storage_streams_a_volume_into_the_targets_pool_and_never_overwrites_one()
+    {
+        var (source, target, from, to, listener, endpoint) = await TwoHostsAsync();
+        await using (source)
+        await using (target)
+        await using (listener)
+        {
+            foreach (var (hv, h) in new[] { (from, source), (to, target) })
+            {
+                await hv.DefinePoolAsync($"<pool type='dir'><name>images</name><target><path>{Path.Combine(h.ImagesDir, "pool")}</path></target></pool>");
+                await hv.StartPoolAsync("images", build: true);
+            }
+
+            await from.CreateVolumeAsync("images", "<volume><name>data.qcow2</name><capacity unit='MiB'>64</capacity><target><format type='qcow2'/></target></volume>");
+            var sourcePath = Path.Combine(source.ImagesDir, "pool", "data.qcow2");
+            var write = HostTool.Run("qemu-io", "-f", "qcow2", "-c", "write -P 0x5a 4M 2M", sourcePath);
+            Assert.True(write.ExitCode == 0, write.Output);
+            var xml = source.Domain("carrier", memoryMiB: 64).Replace(
+                $"<source file='{source.ImagesDir}/carrier.qcow2'/>", "<source pool='images' volume='data.qcow2'/>", StringComparison.Ordinal)
+                .Replace("<disk type='file' device='disk'>", "<disk type='volume' device='disk'>", StringComparison.Ordinal);
+            await from.DefineAsync(xml);
+            await from.StartAsync("carrier");
+
+            var job = await from.MigrateAsync("carrier", endpoint, new MigrationParameters { CopyStorage = true });
+
+            Assert.Equal("completed", job.Phase);
+            var targetPath = Path.Combine(target.ImagesDir, "pool", "data.qcow2");
+            Assert.Equal(await File.ReadAllBytesAsync(sourcePath), await File.ReadAllBytesAsync(targetPath));
+            Assert.Equal(0, HostTool.QemuImg("check", targetPath).ExitCode);
+            var read = HostTool.Run("qemu-io", "-f", "qcow2", "-c", "read -P 0x5a 4M 2M", targetPath);
+            Assert.True(read.ExitCode == 0 && !read.Output.Contains("verification failed", StringComparison.Ordinal), read.Output);
+            Assert.Equal(DomainState.Running, (await to.GetInfoAsync("carrier")).Status.State);
+            Assert.Contains(await to.ListVolumesAsync("images"), v => v.Name == "data.qcow2");
+
+            // Back the other way the volume exists already on the (old) source: refused, nothing overwritten.
+            var before = await File.ReadAllBytesAsync(sourcePath);
+            await using var back = from.StartMigrationListener(new IPEndPoint(IPAddress.Loopback, 0), Key, out var bound);
+            await to.SetWorkloadAsync("carrier", new WorkloadSettings(DirtyPagesPerSecond: 1000));
+            var e = await Assert.ThrowsAsync<RuntimeException>(() => to.MigrateAsync("carrier", new MigrationTarget("127.0.0.1", bound.Port, Key), new MigrationParameters { CopyStorage = true }));
+            Assert.Contains("never overwrites", e.Message, StringComparison.Ordinal);
+            Assert.Equal(DomainState.Running, (await to.GetInfoAsync("carrier")).Status.State);
+            Assert.Equal(before, await File.ReadAllBytesAsync(sourcePath));
+            Assert.False(from.Exists("carrier"));
+            Assert.Empty(Directory.EnumerateFiles(Path.Combine(source.ImagesDir, "pool"), ".*incoming*"));
+        }
+    }
 }
