@@ -48,6 +48,9 @@ public sealed record MigrationParameters
     /// already is ever overwritten.
     /// </summary>
     public bool CopyStorage { get; init; }
+
+    /// <summary>An operator asked for this migration (not the placement): the target is told so.</summary>
+    public bool Requested { get; init; }
 }
 
 /// <summary>What a host is asked by a peer: about one domain, and which of some paths exist there.</summary>
@@ -92,7 +95,9 @@ public sealed record MigrationJobInfo(
     TimeSpan? Downtime,
     TimeSpan SetupTime,
     int ThrottlePercent,
-    string? FinalDigest);
+    string? FinalDigest,
+    string Operation = "Outgoing migration",
+    bool Requested = false);
 
 /// <summary>Live migration: pre-copy of guest memory over TCP, stop-and-copy, resume on the target.</summary>
 public sealed partial class Hypervisor
@@ -311,6 +316,7 @@ public sealed partial class Hypervisor
 
         var prepare = new XElement("migration",
             new XAttribute("persistent", dom.IsPersistent ? "yes" : "no"),
+            new XAttribute("requested", p.Requested ? "yes" : "no"),
             new XElement(dom.Live!),
             dom.IsPersistent ? new XElement("persistent", new XElement(dom.Persistent!)) : null);
         await channel.SendAsync(FrameType.Prepare, LibvirtXmlWriter.Format(prepare), ct).ConfigureAwait(false);
@@ -713,6 +719,7 @@ public sealed partial class Hypervisor
                         break;
                     case FrameType.Pages when incoming.Dom?.Guest is { } guest:
                         WritePages(guest.Memory, payload);
+                        incoming.Received += payload.Length;
                         break;
                     case FrameType.Complete when incoming.Dom?.Guest is not null:
                         if (!await AnswerAsync(channel, () => FinishIncomingAsync(incoming, payload, ct), ct).ConfigureAwait(false))
@@ -848,6 +855,7 @@ public sealed partial class Hypervisor
         var message = XElement.Parse(Encoding.UTF8.GetString(payload));
         var def = ParseDefinition(LibvirtXmlWriter.Format(message.Elements("domain").First()));
         incoming.Persistent = message.Element("persistent")?.Element("domain");
+        incoming.Requested = message.Attribute("requested")?.Value == "yes";
         var model = DomainDefinition.FromXml(def);
         var (dom, created) = Claim(model, forStart: true);
         if (!created)
@@ -860,6 +868,7 @@ public sealed partial class Hypervisor
             Boot(dom, def, paused: true, RunningReason.Migrated, GuestMemory.FromKiB(model.Memory.MemoryKiB), incoming: true);
             dom.Status = DomainStatus.Paused(PausedReason.Migration);
             incoming.Dom = dom;
+            incoming.Setup = incoming.Clock.Elapsed;
         }
         catch when (created)
         {
@@ -891,6 +900,12 @@ public sealed partial class Hypervisor
                 dom.Persistent = incoming.Persistent;
             }
 
+            // The target's own digest of what arrived, recorded beside the incoming job (domjobinfo on this host).
+            var arrived = guest.Memory.Digest();
+            var total = guest.Memory.PageCount * GuestMemory.PageSize;
+            dom.MigrationJob = new MigrationJobInfo("completed", incoming.Clock.Elapsed, TimeSpan.Zero, incoming.Received, incoming.Received, 0,
+                total, incoming.Received, 0, 0, 0, incoming.Clock.Elapsed.TotalSeconds > 0 ? incoming.Received / incoming.Clock.Elapsed.TotalSeconds : 0,
+                null, incoming.Setup, 0, arrived, "Incoming migration", incoming.Requested);
             guest.LoadState(complete.State);
             guest.Resume();
             dom.Status = DomainStatus.Running(RunningReason.Migrated);
@@ -927,6 +942,14 @@ public sealed partial class Hypervisor
         public IncomingDisk? Disk { get; set; }
 
         public List<string> CopiedDisks { get; } = [];
+
+        public Stopwatch Clock { get; } = Stopwatch.StartNew();
+
+        public TimeSpan Setup { get; set; }
+
+        public long Received { get; set; }
+
+        public bool Requested { get; set; }
 
         public void Discard(Hypervisor hv)
         {

@@ -57,6 +57,9 @@ internal static class ApiEndpoints
             (await hv.GetInterfaceAddressesAsync(name, ct).ConfigureAwait(false)).Select(InterfaceAddressDto.From).ToList());
         v1.MapGet("/domains/{name}/guest-memory", async (string name, CancellationToken ct) =>
             await hv.GetGuestMemoryAsync(name, ct).ConfigureAwait(false));
+        v1.MapGet("/domains/{name}/jobinfo", (string name) => JobInfoDto.From(name, hv.GetJobInfo(name)));
+        v1.MapPost("/domains/{name}/migrate", async (string name, string host, CancellationToken ct) =>
+            JobInfoDto.From(name, await view.MigrateNowAsync(name, host, ct).ConfigureAwait(false)));
         v1.MapPost("/domains/{name}/{action}", (string name, string action, CancellationToken ct) =>
             PowerAsync(view, name, action, log, ct));
 
@@ -67,7 +70,7 @@ internal static class ApiEndpoints
             var info = await hv.GetNetworkInfoAsync(name, ct).ConfigureAwait(false);
             return hv.GetDhcpLeases(info.Name);
         });
-        v1.MapGet("/bridges", () => new BridgesDto(hv.GetBridges(), hv.GetTaps(), hv.FormatBridges()));
+        v1.MapGet("/bridges", () => new BridgesDto(hv.GetBridges(), hv.GetTaps(), hv.FormatBridges(), hv.GetForwardingDatabase()));
         v1.MapGet("/networks/{name}/xml", async (string name, bool? inactive, CancellationToken ct) =>
             new XmlDto(name, await hv.GetNetworkXmlAsync(name, inactive == true, ct).ConfigureAwait(false)));
 

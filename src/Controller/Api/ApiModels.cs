@@ -172,4 +172,60 @@ public sealed record PowerActionResult(string Domain, string Action, string Mess
 public sealed record BridgesDto(
     IReadOnlyList<Reconciler.Runtime.Networks.BridgeInfo> Bridges,
     IReadOnlyList<Reconciler.Runtime.Networks.TapInfo> Taps,
-    string Table);
+    string Table,
+    IReadOnlyList<Reconciler.Runtime.Networks.FdbEntry>? Fdb = null);
+
+/// <summary>
+/// virsh domjobinfo: the job of a domain (None, Unbounded while a migration runs, Completed or Failed after
+/// it), in bytes, milliseconds, pages per second and percent.
+/// </summary>
+public sealed record JobInfoDto(
+    string Domain,
+    string JobType,
+    string? Operation,
+    string? Phase,
+    long TimeElapsedMs,
+    long? TimeRemainingMs,
+    long DataProcessed,
+    long DataRemaining,
+    long DataTotal,
+    long MemoryProcessed,
+    long MemoryRemaining,
+    long MemoryTotal,
+    double MemoryBandwidth,
+    double DirtyRate,
+    int Iteration,
+    long? DowntimeMs,
+    long SetupTimeMs,
+    int Throttle,
+    string? Digest = null)
+{
+    public static JobInfoDto From(string domain, Reconciler.Runtime.MigrationJobInfo? job) => job is null
+        ? new JobInfoDto(domain, "None", null, null, 0, null, 0, 0, 0, 0, 0, 0, 0, 0, 0, null, 0, 0, null)
+        : new JobInfoDto(
+            domain,
+            job.Phase switch
+            {
+                "completed" => "Completed",
+                "failed" => "Failed",
+                "unknown" => "Unbounded",
+                _ => "Unbounded",
+            },
+            job.Operation,
+            job.Phase,
+            (long)job.Elapsed.TotalMilliseconds,
+            job.Remaining is { } r ? (long)r.TotalMilliseconds : null,
+            job.DataProcessed,
+            job.DataRemaining,
+            job.DataTotal,
+            job.MemoryProcessed,
+            job.MemoryRemaining,
+            job.MemoryTotal,
+            job.BandwidthBytesPerSecond,
+            job.DirtyRatePagesPerSecond,
+            job.Iteration,
+            job.Downtime is { } d ? (long)d.TotalMilliseconds : null,
+            (long)job.SetupTime.TotalMilliseconds,
+            job.ThrottlePercent,
+            job.FinalDigest);
+}

@@ -139,6 +139,72 @@ internal static class DomainVerbs
             },
             memoryName);
 
+        var jobName = DomainName();
+        yield return DaemonVerb.Create("domjobinfo", "Show the statistics of a domain's migration (running, or the last one), as virsh domjobinfo does", stdout, stderr,
+            async (c, ct) =>
+            {
+                var job = await c.Client.GetAsync<JobInfoDto>("v1/domains/" + ApiClient.Escape(c.Parse.GetValue(jobName)!) + "/jobinfo", ct).ConfigureAwait(false);
+                if (c.Json)
+                {
+                    c.WriteJson(job);
+                }
+                else
+                {
+                    c.WriteVirsh(FormatJob(job));
+                }
+
+                return 0;
+            },
+            jobName);
+
+        var migrateName = DomainName();
+        var migrateHost = DaemonVerb.Name("HOST", "The peer host to move it to (one of the daemon's --peer names)");
+        var verbose = DaemonVerb.Flag("--verbose", "Show the progress on every terminal, not only an interactive one");
+        yield return DaemonVerb.Create("migrate", "Live-migrate a running domain to a peer host now, with a progress bar (it stays there until its spec changes)", stdout, stderr,
+            async (c, ct) =>
+            {
+                var name = c.Parse.GetValue(migrateName)!;
+                var path = "v1/domains/" + ApiClient.Escape(name);
+                var migration = c.Client.PostAsync<JobInfoDto>($"{path}/migrate?host={ApiClient.Escape(c.Parse.GetValue(migrateHost)!)}", ct);
+                var progress = !c.Json && (c.Parse.GetValue(verbose) || !Console.IsErrorRedirected);
+                while (progress && await Task.WhenAny(migration, Task.Delay(200, ct)).ConfigureAwait(false) != migration)
+                {
+                    try
+                    {
+                        var now = await c.Client.GetAsync<JobInfoDto>(path + "/jobinfo", ct).ConfigureAwait(false);
+                        if (now.JobType == "Unbounded" && now.DataTotal > 0)
+                        {
+                            await c.Err.WriteAsync(string.Create(CultureInfo.InvariantCulture, $"\rMigration: [{Math.Min(100, now.DataProcessed * 100 / now.DataTotal),3} %]")).ConfigureAwait(false);
+                        }
+                    }
+                    catch (ApiRequestException)
+                    {
+                        // The domain may be gone from this host already: the migration's answer says how it ended.
+                    }
+                }
+
+                var job = await migration.ConfigureAwait(false);
+                if (progress)
+                {
+                    await c.Err.WriteAsync("\rMigration: [100 %]\n").ConfigureAwait(false);
+                }
+
+                if (c.Json)
+                {
+                    c.WriteJson(job);
+                }
+                else
+                {
+                    c.WriteVirsh(FormatJob(job));
+                }
+
+                return 0;
+            },
+            TimeSpan.FromHours(6),
+            migrateName,
+            migrateHost,
+            verbose);
+
         foreach (var (action, what) in new[]
         {
             ("start", "Start a defined domain"),
@@ -190,6 +256,52 @@ internal static class DomainVerbs
                 return 0;
             },
             name);
+    }
+
+    /// <summary>What virsh domjobinfo prints.</summary>
+    public static string FormatJob(JobInfoDto job)
+    {
+        var sb = new StringBuilder();
+        void Row(string label, string value) => sb.Append(CultureInfo.InvariantCulture, $"{label,-17} {value}\n");
+        static string Size(long bytes) => bytes >= 1L << 30
+            ? string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 30):0.000} GiB")
+            : string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 20):0.000} MiB");
+        static string Number(double value, string unit) => string.Create(CultureInfo.InvariantCulture, $"{value,-12:0} {unit}");
+        Row("Job type:", job.JobType);
+        if (job.JobType == "None")
+        {
+            return sb.ToString();
+        }
+
+        Row("Operation:", job.Operation ?? string.Empty);
+        Row("Time elapsed:", Number(job.TimeElapsedMs, "ms"));
+        if (job.TimeRemainingMs is { } remaining && job.JobType == "Unbounded")
+        {
+            Row("Time remaining:", Number(remaining, "ms"));
+        }
+
+        Row("Data processed:", Size(job.DataProcessed));
+        Row("Data remaining:", Size(job.DataRemaining));
+        Row("Data total:", Size(job.DataTotal));
+        Row("Memory processed:", Size(job.MemoryProcessed));
+        Row("Memory remaining:", Size(job.MemoryRemaining));
+        Row("Memory total:", Size(job.MemoryTotal));
+        Row("Memory bandwidth:", string.Create(CultureInfo.InvariantCulture, $"{job.MemoryBandwidth / (1 << 20):0.000} MiB/s"));
+        Row("Dirty rate:", Number(job.DirtyRate, "pages/s"));
+        Row("Page size:", Number(4096, "bytes"));
+        Row("Iteration:", job.Iteration.ToString(CultureInfo.InvariantCulture));
+        if (job.DowntimeMs is { } downtime)
+        {
+            Row("Total downtime:", Number(downtime, "ms"));
+        }
+
+        Row("Setup time:", Number(job.SetupTimeMs, "ms"));
+        if (job.Throttle > 0)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"Auto converge throttle: {job.Throttle} %\n");
+        }
+
+        return sb.ToString();
     }
 
     private static Argument<string> DomainName() => DaemonVerb.Name("NAME", "The domain's name, UUID or ID");

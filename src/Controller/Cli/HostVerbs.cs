@@ -68,6 +68,7 @@ internal static class HostVerbs
             },
             leaseNetwork);
 
+        var fdb = DaemonVerb.Flag("--fdb", "Show the MACs the bridges have learned and on which port, as bridge fdb show does");
         yield return DaemonVerb.Create("bridges", "Show the host's bridges and the taps on them, as brctl show does", stdout, stderr,
             async (c, ct) =>
             {
@@ -78,9 +79,20 @@ internal static class HostVerbs
                     return 0;
                 }
 
+                if (c.Parse.GetValue(fdb))
+                {
+                    foreach (var e in bridges.Fdb ?? [])
+                    {
+                        c.Out.Write($"{e.Mac} dev {e.Port} master {e.Bridge}\n");
+                    }
+
+                    return 0;
+                }
+
                 c.Out.Write(bridges.Table);
                 return 0;
-            });
+            },
+            fdb);
 
         var allPools = DaemonVerb.Flag("--all", "List inactive pools too");
         yield return DaemonVerb.Create("pool-list", "List the host's active storage pools (with --all, every pool), as virsh pool-list does", stdout, stderr,

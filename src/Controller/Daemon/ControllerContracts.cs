@@ -86,4 +86,7 @@ public interface IControllerView
 
     /// <summary>Asks for a reconcile of the object soon.</summary>
     void Enqueue(ObjectKey key);
+
+    /// <summary>Live-migrates a running domain to a peer now (reconciler migrate); it stays there until its spec changes.</summary>
+    Task<MigrationJobInfo> MigrateNowAsync(string name, string host, CancellationToken cancellationToken);
 }

@@ -52,6 +52,41 @@ public sealed class ControllerOptions
 
     /// <summary>Bridges the host has of its own.</summary>
     public List<string> HostBridges { get; set; } = [];
+
+    /// <summary>Where this host listens for its peers (migrations and probes): ADDR:PORT.</summary>
+    public string? Listen { get; set; }
+
+    /// <summary>The other hosts: NAME=ADDR:PORT each.</summary>
+    public List<string> Peers { get; set; } = [];
+
+    /// <summary>A file with the key every host of the group shares (at least 16 bytes; never logged).</summary>
+    public string? PeerKeyFile { get; set; }
+
+    /// <summary>Pages per second every freshly booted simulated guest dirties (drills and benchmarks; 0 = idle).</summary>
+    public double GuestWorkload { get; set; }
+
+    /// <summary>Migration defaults; a domain's &lt;rc:migration&gt; overrides each.</summary>
+    public MigrationDefaults Migration { get; set; } = new();
+}
+
+/// <summary>The daemon's migration defaults (the seeds' values).</summary>
+public sealed class MigrationDefaults
+{
+    public uint MaxDowntimeMilliseconds { get; set; } = 300;
+
+    /// <summary>MiB/s; 0 = unlimited.</summary>
+    public uint BandwidthMiBPerSecond { get; set; }
+
+    public bool AutoConverge { get; set; } = true;
+
+    public uint CompletionTimeoutPerGiBSeconds { get; set; } = 150;
+
+    public uint ProgressTimeoutSeconds { get; set; } = 150;
+
+    /// <summary>"pause" (pause the guest and copy what is left) or "abort".</summary>
+    public string OnNonConvergence { get; set; } = "pause";
+
+    public bool CopyStorage { get; set; }
 }
 
 /// <summary>Checks the options at start, with messages that say what to fix.</summary>
@@ -102,6 +137,57 @@ internal sealed class ControllerOptionsValidator : IValidateOptions<ControllerOp
         catch (Exception e) when (e is FormatException or ArgumentOutOfRangeException)
         {
             failures.Add($"Faults must be a rate between 0 and 1, optionally followed by ;Operation:object entries, not '{options.Faults}'");
+        }
+
+        if (options.Listen is { Length: > 0 } listen && !PeerGroup.TryParseEndpoint(listen, out _))
+        {
+            failures.Add($"--listen must be ADDR:PORT (for example 0.0.0.0:49152), not '{listen}'");
+        }
+
+        foreach (var peer in options.Peers)
+        {
+            if (!PeerGroup.TryParsePeer(peer, out var peerName, out _))
+            {
+                failures.Add($"--peer must be NAME=ADDR:PORT (for example kvm-02=10.0.0.2:49152), not '{peer}'");
+            }
+            else if (string.Equals(peerName, options.Host, StringComparison.Ordinal))
+            {
+                failures.Add($"--peer {peer} names this host ('{options.Host}') itself");
+            }
+        }
+
+        if (options.Peers.Count > 0 && string.IsNullOrWhiteSpace(options.Listen))
+        {
+            failures.Add("--peer needs --listen: peers migrate domains to this host through its listener");
+        }
+
+        if ((options.Peers.Count > 0 || !string.IsNullOrWhiteSpace(options.Listen)) && string.IsNullOrWhiteSpace(options.PeerKeyFile))
+        {
+            failures.Add("--listen and --peer need --peer-key-file: the key the hosts authenticate each other with");
+        }
+        else if (!string.IsNullOrWhiteSpace(options.PeerKeyFile))
+        {
+            try
+            {
+                if (new FileInfo(options.PeerKeyFile).Length < 16)
+                {
+                    failures.Add($"the peer key file {options.PeerKeyFile} holds fewer than 16 bytes; make one with: head -c 32 /dev/urandom > {options.PeerKeyFile}");
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                failures.Add($"the peer key file {options.PeerKeyFile} cannot be read: {e.Message}");
+            }
+        }
+
+        if (options.GuestWorkload is < 0 or > 10_000_000)
+        {
+            failures.Add($"GuestWorkload must be between 0 and 10000000 pages per second, not {options.GuestWorkload}");
+        }
+
+        if (options.Migration.OnNonConvergence is not ("pause" or "abort"))
+        {
+            failures.Add($"Migration:OnNonConvergence must be 'pause' or 'abort', not '{options.Migration.OnNonConvergence}'");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

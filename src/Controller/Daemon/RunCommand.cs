@@ -23,13 +23,19 @@ internal static class RunCommand
         var config = new Option<string?>("--config") { Description = "A JSON file with settings (flags and RECONCILER_* variables take precedence)" };
         var allowEmpty = new Option<bool>("--allow-empty") { Description = "Let an empty spec directory tear everything down" };
         var pruneVolumes = new Option<bool>("--prune-volumes") { Description = "Delete volumes whose spec was removed (otherwise they are reported as orphaned)" };
+        var listen = new Option<string?>("--listen") { Description = "Listen for peers (migrations, probes) on ADDR:PORT" };
+        var peer = new Option<string[]>("--peer") { Description = "A peer host: NAME=ADDR:PORT (repeat for each); with peers, every domain needs a placement", Arity = ArgumentArity.ZeroOrMore };
+        var keyFile = new Option<string?>("--peer-key-file") { Description = "The file with the key the hosts share (at least 16 bytes, e.g. head -c 32 /dev/urandom)" };
         var command = new Command("run", "Run the daemon: watch the spec directory and converge this host's domains, networks, pools and volumes to it")
         {
-            specs, state, host, socket, config, allowEmpty, pruneVolumes,
+            specs, state, host, socket, config, allowEmpty, pruneVolumes, listen, peer, keyFile,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
-            new Dictionary<string, string?>
+            new Dictionary<string, string?>(
+                (parse.GetValue(peer) ?? []).Select((p, i) => new KeyValuePair<string, string?>($"Peers:{i}", p)))
             {
+                ["Listen"] = parse.GetValue(listen),
+                ["PeerKeyFile"] = parse.GetValue(keyFile),
                 ["Specs"] = parse.GetValue(specs),
                 ["State"] = parse.GetValue(state),
                 ["Host"] = parse.GetValue(host),
@@ -109,6 +115,7 @@ internal static class RunCommand
                 AllowedImageDirectories = options.ImageDirectories,
                 HostBridges = options.HostBridges,
                 Faults = FaultInjector.Parse(options.Faults),
+                GuestWorkload = options.GuestWorkload > 0 ? new Runtime.Guests.WorkloadSettings(DirtyPagesPerSecond: options.GuestWorkload) : Runtime.Guests.WorkloadSettings.Idle,
                 LoggerFactory = loggers,
             }, cancellationToken).ConfigureAwait(false);
         }
@@ -120,6 +127,29 @@ internal static class RunCommand
 
         await using (hypervisor.ConfigureAwait(false))
         {
+            var peers = PeerGroup.None;
+            IAsyncDisposable? listener = null;
+            if (!string.IsNullOrWhiteSpace(options.PeerKeyFile))
+            {
+                var key = await File.ReadAllBytesAsync(options.PeerKeyFile, cancellationToken).ConfigureAwait(false);
+                peers = PeerGroup.From(options, key);
+                if (!string.IsNullOrWhiteSpace(options.Listen))
+                {
+                    try
+                    {
+                        listener = hypervisor.StartMigrationListener(PeerGroup.ListenEndpoint(options.Listen), key, out var bound);
+                        await stderr.WriteLineAsync($"reconciler run: listening for peers on {bound}").ConfigureAwait(false);
+                    }
+                    catch (System.Net.Sockets.SocketException e)
+                    {
+                        await stderr.WriteLineAsync($"reconciler run: cannot listen for peers on {options.Listen}: {e.Message}").ConfigureAwait(false);
+                        return 1;
+                    }
+                }
+            }
+
+            await using var listening = (listener ?? new NoListener()).ConfigureAwait(false);
+            builder.Services.AddSingleton(peers);
             builder.Services.AddSingleton(hypervisor);
             builder.Services.AddSingleton<ReconcileLoop>();
             builder.Services.AddSingleton<IControllerView>(sp => sp.GetRequiredService<ReconcileLoop>());
@@ -148,5 +178,10 @@ internal static class RunCommand
         }
 
         return 0;
+    }
+
+    private sealed class NoListener : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

@@ -28,6 +28,20 @@ public sealed record ObjectRecord
 
     /// <summary>Whether a changed spec waits for a restart of the domain.</summary>
     public bool RestartPending { get; init; }
+
+    /// <summary>Failed or refused migrations in a row (backoff), and when the last one was.</summary>
+    public int MigrationFailures { get; init; }
+
+    public DateTimeOffset? LastMigrationFailure { get; init; }
+
+    /// <summary>
+    /// The spec revision at which <c>reconciler migrate</c> brought the domain here against its placement:
+    /// it stays here until the spec changes.
+    /// </summary>
+    public string? PinnedRevision { get; init; }
+
+    /// <summary>Which arrival (the digest of its memory at switch-over) set the pin, so that one arrival pins once.</summary>
+    public string? PinnedArrival { get; init; }
 }
 
 /// <summary>Status and records of every object, persisted atomically in the state directory.</summary>

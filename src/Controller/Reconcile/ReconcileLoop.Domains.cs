@@ -33,9 +33,9 @@ public sealed partial class ReconcileLoop
         }
 
         var metadata = ReconcilerMetadata.FromDomain(desired.Definition);
-        if (metadata.PlacementHost is { } placement && !string.Equals(placement, _options.Host, StringComparison.Ordinal))
+        if (await PlaceAsync(key, desired, metadata, ct).ConfigureAwait(false) is { } placed)
         {
-            return new Outcome(SyncStatus.Synced, HealthStatus.Healthy, $"placed on host '{placement}', not on this one ('{_options.Host}')");
+            return placed;
         }
 
         if (await MissingDependencyAsync(desired.Definition, ct).ConfigureAwait(false) is { } waiting)

@@ -17,7 +17,11 @@ namespace Reconciler.Controller.Reconcile;
 public sealed partial class ReconcileLoop
 {
     /// <summary>A reconcile step's outcome: the status to show, and when to look again (null: on the next change).</summary>
-    private sealed record Outcome(SyncStatus Sync, HealthStatus Health, string Message, TimeSpan? Requeue = null, params Condition[] Conditions);
+    private sealed record Outcome(SyncStatus Sync, HealthStatus Health, string Message, TimeSpan? Requeue = null, params Condition[] Conditions)
+    {
+        /// <summary>Whether the message is an error to show as the status's last error.</summary>
+        public bool Error { get; init; }
+    }
 
     private async Task ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
     {
@@ -108,7 +112,7 @@ public sealed partial class ReconcileLoop
                     outcome.Health,
                     outcome.Message,
                     conditions,
-                    outcome.Sync == SyncStatus.Error ? outcome.Message : null,
+                    outcome.Sync == SyncStatus.Error || outcome.Error ? outcome.Message : null,
                     changed ? now : old!.LastTransitionTime),
             };
         });

@@ -33,9 +33,12 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
     private readonly TaskCompletionSource _firstPass = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _pendingFirstPass = -1;
 
-    public ReconcileLoop(IOptions<ControllerOptions> options, Hypervisor hypervisor, ILogger<ReconcileLoop> log)
+    private readonly PeerGroup _peers;
+
+    public ReconcileLoop(IOptions<ControllerOptions> options, Hypervisor hypervisor, ILogger<ReconcileLoop> log, PeerGroup? peers = null)
     {
         _options = options.Value;
+        _peers = peers ?? PeerGroup.None;
         _log = log;
         Hypervisor = hypervisor;
         _specs = new SpecDirectory(_options.Specs);
@@ -263,7 +266,7 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
             }
         }
 
-        if (e.Spontaneous || e.Type is DomainEventType.Stopped or DomainEventType.Undefined)
+        if (e.Spontaneous || e.Type is DomainEventType.Stopped or DomainEventType.Undefined || e.Detail == "migrated")
         {
             Enqueue(new ObjectKey(ObjectKind.Domain, e.Name));
         }

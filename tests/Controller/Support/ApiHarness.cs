@@ -173,6 +173,9 @@ internal sealed class FakeControllerView(Hypervisor hypervisor) : IControllerVie
 
     public IReadOnlyList<ObjectStatus> Status() => [.. Objects];
 
+    public Task<MigrationJobInfo> MigrateNowAsync(string name, string host, CancellationToken cancellationToken) =>
+        throw new RuntimeException(Reconciler.Schema.Diagnostics.ErrorCode.InvalidArgument, $"host '{host}' is not a peer of this host (peers: none)");
+
     public Task<IReadOnlyList<PlanItem>> PlanAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<PlanItem>>([.. Plan]);
 
     public string? RunStrategyOf(string domain) => RunStrategies.TryGetValue(domain, out var s) ? s : null;

@@ -26,7 +26,8 @@ internal sealed partial class DaemonProcess : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var a in (string[])["run", "--specs", specs, "--state", state, "--host", "test-host", .. extra])
+        string[] host = extra.Contains("--host") ? [] : ["--host", "test-host"];
+        foreach (var a in (string[])["run", "--specs", specs, "--state", state, .. host, .. extra])
         {
             psi.ArgumentList.Add(a);
         }
@@ -104,6 +105,16 @@ internal sealed partial class DaemonProcess : IDisposable
             }
 
             Thread.Sleep(50);
+        }
+    }
+
+    /// <summary>SIGKILL: the daemon dies at once, as in a crash.</summary>
+    public void KillHard()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
         }
     }
 
