@@ -240,6 +240,22 @@ public sealed partial class Hypervisor
             dom.Guest!.Simulate(exit);
         }, cancellationToken);
 
+    /// <summary>Makes the running guest write every page of its memory once (benchmarks and drills: a guest that has used all its memory).</summary>
+    public async Task TouchAllMemoryAsync(string name, CancellationToken cancellationToken = default)
+    {
+        IGuest? guest = null;
+        await JobAsync(name, dom =>
+        {
+            if (!dom.IsActive)
+            {
+                throw RuntimeException.NotRunning();
+            }
+
+            guest = dom.Guest!;
+        }, cancellationToken).ConfigureAwait(false);
+        await Task.Run(guest!.TouchAllMemory, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Sets how busy the guest is (pages dirtied per second, CPU load, I/O rates).</summary>
     public Task SetWorkloadAsync(string name, WorkloadSettings workload, CancellationToken cancellationToken = default) =>
         JobAsync(name, dom =>

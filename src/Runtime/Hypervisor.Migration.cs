@@ -628,7 +628,7 @@ public sealed partial class Hypervisor
             for (var j = 0; j < count; j++)
             {
                 var index = pages[i + j];
-                var nonZero = memory.ReadPage(index, page);
+                var nonZero = memory.ReadPageHashed(index, page);
                 BinaryPrimitives.WriteInt64BigEndian(head, index);
                 head[8] = nonZero ? (byte)1 : (byte)0;
                 frame.Write(head);
@@ -1015,12 +1015,12 @@ public sealed partial class Hypervisor
 
             if (nonZero)
             {
-                memory.WritePage(index, span.Slice(offset, GuestMemory.PageSize));
+                memory.WritePageHashed(index, span.Slice(offset, GuestMemory.PageSize));
                 offset += GuestMemory.PageSize;
             }
             else
             {
-                memory.WritePage(index, zero);
+                memory.WritePageHashed(index, zero);
             }
         }
     }

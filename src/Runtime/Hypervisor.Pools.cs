@@ -18,6 +18,15 @@ public sealed partial class Hypervisor
     /// <summary>The prefix of the temporary files volumes are created under before they get their name.</summary>
     internal const string TempVolumePrefix = ".rc-creating-";
 
+    /// <summary>
+    /// This host's temporary files: with shared storage several hosts create volumes in one directory, and
+    /// each clears only what it left itself.
+    /// </summary>
+    private string OwnTempVolumePrefix => TempVolumePrefix + FileNameSafe(Host.Name) + "-";
+
+    private static string FileNameSafe(string host) =>
+        new([.. host.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_')]);
+
     private readonly Dictionary<string, PoolObject> _poolsByName = new(StringComparer.Ordinal);
     private readonly Dictionary<Guid, PoolObject> _poolsByUuid = [];
     private IStorageHost? _storageHost;
@@ -508,8 +517,13 @@ public sealed partial class Hypervisor
             var name = Path.GetFileName(path);
             if (name.StartsWith(TempVolumePrefix, StringComparison.Ordinal))
             {
-                // Never a volume: a creation that did not finish. No-one else writes these names.
-                File.Delete(path);
+                // Never a volume. This host's own: a creation that did not finish; another host's (shared
+                // storage): maybe one in progress, left alone.
+                if (name.StartsWith(OwnTempVolumePrefix, StringComparison.Ordinal))
+                {
+                    File.Delete(path);
+                }
+
                 continue;
             }
 

@@ -316,10 +316,10 @@ public sealed partial class Hypervisor
     }
 
     /// <summary>Writes a new volume under a temporary name in the pool, then links it into place (failing if the name was taken meanwhile).</summary>
-    private static void WriteNewVolume(string path, StoragePermissions permissions, Action<string> write)
+    private void WriteNewVolume(string path, StoragePermissions permissions, Action<string> write)
     {
         var dir = Path.GetDirectoryName(path)!;
-        var temp = Path.Combine(dir, TempVolumePrefix + Guid.NewGuid().ToString("N"));
+        var temp = Path.Combine(dir, OwnTempVolumePrefix + Guid.NewGuid().ToString("N"));
         try
         {
             write(temp);

@@ -15,6 +15,7 @@ internal static class CliApp
             NormalizeCommand.Create(stdout, stderr),
             HostPlanCommand.Create(stdout, stderr),
             Daemon.RunCommand.Create(stdout, stderr),
+            BenchCommand.Create(stdout, stderr),
         };
         foreach (var verb in DaemonVerb.All(stdout, stderr))
         {

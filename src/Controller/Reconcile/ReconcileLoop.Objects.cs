@@ -259,9 +259,22 @@ public sealed partial class ReconcileLoop
         var wanted = StorageVolumeDefinition.FromXml(desired.Definition);
         if (existing is null)
         {
-            await RetryAsync("create-volume", key.ToString(), async c => await Hypervisor.CreateVolumeAsync(pool, LibvirtXmlWriter.Format(desired.Definition), c).ConfigureAwait(false), ct).ConfigureAwait(false);
-            _store.Update(key, r => r with { AppliedRevision = desired.Revision, Managed = true });
-            return new Outcome(SyncStatus.Synced, HealthStatus.Healthy, "created");
+            try
+            {
+                await RetryAsync("create-volume", key.ToString(), async c => await Hypervisor.CreateVolumeAsync(pool, LibvirtXmlWriter.Format(desired.Definition), c).ConfigureAwait(false), ct).ConfigureAwait(false);
+                _store.Update(key, r => r with { AppliedRevision = desired.Revision, Managed = true });
+                return new Outcome(SyncStatus.Synced, HealthStatus.Healthy, "created");
+            }
+            catch (RuntimeException e) when (e.Code == ErrorCode.StorageVolumeExists)
+            {
+                // Someone else made it meanwhile (a peer, on shared storage): it is never overwritten, only listed.
+                await Hypervisor.RefreshPoolAsync(pool, ct).ConfigureAwait(false);
+                existing = (await Hypervisor.ListVolumesAsync(pool, ct).ConfigureAwait(false)).FirstOrDefault(v => v.Name == name);
+                if (existing is null)
+                {
+                    throw;
+                }
+            }
         }
 
         _store.Update(key, r => r with { Managed = true });

@@ -17,6 +17,9 @@ public sealed class GuestMemory
 
     private readonly Lock _sync = new();
     private byte[]?[]?[] _chunks;
+
+    // Per page of a chunk, the XxHash3 of its content once known (0 = not computed since the last write).
+    private ulong[]?[] _hashes = [];
     private ulong[]? _dirty;
     private long _touched;
 
@@ -37,8 +40,7 @@ public sealed class GuestMemory
 
     public static GuestMemory FromKiB(ulong kib) => new((long)(kib / 4));
 
-    /// <summary>Writes one page; an all-zero page frees its storage.</summary>
-    public void WritePage(long page, ReadOnlySpan<byte> content)
+    private void WritePage(long page, ReadOnlySpan<byte> content, bool hash)
     {
         CheckPage(page);
         if (content.Length != PageSize)
@@ -64,7 +66,8 @@ public sealed class GuestMemory
                 var target = chunk![slot];
                 if (target is null)
                 {
-                    target = new byte[PageSize];
+                    // Pinned: a page lives as long as the guest, so it is allocated where the GC never copies it.
+                    target = GC.AllocateUninitializedArray<byte>(PageSize, pinned: true);
                     chunk[slot] = target;
                     _touched++;
                 }
@@ -72,9 +75,16 @@ public sealed class GuestMemory
                 content.CopyTo(target);
             }
 
+            SetHash(page, hash ? PageHash(content) : 0);
             MarkDirty(page);
         }
     }
+
+    /// <summary>Writes one page and records its hash at once (a migration target, so that its digest is ready at switch-over).</summary>
+    public void WritePageHashed(long page, ReadOnlySpan<byte> content) => WritePage(page, content, hash: true);
+
+    /// <summary>Writes one page; an all-zero page frees its storage.</summary>
+    public void WritePage(long page, ReadOnlySpan<byte> content) => WritePage(page, content, hash: false);
 
     /// <summary>Copies a page into <paramref name="destination"/>; returns false (and zeros) for a zero page.</summary>
     public bool ReadPage(long page, Span<byte> destination)
@@ -90,6 +100,29 @@ public sealed class GuestMemory
             }
 
             content.CopyTo(destination);
+            return true;
+        }
+    }
+
+    /// <summary>Copies a page to send it, recording the hash of what is sent (a migration source); false for a zero page.</summary>
+    public bool ReadPageHashed(long page, Span<byte> destination)
+    {
+        CheckPage(page);
+        lock (_sync)
+        {
+            var content = Chunk(page, create: false)?[(int)(page & (ChunkPages - 1))];
+            if (content is null)
+            {
+                destination[..PageSize].Clear();
+                return false;
+            }
+
+            content.CopyTo(destination);
+            if (Hash(page) == 0)
+            {
+                SetHash(page, PageHash(content));
+            }
+
             return true;
         }
     }
@@ -167,29 +200,85 @@ public sealed class GuestMemory
     }
 
     /// <summary>
-    /// SHA-256 over the memory's content: every non-zero page, as its index and bytes, in page order. Two
-    /// memories with the same content have the same digest, however they were built.
+    /// The digest of the memory's content: SHA-256 over every non-zero page's index and the XxHash3 of its
+    /// bytes, in page order. Two memories with the same content have the same digest, however they were
+    /// built. Page hashes are kept until the page is written again, so a digest costs only the pages
+    /// written since the last one (a migration keeps them current as it sends and receives).
     /// </summary>
     public string Digest()
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        Span<byte> index = stackalloc byte[8];
-        var page = new byte[PageSize];
-        BinaryPrimitives.WriteInt64LittleEndian(index, PageCount);
-        hash.AppendData(index);
-        foreach (var p in TouchedPageIndexes())
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Span<byte> entry = stackalloc byte[16];
+        BinaryPrimitives.WriteInt64LittleEndian(entry, PageCount);
+        sha.AppendData(entry[..8]);
+        lock (_sync)
         {
-            if (!ReadPage(p, page))
+            for (var c = 0; c < _chunks.Length; c++)
             {
-                continue;
-            }
+                var chunk = _chunks[c];
+                if (chunk is null)
+                {
+                    continue;
+                }
 
-            BinaryPrimitives.WriteInt64LittleEndian(index, p);
-            hash.AppendData(index);
-            hash.AppendData(page);
+                for (var slot = 0; slot < chunk.Length; slot++)
+                {
+                    if (chunk[slot] is not { } content)
+                    {
+                        continue;
+                    }
+
+                    var page = ((long)c << ChunkShift) + slot;
+                    var hash = Hash(page);
+                    if (hash == 0)
+                    {
+                        hash = PageHash(content);
+                        SetHash(page, hash);
+                    }
+
+                    BinaryPrimitives.WriteInt64LittleEndian(entry, page);
+                    BinaryPrimitives.WriteUInt64LittleEndian(entry[8..], hash);
+                    sha.AppendData(entry);
+                }
+            }
         }
 
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    /// <summary>A page's hash, never 0 (0 marks "not computed").</summary>
+    private static ulong PageHash(ReadOnlySpan<byte> content) => System.IO.Hashing.XxHash3.HashToUInt64(content) | 1;
+
+    private ulong Hash(long page) =>
+        (int)(page >> ChunkShift) < _hashes.Length && _hashes[page >> ChunkShift] is { } h ? h[page & (ChunkPages - 1)] : 0;
+
+    /// <summary>Records (or, with 0, forgets) a page's hash; call with the lock held.</summary>
+    private void SetHash(long page, ulong hash)
+    {
+        var index = (int)(page >> ChunkShift);
+        if (index >= _hashes.Length)
+        {
+            if (hash == 0)
+            {
+                return;
+            }
+
+            Array.Resize(ref _hashes, (int)((PageCount + ChunkPages - 1) >> ChunkShift));
+        }
+
+        var hashes = _hashes[index];
+        if (hashes is null)
+        {
+            if (hash == 0)
+            {
+                return;
+            }
+
+            hashes = new ulong[ChunkPages];
+            _hashes[index] = hashes;
+        }
+
+        hashes[page & (ChunkPages - 1)] = hash;
     }
 
     private byte[]?[]? Chunk(long page, bool create)

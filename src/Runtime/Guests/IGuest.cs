@@ -85,6 +85,9 @@ public interface IGuest : IAsyncDisposable
 
     void Resume();
 
+    /// <summary>The guest writes every page of its memory once (as a program that fills its heap); counts as work.</summary>
+    void TouchAllMemory();
+
     /// <summary>The vCPU and device state (take it paused, so that it matches the memory).</summary>
     GuestDeviceState CaptureState();
 

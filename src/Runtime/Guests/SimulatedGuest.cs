@@ -82,6 +82,28 @@ internal sealed class SimulatedGuest : IGuest
 
     public long WorkCounter => Interlocked.Read(ref _workCounter);
 
+    public void TouchAllMemory()
+    {
+        Span<byte> page = stackalloc byte[GuestMemory.PageSize];
+        for (long index = 0; index < Memory.PageCount; index++)
+        {
+            lock (_writes)
+            {
+                lock (_sync)
+                {
+                    if (_paused || _stopped)
+                    {
+                        return;
+                    }
+                }
+
+                var counter = Interlocked.Increment(ref _workCounter);
+                FillPattern(page, (ulong)counter * 0x9E3779B97F4A7C15UL ^ (ulong)index);
+                Memory.WritePage(index, page);
+            }
+        }
+    }
+
     public GuestDeviceState CaptureState()
     {
         lock (_sync)

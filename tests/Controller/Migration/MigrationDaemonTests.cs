@@ -238,4 +238,33 @@ public sealed class MigrationDaemonTests
             "host-1 does not start it while host-2 runs it");
         Assert.NotEqual("running", State(c.Socket("host-1")));
     }
+
+    [Fact]
+    public void Reconciler_migrate_moves_a_domain_with_a_progress_bar_and_it_stays_there_until_the_spec_changes()
+    {
+        using var c = new Cluster(2, "host-1", "<rc:migration bandwidth='64'/>", memoryMiB: 512);
+        c.Start("host-1", new Dictionary<string, string> { ["RECONCILER_GUESTWORKLOAD"] = "20000" });
+        c.Start("host-2").WaitFor(s => Is(s, "Synced", "Healthy", "placed on host 'host-1'"), "host-2 leaves mover to host-1");
+        c["host-1"].WaitFor(s => Is(s, "Synced", "Healthy", "running (booted)"), "host-1 runs mover");
+        Eventually(() => Json(c.Socket("host-1"), "guestinfo", "mover").GetProperty("touchedPages").GetInt64() > 20_000, "the guest dirtied memory");
+
+        var refused = ReconcilerProcess.Run("migrate", "mover", "host-9", "--socket", c.Socket("host-1"));
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("host 'host-9' is not a peer", refused.Stderr, StringComparison.Ordinal);
+
+        var migrate = ReconcilerProcess.Run("migrate", "mover", "host-2", "--verbose", "--socket", c.Socket("host-1"));
+        Assert.True(migrate.ExitCode == 0, migrate.Stderr);
+        Assert.Matches(@"Migration: \[ *\d+ %\]", migrate.Stderr);
+        Assert.EndsWith("Migration: [100 %]", migrate.Stderr.TrimEnd(), StringComparison.Ordinal);
+        Assert.Matches(@"Job type: +Completed", migrate.Stdout);
+        Assert.Matches(@"Memory total: +512\.000 MiB", migrate.Stdout);
+
+        // Against its placement, it stays on host-2 (host-1 waits) until the spec changes; then it goes back.
+        c["host-2"].WaitFor(s => Is(s, "OutOfSync", "Healthy", "moved here by `reconciler migrate`"), "host-2 keeps it");
+        c["host-1"].WaitFor(s => Is(s, "OutOfSync", "Progressing", "host 'host-2' runs it"), "host-1 waits for it");
+        Assert.Equal("running", State(c.Socket("host-2")));
+        c.Place("host-1");
+        File.AppendAllText(Path.Combine(c.Specs, "domains", "mover.xml"), "<!-- edited -->\n");
+        c["host-1"].WaitFor(s => Is(s, "Synced", "Healthy", "running (migrated)"), "after the edit mover is back on host-1", seconds: 60);
+    }
 }

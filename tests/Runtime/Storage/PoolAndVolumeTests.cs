@@ -189,13 +189,16 @@ public sealed class PoolAndVolumeTests
         await using var h = new RuntimeHarness();
         var hv = await PoolAsync(h);
         var pool = Path.Combine(h.ImagesDir, "pool");
-        await File.WriteAllTextAsync(Path.Combine(pool, Hypervisor.TempVolumePrefix + "deadbeef"), "half an image");
+        await File.WriteAllTextAsync(Path.Combine(pool, Hypervisor.TempVolumePrefix + "test-host-deadbeef"), "half an image");
+        // Another host's creation in progress on shared storage: neither a volume nor this host's to clear.
+        var peers = Path.Combine(pool, Hypervisor.TempVolumePrefix + "kvm-02-cafebabe");
+        await File.WriteAllTextAsync(peers, "a peer's image being written");
         await hv.RefreshPoolAsync("p");
         Assert.Empty(await hv.ListVolumesAsync("p"));
-        Assert.Empty(Directory.GetFiles(pool));
+        Assert.Equal([peers], Directory.GetFiles(pool));
 
         await hv.CreateVolumeAsync("p", Volume("a.qcow2", "1073741824", "qcow2"));
-        Assert.Equal(["a.qcow2"], Directory.GetFiles(pool).Select(Path.GetFileName));
+        Assert.Equal([Path.GetFileName(peers), "a.qcow2"], Directory.GetFiles(pool).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
     [Fact]
