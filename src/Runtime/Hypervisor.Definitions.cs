@@ -86,25 +86,38 @@ public sealed partial class Hypervisor
                     throw new RuntimeException(ErrorCode.OperationInvalid, "Refusing to undefine while domain managed save image exists");
                 }
 
-                StateDirectory.Delete(ManagedSavePath(dom.Uuid));
-                dom.HasManagedSave = false;
             }
 
-            StateDirectory.Delete(DefinitionPath(dom.Uuid));
-            StateDirectory.Delete(FlagsPath(dom.Uuid));
-            dom.Persistent = null;
-            dom.Autostart = false;
-            Raise(dom, DomainEventType.Undefined, "removed");
-            if (dom.IsActive)
-            {
-                WriteRunRecord(dom);
-            }
-            else
-            {
-                _leases.ReleaseDomain(dom.Uuid);
-                Unregister(dom);
-            }
+            RemoveDefinition(dom);
         }, cancellationToken);
+
+    /// <summary>
+    /// Removes the persistent definition, its flags and any managed-save image (call with the job held): an
+    /// inactive domain disappears with its leases; an active one becomes transient.
+    /// </summary>
+    private void RemoveDefinition(DomainObject dom)
+    {
+        if (dom.HasManagedSave)
+        {
+            StateDirectory.Delete(ManagedSavePath(dom.Uuid));
+            dom.HasManagedSave = false;
+        }
+
+        StateDirectory.Delete(DefinitionPath(dom.Uuid));
+        StateDirectory.Delete(FlagsPath(dom.Uuid));
+        dom.Persistent = null;
+        dom.Autostart = false;
+        Raise(dom, DomainEventType.Undefined, "removed");
+        if (dom.IsActive)
+        {
+            WriteRunRecord(dom);
+        }
+        else
+        {
+            _leases.ReleaseDomain(dom.Uuid);
+            Unregister(dom);
+        }
+    }
 
     /// <summary>
     /// Creates and starts a transient domain (virDomainCreateXML). When a persistent domain of the same

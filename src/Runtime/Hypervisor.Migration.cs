@@ -206,13 +206,7 @@ public sealed partial class Hypervisor
                 await channel.ExpectOkAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            StateDirectory.Delete(DefinitionPath(dom.Uuid));
-            StateDirectory.Delete(FlagsPath(dom.Uuid));
-            StateDirectory.Delete(ManagedSavePath(dom.Uuid));
-            dom.Persistent = null;
-            dom.HasManagedSave = false;
-            Raise(dom, DomainEventType.Undefined, "removed");
-            Unregister(dom);
+            RemoveDefinition(dom);
             _log.LogInformation("Moved the definition of {Domain} to {Host}:{Port} (offline migration)", dom.Name, target.Host, target.Port);
             return true;
         }, cancellationToken);
@@ -476,12 +470,7 @@ public sealed partial class Hypervisor
         Stop(dom, ShutoffReason.Migrated, DomainEventType.Stopped, "migrated", spontaneous: false);
         if (dom.IsPersistent)
         {
-            StateDirectory.Delete(DefinitionPath(dom.Uuid));
-            StateDirectory.Delete(FlagsPath(dom.Uuid));
-            StateDirectory.Delete(ManagedSavePath(dom.Uuid));
-            dom.Persistent = null;
-            Raise(dom, DomainEventType.Undefined, "removed");
-            Unregister(dom);
+            RemoveDefinition(dom);
         }
     }
 

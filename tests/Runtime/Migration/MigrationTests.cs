@@ -226,4 +226,30 @@ public sealed class MigrationTests
             Assert.Empty(Directory.EnumerateFiles(Path.Combine(source.ImagesDir, "pool"), ".*incoming*"));
         }
     }
+
+    [Fact]
+    public async Task A_migrated_domain_leaves_no_lease_behind_on_its_source()
+    {
+        var (source, target, from, to, listener, endpoint) = await TwoHostsAsync();
+        await using (source)
+        await using (target)
+        await using (listener)
+        {
+            foreach (var hv in new[] { from, to })
+            {
+                await hv.DefineNetworkAsync(RuntimeHarness.DefaultNetwork);
+                await hv.StartNetworkAsync("default");
+            }
+
+            const string nic = "<interface type='network'><mac address='52:54:00:aa:bb:02'/><source network='default'/></interface>";
+            await from.DefineAsync(source.Domain("leaser", memoryMiB: 64, devices: nic));
+            await from.StartAsync("leaser");
+            Assert.Single(await from.GetInterfaceAddressesAsync("leaser"));
+
+            await from.MigrateAsync("leaser", endpoint);
+
+            Assert.DoesNotContain(from.GetDhcpLeases("default"), l => l.Mac == "52:54:00:aa:bb:02");
+            Assert.Single(await to.GetInterfaceAddressesAsync("leaser"));
+        }
+    }
 }
