@@ -124,26 +124,20 @@ public sealed partial class ReconcileLoop
         foreach (var peer in _peers.Names)
         {
             _peers.TryGet(peer, out var endpoint);
-            try
+            var (report, error) = await ProbeAsync(endpoint, new PeerQuery(name), ct).ConfigureAwait(false);
+            if (error is not null)
             {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                timeout.CancelAfter(ProbeTimeout);
-                var report = await Hypervisor.ProbePeerAsync(endpoint, new PeerQuery(name), timeout.Token).ConfigureAwait(false);
-                if (report.Domain is { } there)
-                {
-                    return there.Active
-                        ? new Outcome(SyncStatus.OutOfSync, HealthStatus.Progressing,
-                            $"host '{peer}' runs it ({there.State}); it comes here by migration, never by a second start", TimeSpan.FromSeconds(5),
-                            Cond("WaitingForMigration", "RunsOnPeer", $"host '{peer}' runs it"))
-                        : new Outcome(SyncStatus.OutOfSync, HealthStatus.Progressing,
-                            $"host '{peer}' still has its definition; waiting for it to move here", TimeSpan.FromSeconds(5),
-                            Cond("WaitingForMigration", "DefinedOnPeer", $"host '{peer}' has its definition"));
-                }
+                silent.Add($"'{peer}' ({error})");
             }
-            catch (Exception e) when (e is RuntimeException or IOException or SocketException or OperationCanceledException or JsonException)
+            else if (report!.Domain is { } there)
             {
-                ct.ThrowIfCancellationRequested();
-                silent.Add($"'{peer}' ({e.Message})");
+                return there.Active
+                    ? new Outcome(SyncStatus.OutOfSync, HealthStatus.Progressing,
+                        $"host '{peer}' runs it ({there.State}); it comes here by migration, never by a second start", TimeSpan.FromSeconds(5),
+                        Cond("WaitingForMigration", "RunsOnPeer", $"host '{peer}' runs it"))
+                    : new Outcome(SyncStatus.OutOfSync, HealthStatus.Progressing,
+                        $"host '{peer}' still has its definition; waiting for it to move here", TimeSpan.FromSeconds(5),
+                        Cond("WaitingForMigration", "DefinedOnPeer", $"host '{peer}' has its definition"));
             }
         }
 
@@ -251,18 +245,13 @@ public sealed partial class ReconcileLoop
         }
 
         var paths = model.Devices.Disks.Where(d => d.Source?.Path is not null).Select(d => d.Source!.Path!).ToList();
-        PeerReport report;
-        try
+        var (answer, error) = await ProbeAsync(target, new PeerQuery(name, paths), ct).ConfigureAwait(false);
+        if (error is not null)
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(ProbeTimeout);
-            report = await Hypervisor.ProbePeerAsync(target, new PeerQuery(name, paths), timeout.Token).ConfigureAwait(false);
+            return $"host '{placement}' cannot be reached: {error}";
         }
-        catch (Exception e) when (e is RuntimeException or IOException or SocketException or OperationCanceledException or JsonException)
-        {
-            ct.ThrowIfCancellationRequested();
-            return $"host '{placement}' cannot be reached: {e.Message}";
-        }
+
+        var report = answer!;
 
         if (!report.Accepting)
         {
@@ -343,6 +332,22 @@ public sealed partial class ReconcileLoop
         }
 
         return null;
+    }
+
+    /// <summary>Asks a peer, within <see cref="ProbeTimeout"/>: its report, or why it could not be asked.</summary>
+    private async Task<(PeerReport? Report, string? Error)> ProbeAsync(MigrationTarget peer, PeerQuery query, CancellationToken ct)
+    {
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(ProbeTimeout);
+            return (await Hypervisor.ProbePeerAsync(peer, query, timeout.Token).ConfigureAwait(false), null);
+        }
+        catch (Exception e) when (e is RuntimeException or IOException or SocketException or OperationCanceledException or JsonException)
+        {
+            ct.ThrowIfCancellationRequested();
+            return (null, e.Message);
+        }
     }
 
     /// <summary>The daemon's migration defaults with the domain's own settings over them.</summary>

@@ -87,25 +87,12 @@ public sealed class GuestMemory
     public void WritePage(long page, ReadOnlySpan<byte> content) => WritePage(page, content, hash: false);
 
     /// <summary>Copies a page into <paramref name="destination"/>; returns false (and zeros) for a zero page.</summary>
-    public bool ReadPage(long page, Span<byte> destination)
-    {
-        CheckPage(page);
-        lock (_sync)
-        {
-            var content = Chunk(page, create: false)?[(int)(page & (ChunkPages - 1))];
-            if (content is null)
-            {
-                destination[..PageSize].Clear();
-                return false;
-            }
-
-            content.CopyTo(destination);
-            return true;
-        }
-    }
+    public bool ReadPage(long page, Span<byte> destination) => ReadPage(page, destination, hash: false);
 
     /// <summary>Copies a page to send it, recording the hash of what is sent (a migration source); false for a zero page.</summary>
-    public bool ReadPageHashed(long page, Span<byte> destination)
+    public bool ReadPageHashed(long page, Span<byte> destination) => ReadPage(page, destination, hash: true);
+
+    private bool ReadPage(long page, Span<byte> destination, bool hash)
     {
         CheckPage(page);
         lock (_sync)
@@ -118,7 +105,7 @@ public sealed class GuestMemory
             }
 
             content.CopyTo(destination);
-            if (Hash(page) == 0)
+            if (hash && Hash(page) == 0)
             {
                 SetHash(page, PageHash(content));
             }

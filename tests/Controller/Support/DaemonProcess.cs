@@ -131,12 +131,7 @@ internal sealed partial class DaemonProcess : IDisposable
 
     public void Dispose()
     {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit();
-        }
-
+        KillHard();
         _process.Dispose();
     }
 
