@@ -394,6 +394,11 @@ public sealed partial class Hypervisor
             await channel.ExpectOkAsync(ct).ConfigureAwait(false);
             var downtime = pause.Elapsed;
             memory.StopDirtyLogging();
+
+            // As QEMU reports a completed migration: the bandwidth is the average over the transfer (every
+            // byte sent over the time since setup), no longer the rate of the last pass.
+            var transfer = (clock.Elapsed - setup).TotalSeconds;
+            bandwidth = transfer > 0 ? sent / transfer : bandwidth;
             Publish("completed", downtime, digest);
             var info = dom.MigrationJob!;
             _finishedJobs[dom.Name] = info;
@@ -606,29 +611,28 @@ public sealed partial class Hypervisor
     {
         long bytes = 0;
         var start = clock.Elapsed;
-        var page = new byte[GuestMemory.PageSize];
-        var head = new byte[9];
+
+        // One buffer for every frame of the pass: the frame header, the page count, then per page its
+        // index, a zero flag and (when not zero) its bytes, read straight into place.
+        var frame = new byte[MigrationChannel.HeaderSize + 4 + (PagesPerFrame * (9 + GuestMemory.PageSize))];
         for (var i = 0; i < pages.Count; i += PagesPerFrame)
         {
             var count = Math.Min(PagesPerFrame, pages.Count - i);
-            using var frame = new MemoryStream();
-            BinaryPrimitives.WriteInt32BigEndian(head, count);
-            frame.Write(head, 0, 4);
+            var at = MigrationChannel.HeaderSize;
+            BinaryPrimitives.WriteInt32BigEndian(frame.AsSpan(at), count);
+            at += 4;
             for (var j = 0; j < count; j++)
             {
                 var index = pages[i + j];
-                var nonZero = memory.ReadPageHashed(index, page);
-                BinaryPrimitives.WriteInt64BigEndian(head, index);
-                head[8] = nonZero ? (byte)1 : (byte)0;
-                frame.Write(head);
-                if (nonZero)
-                {
-                    frame.Write(page);
-                }
+                BinaryPrimitives.WriteInt64BigEndian(frame.AsSpan(at), index);
+                var nonZero = memory.ReadPageHashed(index, frame.AsSpan(at + 9, GuestMemory.PageSize));
+                frame[at + 8] = nonZero ? (byte)1 : (byte)0;
+                at += 9 + (nonZero ? GuestMemory.PageSize : 0);
             }
 
-            await channel.SendAsync(FrameType.Pages, frame.GetBuffer().AsMemory(0, (int)frame.Length), ct).ConfigureAwait(false);
-            bytes += frame.Length;
+            var length = at - MigrationChannel.HeaderSize;
+            await channel.SendFrameAsync(FrameType.Pages, frame, length, ct).ConfigureAwait(false);
+            bytes += length;
             if (bandwidth > 0)
             {
                 var due = start + TimeSpan.FromSeconds(bytes / (double)bandwidth);
@@ -663,7 +667,10 @@ public sealed partial class Hypervisor
         {
             while (true)
             {
-                var (type, payload) = await channel.ReceiveAsync(ct).ConfigureAwait(false);
+                var (type, frame) = await channel.ReceiveReusingAsync(ct).ConfigureAwait(false);
+
+                // Bulk frames (pages, disk data) are used in place; the few others are copied out of the reused buffer.
+                var payload = type is FrameType.Pages or FrameType.DiskData ? [] : frame.ToArray();
                 switch (type)
                 {
                     case FrameType.Probe:
@@ -682,13 +689,13 @@ public sealed partial class Hypervisor
 
                         break;
                     case FrameType.DiskData when incoming.Disk is { } disk:
-                        var offset = BinaryPrimitives.ReadInt64BigEndian(payload);
-                        if (offset < 0 || offset + payload.Length - 8 > disk.Size)
+                        var offset = BinaryPrimitives.ReadInt64BigEndian(frame.Span);
+                        if (offset < 0 || offset + frame.Length - 8 > disk.Size)
                         {
                             throw new InvalidDataException($"disk data at {offset} outside the disk");
                         }
 
-                        await RandomAccess.WriteAsync(disk.Stream.SafeFileHandle, payload.AsMemory(8), offset, ct).ConfigureAwait(false);
+                        await RandomAccess.WriteAsync(disk.Stream.SafeFileHandle, frame[8..], offset, ct).ConfigureAwait(false);
                         break;
                     case FrameType.DiskEnd when incoming.Disk is not null:
                         if (!await AnswerAsync(channel, () => EndDiskAsync(incoming, ct), ct).ConfigureAwait(false))
@@ -707,8 +714,8 @@ public sealed partial class Hypervisor
 
                         break;
                     case FrameType.Pages when incoming.Dom?.Guest is { } guest:
-                        WritePages(guest.Memory, payload);
-                        incoming.Received += payload.Length;
+                        WritePages(guest.Memory, frame.Span);
+                        incoming.Received += frame.Length;
                         break;
                     case FrameType.Complete when incoming.Dom?.Guest is not null:
                         if (!await AnswerAsync(channel, () => FinishIncomingAsync(incoming, payload, ct), ct).ConfigureAwait(false))
@@ -986,12 +993,13 @@ public sealed partial class Hypervisor
 
     private sealed record IncomingDisk(string Path, string Temp, string? Pool, long Size, FileStream Stream);
 
-    private static void WritePages(GuestMemory memory, byte[] payload)
+    private static readonly byte[] ZeroPage = new byte[GuestMemory.PageSize];
+
+    private static void WritePages(GuestMemory memory, ReadOnlySpan<byte> span)
     {
-        var span = payload.AsSpan();
         var count = BinaryPrimitives.ReadInt32BigEndian(span);
         var offset = 4;
-        var zero = new byte[GuestMemory.PageSize];
+        ReadOnlySpan<byte> zero = ZeroPage;
         for (var i = 0; i < count; i++)
         {
             var index = BinaryPrimitives.ReadInt64BigEndian(span[offset..]);

@@ -93,7 +93,7 @@ internal static class BenchCommand
             var inv = CultureInfo.InvariantCulture;
             await stdout.WriteLineAsync(string.Create(inv, $"guest memory          {gib} GiB ({before.TouchedPages} pages written), dirtying {rate} pages/s")).ConfigureAwait(false);
             await stdout.WriteLineAsync(string.Create(inv, $"passes                {job.Iteration} (throttle {job.ThrottlePercent} %), setup {job.SetupTime.TotalMilliseconds:0} ms")).ConfigureAwait(false);
-            await stdout.WriteLineAsync(string.Create(inv, $"bandwidth             {job.BandwidthBytesPerSecond / (1 << 20):0.0} MiB/s (measured)")).ConfigureAwait(false);
+            await stdout.WriteLineAsync(string.Create(inv, $"bandwidth             {job.BandwidthBytesPerSecond / (1 << 20):0.0} MiB/s (measured: every byte sent over the time since setup, as QEMU reports a completed migration)")).ConfigureAwait(false);
             await stdout.WriteLineAsync(string.Create(inv, $"data sent             {job.DataProcessed / (double)(1 << 20):0.0} MiB")).ConfigureAwait(false);
             await stdout.WriteLineAsync(string.Create(inv, $"downtime              {downtime.TotalMilliseconds:0} ms (target <= 300 ms)")).ConfigureAwait(false);
             await stdout.WriteLineAsync(string.Create(inv, $"total time            {job.Elapsed.TotalSeconds:0.00} s = {ratio:0.00} x memory / bandwidth ({ideal.TotalSeconds:0.00} s) (target <= 1.30 x)")).ConfigureAwait(false);

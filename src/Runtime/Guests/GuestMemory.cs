@@ -5,9 +5,11 @@ namespace Reconciler.Runtime.Guests;
 
 /// <summary>
 /// A guest's RAM as 4 KiB pages, sparse: a page that was never written (or was written with zeros) costs
-/// nothing, so a host can hold thousands of idle guests. Pages are grouped in chunks that are allocated
-/// on first touch. Dirty logging records which pages changed, for live migration.
-/// Thread-safe: the workload writes while save or migration read.
+/// nothing, so a host can hold thousands of idle guests. A page that holds data gets a slot in a slab
+/// (slabs double from one page to 16 MiB, so a small guest stays small and a big one is a few hundred large
+/// arrays, not a million small ones for the GC to track); a page written with zeros gives its slot back.
+/// Which slot a page has is kept per chunk of 512 pages, allocated on first touch. Dirty logging records
+/// which pages changed, for live migration. Thread-safe: the workload writes while save or migration read.
 /// </summary>
 public sealed class GuestMemory
 {
@@ -15,8 +17,16 @@ public sealed class GuestMemory
     private const int ChunkShift = 9;
     private const int ChunkPages = 1 << ChunkShift;
 
+    private const int SlabShift = 12;
+    private const int MaxSlabPages = 1 << SlabShift;
+
     private readonly Lock _sync = new();
-    private byte[]?[]?[] _chunks;
+
+    // Per chunk of pages, each page's slot + 1 (0: a zero page, no storage).
+    private int[]?[] _chunks;
+    private readonly List<byte[]> _slabs = [];
+    private readonly Stack<int> _freeSlots = new();
+    private int _slabUsed;
 
     // Per page of a chunk, the XxHash3 of its content once known (0 = not computed since the last write).
     private ulong[]?[] _hashes = [];
@@ -52,27 +62,25 @@ public sealed class GuestMemory
         lock (_sync)
         {
             var chunk = Chunk(page, create: !zero);
-            var slot = (int)(page & (ChunkPages - 1));
+            var index = (int)(page & (ChunkPages - 1));
             if (zero)
             {
-                if (chunk?[slot] is not null)
+                if (chunk is not null && chunk[index] != 0)
                 {
-                    chunk[slot] = null;
+                    _freeSlots.Push(chunk[index] - 1);
+                    chunk[index] = 0;
                     _touched--;
                 }
             }
             else
             {
-                var target = chunk![slot];
-                if (target is null)
+                if (chunk![index] == 0)
                 {
-                    // Pinned: a page lives as long as the guest, so it is allocated where the GC never copies it.
-                    target = GC.AllocateUninitializedArray<byte>(PageSize, pinned: true);
-                    chunk[slot] = target;
+                    chunk[index] = NewSlot() + 1;
                     _touched++;
                 }
 
-                content.CopyTo(target);
+                content.CopyTo(Slot(chunk[index] - 1));
             }
 
             SetHash(page, hash ? PageHash(content) : 0);
@@ -97,13 +105,14 @@ public sealed class GuestMemory
         CheckPage(page);
         lock (_sync)
         {
-            var content = Chunk(page, create: false)?[(int)(page & (ChunkPages - 1))];
-            if (content is null)
+            var slot = Chunk(page, create: false) is { } chunk ? chunk[(int)(page & (ChunkPages - 1))] : 0;
+            if (slot == 0)
             {
                 destination[..PageSize].Clear();
                 return false;
             }
 
+            var content = Slot(slot - 1);
             content.CopyTo(destination);
             if (hash && Hash(page) == 0)
             {
@@ -130,7 +139,7 @@ public sealed class GuestMemory
 
                 for (var s = 0; s < chunk.Length; s++)
                 {
-                    if (chunk[s] is not null)
+                    if (chunk[s] != 0)
                     {
                         result.Add(((long)c << ChunkShift) + s);
                     }
@@ -210,7 +219,7 @@ public sealed class GuestMemory
 
                 for (var slot = 0; slot < chunk.Length; slot++)
                 {
-                    if (chunk[slot] is not { } content)
+                    if (chunk[slot] == 0)
                     {
                         continue;
                     }
@@ -219,7 +228,7 @@ public sealed class GuestMemory
                     var hash = Hash(page);
                     if (hash == 0)
                     {
-                        hash = PageHash(content);
+                        hash = PageHash(Slot(chunk[slot] - 1));
                         SetHash(page, hash);
                     }
 
@@ -268,7 +277,27 @@ public sealed class GuestMemory
         hashes[page & (ChunkPages - 1)] = hash;
     }
 
-    private byte[]?[]? Chunk(long page, bool create)
+    /// <summary>A free page slot: a freed one, else the next of the newest slab, else the first of a new slab twice its size.</summary>
+    private int NewSlot()
+    {
+        if (_freeSlots.TryPop(out var free))
+        {
+            return free;
+        }
+
+        if (_slabs.Count == 0 || _slabUsed == _slabs[^1].Length / PageSize)
+        {
+            var pages = _slabs.Count == 0 ? 1 : Math.Min(MaxSlabPages, _slabs[^1].Length / PageSize * 2);
+            _slabs.Add(GC.AllocateUninitializedArray<byte>(pages * PageSize));
+            _slabUsed = 0;
+        }
+
+        return ((_slabs.Count - 1) << SlabShift) | _slabUsed++;
+    }
+
+    private Span<byte> Slot(int slot) => _slabs[slot >> SlabShift].AsSpan((slot & (MaxSlabPages - 1)) * PageSize, PageSize);
+
+    private int[]? Chunk(long page, bool create)
     {
         var index = (int)(page >> ChunkShift);
         if (index >= _chunks.Length)
@@ -285,7 +314,7 @@ public sealed class GuestMemory
         var chunk = _chunks[index];
         if (chunk is null && create)
         {
-            chunk = new byte[]?[ChunkPages];
+            chunk = new int[ChunkPages];
             _chunks[index] = chunk;
         }
 

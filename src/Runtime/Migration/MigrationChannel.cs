@@ -55,6 +55,8 @@ internal sealed class MigrationChannel : IAsyncDisposable
     private const int MaxFrame = 64 << 20;
     private readonly NetworkStream _stream;
     private readonly TcpClient _client;
+    private readonly byte[] _header = new byte[5];
+    private byte[] _receive = [];
 
     private MigrationChannel(TcpClient client)
     {
@@ -130,6 +132,21 @@ internal sealed class MigrationChannel : IAsyncDisposable
         }
     }
 
+    /// <summary>The bytes a frame's header takes; <see cref="SendFrameAsync"/> expects its payload after them.</summary>
+    public const int HeaderSize = 5;
+
+    /// <summary>
+    /// Sends a frame whose payload the caller wrote at <see cref="HeaderSize"/> in <paramref name="frame"/>
+    /// (the header is filled in here): one write, no copy, for the bulk frames of a migration.
+    /// </summary>
+    public async Task SendFrameAsync(FrameType type, byte[] frame, int payloadLength, CancellationToken cancellationToken)
+    {
+        frame[0] = (byte)type;
+        BinaryPrimitives.WriteInt32BigEndian(frame.AsSpan(1), payloadLength);
+        await _stream.WriteAsync(frame.AsMemory(0, HeaderSize + payloadLength), cancellationToken).ConfigureAwait(false);
+        BytesSent += HeaderSize + payloadLength;
+    }
+
     public async Task SendAsync(FrameType type, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
         var header = new byte[5];
@@ -153,6 +170,28 @@ internal sealed class MigrationChannel : IAsyncDisposable
         }
 
         return ((FrameType)header[0], await ReadExactAsync(length, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// Receives a frame into a buffer the channel reuses: the payload is valid only until the next receive
+    /// (copy what must outlive it). Bulk frames of a migration thus cost no allocation each.
+    /// </summary>
+    public async Task<(FrameType Type, ReadOnlyMemory<byte> Payload)> ReceiveReusingAsync(CancellationToken cancellationToken)
+    {
+        await _stream.ReadExactlyAsync(_header, cancellationToken).ConfigureAwait(false);
+        var length = BinaryPrimitives.ReadInt32BigEndian(_header.AsSpan(1));
+        if (length is < 0 or > MaxFrame)
+        {
+            throw new InvalidDataException($"migration frame of {length} bytes");
+        }
+
+        if (_receive.Length < length)
+        {
+            _receive = new byte[Math.Max(length, Math.Min(MaxFrame, _receive.Length * 2))];
+        }
+
+        await _stream.ReadExactlyAsync(_receive.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+        return ((FrameType)_header[0], _receive.AsMemory(0, length));
     }
 
     /// <summary>Waits for the target's answer: returns on Ok, throws with its message on Error.</summary>
