@@ -252,4 +252,84 @@ public sealed class MigrationTests
             Assert.Single(await to.GetInterfaceAddressesAsync("leaser"));
         }
     }
+
+    [Fact]
+    public async Task A_lost_final_answer_is_settled_by_asking_the_target_and_the_guest_runs_only_there()
+    {
+        var (source, target, from, to, listener, endpoint) = await TwoHostsAsync();
+        await using (source)
+        await using (target)
+        await using (listener)
+        await using (var link = new MigrationLink(new IPEndPoint(IPAddress.Loopback, endpoint.Port)) { LoseFinalAnswer = true })
+        {
+            await from.DefineAsync(source.Domain("lost", memoryMiB: 64));
+            await from.StartAsync("lost");
+
+            var job = await from.MigrateAsync("lost", endpoint with { Port = link.Port });
+
+            Assert.True(link.AnswerLost.Task.IsCompleted, "the relay dropped the target's answer to the final step");
+            Assert.Equal("completed", job.Phase);
+            Assert.False(from.Exists("lost"));
+            Assert.Equal(DomainState.Running, (await to.GetInfoAsync("lost")).Status.State);
+            Assert.Contains(source.Logs.Entries, l => l.Message.Contains("was lost, but it runs the domain there", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task A_lost_final_answer_from_an_unreachable_target_keeps_the_guest_paused_until_the_target_answers()
+    {
+        var (source, target, from, to, listener, endpoint) = await TwoHostsAsync();
+        await using (source)
+        await using (target)
+        await using (listener)
+        await using (var link = new MigrationLink(new IPEndPoint(IPAddress.Loopback, endpoint.Port)) { LoseFinalAnswer = true, RefuseAfterLoss = true })
+        {
+            await from.DefineAsync(source.Domain("limbo", memoryMiB: 64));
+            await from.StartAsync("limbo");
+
+            var e = await Assert.ThrowsAsync<RuntimeException>(() => from.MigrateAsync("limbo", endpoint with { Port = link.Port }));
+
+            Assert.Contains("stays paused here", e.Message, StringComparison.Ordinal);
+            Assert.Equal("paused (migrating)", (await from.GetInfoAsync("limbo")).Status.ToString());
+            Assert.Equal(DomainState.Running, (await to.GetInfoAsync("limbo")).Status.State);
+            Assert.Equal("unknown", from.GetJobInfo("limbo")?.Phase);
+            Assert.Null(await from.ResolveMigrationAsync("limbo"));
+            Assert.Equal("paused (migrating)", (await from.GetInfoAsync("limbo")).Status.ToString());
+
+            link.Refuse = false;
+            Assert.Equal("migrated", await from.ResolveMigrationAsync("limbo"));
+            Assert.False(from.Exists("limbo"));
+            Assert.Equal(DomainState.Running, (await to.GetInfoAsync("limbo")).Status.State);
+        }
+    }
+
+    [Fact]
+    public async Task A_paused_source_whose_target_does_not_run_the_guest_resumes_it()
+    {
+        var (source, target, from, to, listener, endpoint) = await TwoHostsAsync();
+        await using (source)
+        await using (target)
+        await using (listener)
+        await using (var link = new MigrationLink(new IPEndPoint(IPAddress.Loopback, endpoint.Port)) { LoseFinalAnswer = true, RefuseAfterLoss = true })
+        {
+            await from.DefineAsync(source.Domain("back", memoryMiB: 64));
+            await from.StartAsync("back");
+            await from.SetWorkloadAsync("back", new WorkloadSettings(DirtyPagesPerSecond: 1000));
+            await Assert.ThrowsAsync<RuntimeException>(() => from.MigrateAsync("back", endpoint with { Port = link.Port }));
+            var counter = (await from.GetGuestMemoryAsync("back")).WorkCounter;
+
+            // The target loses the guest (its host operator destroys and undefines it) before it can be asked.
+            await to.DestroyAsync("back");
+            if (to.Exists("back"))
+            {
+                await to.UndefineAsync("back");
+            }
+
+            link.Refuse = false;
+            Assert.Equal("resumed", await from.ResolveMigrationAsync("back"));
+            Assert.Equal(DomainState.Running, (await from.GetInfoAsync("back")).Status.State);
+            Assert.Equal(counter, (await from.GetGuestMemoryAsync("back")).WorkCounter);
+            await RuntimeHarness.Eventually(async () => (await from.GetGuestMemoryAsync("back")).WorkCounter > counter, "the resumed guest works again");
+        }
+    }
 }
