@@ -267,4 +267,51 @@ public sealed class MigrationDaemonTests
         File.AppendAllText(Path.Combine(c.Specs, "domains", "mover.xml"), "<!-- edited -->\n");
         c["host-1"].WaitFor(s => Is(s, "Synced", "Healthy", "running (migrated)"), "after the edit mover is back on host-1", seconds: 60);
     }
+
+    [Fact]
+    public void A_shut_off_domain_whose_placement_changes_has_its_definition_moved_and_stays_shut_off()
+    {
+        using var c = new Cluster(2, "host-1", "<rc:runStrategy>halted</rc:runStrategy>");
+        c.Start("host-1");
+        c.Start("host-2").WaitFor(s => Is(s, "Synced", "Healthy", "placed on host 'host-1'"), "host-2 leaves mover to host-1");
+        c["host-1"].WaitFor(s => Is(s, "Synced", "Healthy", ""), "host-1 defines mover");
+        Assert.Equal("shut off", State(c.Socket("host-1")));
+
+        c.Place("host-2");
+        Eventually(() => State(c.Socket("host-2")) == "shut off", "host-2 has the definition of mover");
+        c["host-1"].WaitFor(s => Is(s, "Synced", "Healthy", "placed on host 'host-2'"), "host-1 leaves mover to host-2");
+        c["host-2"].WaitFor(s => Is(s, "Synced", "Healthy", ""), "host-2 converged mover");
+        Assert.Equal("shut off", State(c.Socket("host-2")));
+        Assert.Contains("offline migration", c["host-1"].Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("mover", ReconcilerProcess.Run("list", "--all", "--socket", c.Socket("host-1")).Stdout, StringComparison.Ordinal);
+        var definition = ReconcilerProcess.Run("dumpxml", "mover", "--inactive", "--socket", c.Socket("host-2"));
+        Assert.Contains(Mac, definition.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_source_killed_in_mid_copy_never_lets_the_domain_run_twice_and_it_ends_up_on_its_placement()
+    {
+        using var c = new Cluster(2, "host-1", "<rc:migration bandwidth='16' autoConverge='no'/>", memoryMiB: 1024);
+        var env = new Dictionary<string, string> { ["RECONCILER_GUESTWORKLOAD"] = "20000" };
+        c.Start("host-1", env);
+        c.Start("host-2").WaitFor(s => Is(s, "Synced", "Healthy", "placed on host 'host-1'"), "host-2 leaves mover to host-1");
+        c["host-1"].WaitFor(s => Is(s, "Synced", "Healthy", "running (booted)"), "host-1 runs mover");
+        Eventually(() => Json(c.Socket("host-1"), "guestinfo", "mover").GetProperty("touchedPages").GetInt64() > 20_000, "the guest dirtied memory");
+
+        c.Place("host-2");
+        c["host-1"].WaitFor(Migrating, "the migration is copying memory", seconds: 60);
+        c["host-1"].KillHard();
+
+        // The target drops what it received and, with its peer silent, does not start the domain.
+        c["host-2"].WaitFor(s => Is(s, "OutOfSync", "Degraded", "not started: peer 'host-1'"), "host-2 refuses to start mover while host-1 cannot answer");
+        Assert.NotEqual("running", State(c.Socket("host-2")));
+        Assert.DoesNotContain("mover", ReconcilerProcess.Run("list", "--all", "--socket", c.Socket("host-2")).Stdout, StringComparison.Ordinal);
+
+        // host-1 comes back: the domain ends up running on host-2, and only there.
+        c.Start("host-1", env);
+        c["host-2"].WaitFor(s => Is(s, "Synced", "Healthy", "running"), "host-2 runs mover", seconds: 90);
+        c["host-1"].WaitFor(s => Is(s, "Synced", "Healthy", "placed on host 'host-2'"), "host-1 leaves mover to host-2", seconds: 60);
+        Assert.Equal("running", State(c.Socket("host-2")));
+        Assert.DoesNotContain("running", ReconcilerProcess.Run("list", "--all", "--socket", c.Socket("host-1")).Stdout, StringComparison.Ordinal);
+    }
 }
