@@ -40,6 +40,10 @@ internal static class ApiEndpoints
         var hv = view.Hypervisor;
         var v1 = app.MapGroup("/v1");
         v1.MapGet("/status", () => view.Status().Select(ObjectStatusDto.From).ToList());
+        v1.MapGet("/status/{kind}/{**name}", (string kind, string name) =>
+            Enum.TryParse<ObjectKind>(kind, ignoreCase: true, out var k) && view.StatusOf(new ObjectKey(k, name)) is { } status
+                ? Results.Json(ObjectStatusDto.From(status), ApiJson.Options)
+                : Results.Json(new ApiError($"no status for {kind} '{name}'", "NOT_FOUND"), ApiJson.Options, statusCode: StatusCodes.Status404NotFound));
         v1.MapGet("/plan", async (CancellationToken ct) => await view.PlanAsync(ct).ConfigureAwait(false));
 
         v1.MapGet("/domains", (bool? all) =>

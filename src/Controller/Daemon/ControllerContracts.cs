@@ -75,6 +75,9 @@ public interface IControllerView
     /// <summary>The status of every object, sorted by kind then name.</summary>
     IReadOnlyList<ObjectStatus> Status();
 
+    /// <summary>The status of one object, or null when it has none.</summary>
+    ObjectStatus? StatusOf(ObjectKey key);
+
     /// <summary>What a reconcile would do now, doing nothing.</summary>
     Task<IReadOnlyList<PlanItem>> PlanAsync(CancellationToken cancellationToken);
 

@@ -103,6 +103,9 @@ internal static class RunCommand
             o.TimestampFormat = "HH:mm:ss ";
         });
 
+        // Every API request at Information would drown the reconcile log (a CLI polling, `events`).
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
         using var loggers = LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true));
         Hypervisor hypervisor;
         try

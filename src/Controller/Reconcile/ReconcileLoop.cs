@@ -107,6 +107,8 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
         [.. _store.All.Where(p => p.Value.Status is not null).Select(p => p.Value.Status!)
             .OrderBy(s => s.Kind).ThenBy(s => s.Name, StringComparer.Ordinal)];
 
+    public ObjectStatus? StatusOf(ObjectKey key) => _store.Get(key).Status;
+
     /// <summary>Why the spec directory is not applied at all right now, or null.</summary>
     public string? Blocked => _desired.Blocked;
 

@@ -63,7 +63,7 @@ public sealed class SpecDirectory(string root)
                 continue;
             }
 
-            var revision = Convert.ToHexStringLower(SHA256.HashData(bytes))[..16];
+            var revision = RevisionOf(bytes);
             if (_cache.TryGetValue(path, out var cached) && cached.Revision == revision)
             {
                 files[path] = cached;
@@ -82,6 +82,9 @@ public sealed class SpecDirectory(string root)
 
         return new SpecScan(files, null);
     }
+
+    /// <summary>A spec file's revision: the start of the SHA-256 of its content.</summary>
+    public static string RevisionOf(ReadOnlySpan<byte> content) => Convert.ToHexStringLower(SHA256.HashData(content))[..16];
 
     /// <summary>Whether a path is a spec file the directory holds (not a dot file, temporary or backup file).</summary>
     public static bool IsSpecPath(string root, string path)

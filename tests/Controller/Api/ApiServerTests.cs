@@ -335,6 +335,12 @@ public sealed class ApiServerTests
             Assert.Equal("Starting", condition.GetProperty("reason").GetString());
             Assert.Equal("the domain is starting", condition.GetProperty("message").GetString());
 
+            var one = await h.GetJsonAsync("v1/status/domain/web");
+            Assert.Equal(("web", "r7"), (one.GetProperty("name").GetString(), one.GetProperty("revision").GetString()));
+            h.View.Objects.Add(new ObjectStatus(ObjectKind.Volume, "images/web.qcow2", null, "r1", SyncStatus.Synced, HealthStatus.Healthy, "", [], null, at));
+            Assert.Equal("r1", (await h.GetJsonAsync("v1/status/volume/images/web.qcow2")).GetProperty("revision").GetString());
+            Assert.Contains("no status", (await h.GetJsonAsync("v1/status/domain/nobody", 404)).GetProperty("error").GetString(), StringComparison.Ordinal);
+
             var plan = Assert.Single((await h.GetJsonAsync("v1/plan")).EnumerateArray());
             Assert.Equal("Network", plan.GetProperty("kind").GetString());
             Assert.Equal("start", plan.GetProperty("action").GetString());

@@ -173,6 +173,8 @@ internal sealed class FakeControllerView(Hypervisor hypervisor) : IControllerVie
 
     public IReadOnlyList<ObjectStatus> Status() => [.. Objects];
 
+    public ObjectStatus? StatusOf(ObjectKey key) => Objects.FirstOrDefault(o => o.Key == key);
+
     public Task<MigrationJobInfo> MigrateNowAsync(string name, string host, CancellationToken cancellationToken) =>
         throw new RuntimeException(Reconciler.Schema.Diagnostics.ErrorCode.InvalidArgument, $"host '{host}' is not a peer of this host (peers: none)");
 
