@@ -260,6 +260,14 @@ public sealed partial class Hypervisor
             return [.. pool.Volumes.Values.OrderBy(v => v.Name, StringComparer.Ordinal).Select(v => VolumeInfo(pool, v))];
         }, cancellationToken);
 
+    /// <summary>One volume of a running pool (vol-info), or null when the pool has none of that name: a lookup, not a listing.</summary>
+    public Task<StorageVolumeInfo?> GetVolumeAsync(string poolName, string volumeName, CancellationToken cancellationToken = default) =>
+        PoolJobAsync<StorageVolumeInfo?>(poolName, pool =>
+        {
+            RequireActive(pool);
+            return pool.Volumes.TryGetValue(volumeName, out var volume) ? VolumeInfo(pool, volume) : null;
+        }, cancellationToken);
+
     /// <summary>Parses a volume for a pool and checks that it may be created there: libvirt's checks and confinement to the pool.</summary>
     private static (string Name, string Path, StorageVolumeDefinition Def) PrepareVolume(PoolObject pool, string xml, bool inUseMessage = false)
     {

@@ -49,7 +49,6 @@ public sealed class StatusStore
 {
     private static readonly JsonSerializerOptions Json = new()
     {
-        WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         Converters = { new JsonStringEnumConverter() },
     };
@@ -57,6 +56,10 @@ public sealed class StatusStore
     private readonly ConcurrentDictionary<ObjectKey, ObjectRecord> _records = new();
     private readonly string _path;
     private readonly Lock _save = new();
+    private readonly Lock _gate = new();
+    private bool _dirty;
+    private bool _pending;
+    private TimeSpan _interval = TimeSpan.FromMilliseconds(100);
 
     public StatusStore(string stateDirectory)
     {
@@ -90,13 +93,75 @@ public sealed class StatusStore
 
     public void Remove(ObjectKey key) => _records.TryRemove(key, out _);
 
+    /// <summary>
+    /// Asks for the store to be written: writes are coalesced (at most one in flight, the next one a short
+    /// while after the last), so that converging thousands of objects does not write the whole file
+    /// thousands of times. A crash can lose the last fraction of a second of status, which the next start
+    /// recomputes from the runtime; what must not be lost goes through <see cref="SaveNow"/>.
+    /// </summary>
     public void Save()
+    {
+        lock (_gate)
+        {
+            _dirty = true;
+            if (_pending)
+            {
+                return;
+            }
+
+            _pending = true;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            while (true)
+            {
+                await Task.Delay(_interval).ConfigureAwait(false);
+                lock (_gate)
+                {
+                    if (!_dirty)
+                    {
+                        _pending = false;
+                        return;
+                    }
+                }
+
+                try
+                {
+                    SaveNow();
+                }
+                catch (IOException)
+                {
+                    // The next save tries again; SaveNow's callers see their own errors.
+                    lock (_gate)
+                    {
+                        _dirty = true;
+                    }
+                }
+            }
+        });
+    }
+
+    /// <summary>Writes the store now (atomically: a crash leaves the old file or the new one).</summary>
+    public void SaveNow()
     {
         lock (_save)
         {
-            var entries = _records.OrderBy(p => p.Key.Kind).ThenBy(p => p.Key.Name, StringComparer.Ordinal)
+            lock (_gate)
+            {
+                _dirty = false;
+            }
+
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+
+            // ConcurrentDictionary.ToArray takes a consistent snapshot; enumerating it through LINQ while
+            // workers add records can throw.
+            var entries = _records.ToArray().OrderBy(p => p.Key.Kind).ThenBy(p => p.Key.Name, StringComparer.Ordinal)
                 .Select(p => new Entry(p.Key.Kind, p.Key.Name, p.Value)).ToList();
-            StateDirectory.WriteAtomic(_path, JsonSerializer.Serialize(entries, Json));
+            StateDirectory.WriteAtomic(_path, JsonSerializer.SerializeToUtf8Bytes(entries, Json));
+
+            // Spend at most a fifth of a core on writing status, however many objects there are.
+            _interval = TimeSpan.FromMilliseconds(Math.Clamp(clock.Elapsed.TotalMilliseconds * 5, 100, 5000));
         }
     }
 

@@ -121,8 +121,7 @@ public sealed partial class ReconcileLoop
                 return $"pool '{disk.Source!.Pool}' ({(pool is null ? "not defined" : "not running")})";
             }
 
-            var volumes = await Hypervisor.ListVolumesAsync(pool.Name, ct).ConfigureAwait(false);
-            if (!volumes.Any(v => v.Name == disk.Source!.Volume))
+            if (disk.Source!.Volume is not { } volume || await Hypervisor.GetVolumeAsync(pool.Name, volume, ct).ConfigureAwait(false) is null)
             {
                 return $"volume '{disk.Source!.Volume}' of pool '{pool.Name}'";
             }
@@ -246,6 +245,7 @@ public sealed partial class ReconcileLoop
                 {
                     await StartDomainAsync(key, ct).ConfigureAwait(false);
                     _store.Update(key, r => r with { RanOnce = info.Uuid });
+                    _store.SaveNow();
                 }
 
                 return null;

@@ -233,7 +233,7 @@ public sealed partial class ReconcileLoop
         if (desired is null)
         {
             if (poolInfo is { State: Runtime.Storage.StoragePoolState.Running } &&
-                (await Hypervisor.ListVolumesAsync(pool, ct).ConfigureAwait(false)).Any(v => v.Name == name))
+                await Hypervisor.GetVolumeAsync(pool, name, ct).ConfigureAwait(false) is not null)
             {
                 if (_options.PruneVolumes && _store.Get(key).Managed)
                 {
@@ -254,8 +254,7 @@ public sealed partial class ReconcileLoop
                 Cond("WaitingForDependency", "PoolNotRunning", $"pool '{pool}' is {(poolInfo is null ? "not defined" : "not running")}"));
         }
 
-        var volumes = await Hypervisor.ListVolumesAsync(pool, ct).ConfigureAwait(false);
-        var existing = volumes.FirstOrDefault(v => v.Name == name);
+        var existing = await Hypervisor.GetVolumeAsync(pool, name, ct).ConfigureAwait(false);
         var wanted = StorageVolumeDefinition.FromXml(desired.Definition);
         if (existing is null)
         {
@@ -269,7 +268,7 @@ public sealed partial class ReconcileLoop
             {
                 // Someone else made it meanwhile (a peer, on shared storage): it is never overwritten, only listed.
                 await Hypervisor.RefreshPoolAsync(pool, ct).ConfigureAwait(false);
-                existing = (await Hypervisor.ListVolumesAsync(pool, ct).ConfigureAwait(false)).FirstOrDefault(v => v.Name == name);
+                existing = await Hypervisor.GetVolumeAsync(pool, name, ct).ConfigureAwait(false);
                 if (existing is null)
                 {
                     throw;

@@ -131,7 +131,7 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
         finally
         {
             Hypervisor.DomainChanged -= OnDomainChanged;
-            _store.Save();
+            _store.SaveNow();
         }
     }
 
