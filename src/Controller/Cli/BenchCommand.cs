@@ -17,6 +17,7 @@ internal static class BenchCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var bench = new Command("bench", "Run a benchmark and print its figures");
+        bench.Subcommands.Add(ValidateBench.Create(stdout, stderr));
         bench.Subcommands.Add(ConvergeBench.Create(stdout, stderr));
         bench.Subcommands.Add(Migration(stdout, stderr));
         return bench;
