@@ -277,6 +277,13 @@ public sealed partial class Hypervisor
                 model.Name, model.Uuid, memoryKiB, Math.Min(model.Memory.CurrentMemoryKiB, memoryKiB), model.Vcpus.Maximum, vcpus,
                 [.. model.Devices.Disks.Select(d => d.Target)], [.. model.Devices.Interfaces.Select(n => n.Mac)], Options.GuestWorkload, incoming);
             guest = _guests.Create(config, memory, (g, exit) => OnGuestExit(dom, g, exit));
+            if (dom.IsPersistent)
+            {
+                // Counted durably before the guest runs: after a crash, the count says whether it ever ran.
+                WriteFlags(dom.Uuid, dom.Autostart, dom.Starts + 1);
+                dom.Starts++;
+            }
+
             dom.Live = live;
             dom.Id = id;
             dom.Guest = guest;

@@ -29,8 +29,8 @@ public sealed partial class Hypervisor
     private void WriteDefinition(Guid uuid, XElement def) =>
         StateDirectory.WriteAtomic(DefinitionPath(uuid), LibvirtXmlWriter.Format(def));
 
-    private void WriteFlags(Guid uuid, bool autostart) =>
-        StateDirectory.WriteAtomic(FlagsPath(uuid), JsonSerializer.Serialize(new DomainFlags(autostart), Json));
+    private void WriteFlags(Guid uuid, bool autostart, long starts) =>
+        StateDirectory.WriteAtomic(FlagsPath(uuid), JsonSerializer.Serialize(new DomainFlags(autostart, starts), Json));
 
     /// <summary>The record of a running domain; one left behind after a crash says it was running.</summary>
     private void WriteRunRecord(DomainObject dom) =>
@@ -112,7 +112,9 @@ public sealed partial class Hypervisor
         {
             try
             {
-                dom.Autostart = JsonSerializer.Deserialize<DomainFlags>(File.ReadAllText(flags), Json)?.Autostart ?? false;
+                var saved = JsonSerializer.Deserialize<DomainFlags>(File.ReadAllText(flags), Json);
+                dom.Autostart = saved?.Autostart ?? false;
+                dom.Starts = saved?.Starts ?? 0;
             }
             catch (Exception e) when (e is JsonException or IOException or NotSupportedException)
             {
@@ -249,7 +251,8 @@ public sealed partial class Hypervisor
         }
     }
 
-    private sealed record DomainFlags(bool Autostart);
+    /// <summary>A persistent domain's flags: autostart, and how many times a guest of it was started.</summary>
+    private sealed record DomainFlags(bool Autostart, long Starts = 0);
 
     private sealed record RunRecord(string Name, Guid Uuid, int Id, bool Persistent, int[] VncPorts, string[] Taps);
 
