@@ -61,6 +61,7 @@ public sealed class StatusStore
     public StatusStore(string stateDirectory)
     {
         _path = Path.Combine(stateDirectory, "controller-status.json");
+        StateDirectory.RemoveInterruptedWrites(_path);
         if (File.Exists(_path))
         {
             try

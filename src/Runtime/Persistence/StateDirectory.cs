@@ -104,17 +104,43 @@ public sealed class StateDirectory
         return target;
     }
 
-    /// <summary>Leftover temporary files from an interrupted write: never the real state, removed at start.</summary>
+    /// <summary>
+    /// Leftover temporary files of interrupted writes anywhere in the state directory (definitions, flags,
+    /// run records, pools, networks, leases, dnsmasq files): never the real state, removed at start.
+    /// </summary>
     public void RemoveInterruptedWrites()
     {
-        foreach (var dir in (string[])[Domains, Running, Saves])
+        foreach (var temp in Directory.EnumerateFiles(Root, ".*.tmp", SearchOption.AllDirectories))
         {
-            foreach (var temp in Directory.EnumerateFiles(dir, ".*.tmp"))
+            if (IsTemporaryName(Path.GetFileName(temp)) && !temp.StartsWith(Quarantine + Path.DirectorySeparatorChar, StringComparison.Ordinal))
             {
                 TryDelete(temp);
             }
         }
     }
+
+    /// <summary>Leftover temporary files of interrupted writes of the one file at <paramref name="path"/> (for files kept outside a state directory).</summary>
+    public static void RemoveInterruptedWrites(string path)
+    {
+        var dir = Path.GetDirectoryName(path)!;
+        if (!Directory.Exists(dir))
+        {
+            return;
+        }
+
+        foreach (var temp in Directory.EnumerateFiles(dir, "." + Path.GetFileName(path) + ".*.tmp"))
+        {
+            if (IsTemporaryName(Path.GetFileName(temp)))
+            {
+                TryDelete(temp);
+            }
+        }
+    }
+
+    /// <summary>Whether a file name is one <see cref="WriteAtomic(string, ReadOnlySpan{byte})"/> writes under: ".NAME.&lt;32 hex digits&gt;.tmp".</summary>
+    private static bool IsTemporaryName(string name) =>
+        name.Length > 39 && name[0] == '.' && name.EndsWith(".tmp", StringComparison.Ordinal) && name[^37] == '.' &&
+        name.AsSpan(name.Length - 36, 32).ContainsAnyExcept("0123456789abcdef") is false;
 
     private static void SyncDirectory(string dir)
     {
