@@ -281,6 +281,7 @@ public sealed partial class ReconcileLoop
         if (wanted.Capacity > existing.Capacity)
         {
             await Hypervisor.ResizeVolumeAsync(pool, name, wanted.Capacity, cancellationToken: ct).ConfigureAwait(false);
+            _store.Update(key, r => r with { AppliedRevision = desired.Revision });
             return new Outcome(SyncStatus.Synced, HealthStatus.Healthy, $"grown to {wanted.Capacity} bytes");
         }
 
@@ -290,6 +291,8 @@ public sealed partial class ReconcileLoop
                 $"the spec asks for {wanted.Capacity} bytes but the volume has {existing.Capacity}: a volume is never shrunk by the controller");
         }
 
+        // Also when the creation's own record was lost to a crash: the volume is there as the spec says.
+        _store.Update(key, r => r with { AppliedRevision = desired.Revision });
         return new Outcome(SyncStatus.Synced, HealthStatus.Healthy, "present");
     }
 
@@ -311,18 +314,35 @@ public sealed partial class ReconcileLoop
         foreach (var (key, desired) in _desired.Objects.OrderBy(p => p.Key.Kind).ThenBy(p => p.Key.Name, StringComparer.Ordinal))
         {
             var record = _store.Get(key);
+            if (key.Kind == ObjectKind.Volume)
+            {
+                // What the pool holds decides, not the record: a volume created just before a crash is there
+                // although the record of its creation was never saved.
+                var capacity = await VolumeCapacityAsync(key, cancellationToken).ConfigureAwait(false);
+                var wanted = StorageVolumeDefinition.FromXml(desired.Definition).Capacity;
+                if (capacity is null)
+                {
+                    plan.Add(new PlanItem(key.Kind, key.Name, "create", $"defined in {desired.File}"));
+                }
+                else if (wanted > capacity)
+                {
+                    plan.Add(new PlanItem(key.Kind, key.Name, "grow", $"{desired.File} asks for {wanted} bytes, the volume has {capacity}"));
+                }
+
+                continue;
+            }
+
             var present = key.Kind switch
             {
                 ObjectKind.Network => Hypervisor.ListNetworks().Any(n => n.Name == key.Name),
                 ObjectKind.Pool => Hypervisor.ListPools().Any(p => p.Name == key.Name),
-                ObjectKind.Domain => Hypervisor.Exists(key.Name),
-                _ => record.AppliedRevision is not null,
+                _ => Hypervisor.Exists(key.Name),
             };
             if (!present)
             {
                 plan.Add(new PlanItem(key.Kind, key.Name, "create", $"defined in {desired.File}"));
             }
-            else if (record.AppliedRevision != desired.Revision && key.Kind != ObjectKind.Volume)
+            else if (record.AppliedRevision != desired.Revision)
             {
                 plan.Add(new PlanItem(key.Kind, key.Name, "update", $"{desired.File} changed (revision {desired.Revision})"));
             }
@@ -351,5 +371,19 @@ public sealed partial class ReconcileLoop
         }
 
         return plan;
+    }
+
+    /// <summary>The capacity of the volume "pool/name" when its pool runs and holds it, else null.</summary>
+    private async Task<ulong?> VolumeCapacityAsync(ObjectKey key, CancellationToken ct)
+    {
+        var slash = key.Name.IndexOf('/', StringComparison.Ordinal);
+        var pool = key.Name[..slash];
+        if (Hypervisor.ListPools().FirstOrDefault(p => p.Name == pool) is not { State: Runtime.Storage.StoragePoolState.Running })
+        {
+            return null;
+        }
+
+        var volumes = await Hypervisor.ListVolumesAsync(pool, ct).ConfigureAwait(false);
+        return volumes.FirstOrDefault(v => v.Name == key.Name[(slash + 1)..])?.Capacity;
     }
 }
