@@ -293,7 +293,10 @@ public sealed partial class Hypervisor
 
             if (def.Element("mac") is null)
             {
-                var mac = Identifiers.FormatMac(NewHostMac());
+                // A redefinition keeps the bridge's MAC, as it keeps a domain's interfaces' MACs.
+                var mac = _networksByUuid.GetValueOrDefault(model.Uuid) is { } existing && (existing.Persistent ?? existing.Live) is { } current
+                    ? current.Element("mac")?.Attribute("address")?.Value ?? Identifiers.FormatMac(NewHostMac())
+                    : Identifiers.FormatMac(NewHostMac());
                 var anchor = def.Element("mtu") ?? def.Element("bridge")!;
                 anchor.AddAfterSelf(new XElement("mac", new XAttribute("address", mac)));
             }

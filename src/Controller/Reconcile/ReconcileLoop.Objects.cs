@@ -296,13 +296,27 @@ public sealed partial class ReconcileLoop
         return new Outcome(SyncStatus.Synced, HealthStatus.Healthy, "present");
     }
 
-    /// <summary>The desired definition with the existing object's UUID when the spec does not write one (UUIDs are inherited, never regenerated).</summary>
+    /// <summary>
+    /// The desired definition with the existing object's UUID when the spec does not write one, and without
+    /// the MACs the schema layer generated for interfaces whose spec writes none: the runtime keeps the MAC
+    /// such an interface already has, or gives a new one a MAC no other domain of the host has. UUIDs and
+    /// MACs are inherited, never regenerated.
+    /// </summary>
     private static string WithUuid(DesiredObject desired, Guid? existing)
     {
         var def = new XElement(desired.Definition);
         if (!desired.DeclaresUuid && existing is { } uuid && def.Element("uuid") is { } element)
         {
             element.Value = uuid.ToString("D");
+        }
+
+        var interfaces = def.Element("devices")?.Elements("interface").ToList() ?? [];
+        for (var i = 0; i < interfaces.Count && i < desired.DeclaredMacs.Count; i++)
+        {
+            if (!desired.DeclaredMacs[i])
+            {
+                interfaces[i].Element("mac")?.Remove();
+            }
         }
 
         return LibvirtXmlWriter.Format(def);

@@ -316,6 +316,17 @@ public sealed class CrashConsistencyTests(ITestOutputHelper output)
             problems.Add($"bridges {string.Join(", ", bridgeNames)}; the networks have {string.Join(", ", wantedBridges)}");
         }
 
+        foreach (var b in bridges.GetProperty("bridges").EnumerateArray())
+        {
+            var mac = b.GetProperty("mac").GetString() ?? "(none)";
+            if (inspector.BridgeMacs.TryGetValue(Str(b, "name"), out var before) && before != mac)
+            {
+                problems.Add($"bridge {Str(b, "name")} changed its MAC from {before} to {mac}");
+            }
+
+            inspector.BridgeMacs[Str(b, "name")] = mac;
+        }
+
         var taps = bridges.GetProperty("taps").EnumerateArray().ToList();
         Dup(taps.Select(t => Str(t, "name")), "tap", problems);
         var runningNames = running.Select(d => Str(d, "name")).ToHashSet(StringComparer.Ordinal);

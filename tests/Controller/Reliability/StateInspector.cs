@@ -23,6 +23,9 @@ internal sealed partial class StateInspector(string state, Fleet fleet)
 
     public string Runtime => Path.Combine(state, "runtime");
 
+    /// <summary>The MAC of each bridge as last seen (a redefinition keeps it).</summary>
+    public Dictionary<string, string> BridgeMacs { get; } = new(StringComparer.Ordinal);
+
     /// <summary><c>qemu-img check</c> runs so far (a volume is checked again only when its file changed).</summary>
     public int ImageChecks { get; private set; }
 
