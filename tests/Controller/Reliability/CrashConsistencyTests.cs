@@ -82,6 +82,7 @@ public sealed class CrashConsistencyTests(ITestOutputHelper output)
                 await Task.Delay(left); // the random kill moment: the experiment, not a wait for anything
             }
 
+            var killedAt = (int)started.Elapsed.TotalMilliseconds;
             daemon.KillHard();
             figures.Kills++;
             phase ??= apiUp is null ? "starting" : "converging";
@@ -93,7 +94,7 @@ public sealed class CrashConsistencyTests(ITestOutputHelper output)
             leftBehind = inspector.TemporaryFiles();
             figures.TemporaryFilesLeft += leftBehind.Count;
             figures.RunningAtKill += snapshot.Running.Count;
-            output.WriteLine($"round {round,3}: {phase,-12} killed at {delay,4} ms{(apiUp is { } a ? $" (API up at {a.TotalMilliseconds:0} ms)" : string.Empty)}, " +
+            output.WriteLine($"round {round,3}: {phase,-12} killed at {killedAt,4} ms{(apiUp is { } a ? $" (API up at {a.TotalMilliseconds:0} ms)" : string.Empty)}, " +
                 $"{snapshot.Running.Count} running, {leftBehind.Count} half-written files, starts so far {inspector.Starts}" +
                 (changes.Count > 0 ? "; " + string.Join("; ", changes) : string.Empty));
         }
