@@ -36,6 +36,7 @@ public sealed partial class ReconcileLoop
             return;
         }
 
+        _store.Update(key, r => r with { Reconciles = r.Reconciles + 1 });
         Outcome outcome;
         try
         {
@@ -113,7 +114,10 @@ public sealed partial class ReconcileLoop
                     outcome.Message,
                     conditions,
                     outcome.Sync == SyncStatus.Error || outcome.Error ? outcome.Message : null,
-                    changed ? now : old!.LastTransitionTime),
+                    changed ? now : old!.LastTransitionTime)
+                {
+                    Reconciles = r.Reconciles,
+                },
             };
         });
     }

@@ -129,6 +129,12 @@ internal sealed partial class DaemonProcess : IDisposable
         Assert.True(_process.WaitForExit(TimeSpan.FromSeconds(seconds)), "the daemon did not exit after SIGTERM\n" + Output);
     }
 
+    /// <summary>SIGSTOP: the daemon stops running (and reading its watcher) until <see cref="Resume"/>.</summary>
+    public void Pause() => Assert.Equal(0, Kill(_process.Id, 19));
+
+    /// <summary>SIGCONT after <see cref="Pause"/>.</summary>
+    public void Resume() => Assert.Equal(0, Kill(_process.Id, 18));
+
     public void Dispose()
     {
         KillHard();
