@@ -51,6 +51,15 @@ public sealed partial class Hypervisor
             LoadDefinition(path);
         }
 
+        foreach (var flags in Directory.EnumerateFiles(_state.Domains, "*.json"))
+        {
+            if (!File.Exists(Path.ChangeExtension(flags, ".xml")))
+            {
+                // An undefine that was interrupted between removing the definition and its flags.
+                StateDirectory.Delete(flags);
+            }
+        }
+
         foreach (var path in Directory.EnumerateFiles(_state.Running, "*.json").Order(StringComparer.Ordinal))
         {
             RunRecord? record = null;

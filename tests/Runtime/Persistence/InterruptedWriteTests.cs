@@ -1,0 +1,104 @@
+using Reconciler.Runtime.Tests.Support;
+
+namespace Reconciler.Runtime.Tests.Persistence;
+
+/// <summary>
+/// What a process killed between two writes leaves behind, reproduced step by step (the crash harness of
+/// the controller tests finds such moments at random; these pin each one down): the next open cleans up.
+/// </summary>
+public sealed class InterruptedWriteTests
+{
+    private const string Nic = "<interface type='network'><source network='default'/><model type='virtio'/></interface>";
+
+    [Fact]
+    public async Task An_undefine_killed_after_removing_the_definition_leaves_no_lease_and_no_flags_behind()
+    {
+        await using var h = new RuntimeHarness();
+        var hv = await h.OpenAsync();
+        await hv.DefineNetworkAsync(RuntimeHarness.DefaultNetwork);
+        await hv.StartNetworkAsync("default");
+        var dom = await hv.DefineAsync(h.Domain("gone", devices: Nic));
+        await hv.DefineAsync(h.Domain("kept", devices: Nic));
+        await hv.SetAutostartAsync("gone", true);
+        await hv.StartAsync("gone");
+        await hv.StartAsync("kept");
+        Assert.Equal(2, hv.GetDhcpLeases("default").Count);
+        hv.Abandon();
+
+        // The undefine got as far as removing the definition, then the process died.
+        File.Delete(Path.Combine(h.StateDir, "domains", dom.Uuid.ToString("D") + ".xml"));
+        var again = await h.OpenAsync();
+
+        Assert.False(again.Exists("gone"));
+        Assert.False(File.Exists(Path.Combine(h.StateDir, "domains", dom.Uuid.ToString("D") + ".json")), "the flags of the undefined domain stay");
+        Assert.Equal(["kept"], again.GetDhcpLeases("default").Select(l => l.Hostname));
+        Assert.Empty(again.LoadProblems);
+    }
+
+    [Fact]
+    public async Task A_transient_domain_that_died_with_the_process_leaves_no_lease()
+    {
+        await using var h = new RuntimeHarness();
+        var hv = await h.OpenAsync();
+        await hv.DefineNetworkAsync(RuntimeHarness.DefaultNetwork);
+        await hv.SetNetworkAutostartAsync("default", true);
+        await hv.StartNetworkAsync("default");
+        await hv.CreateAsync(h.Domain("transient", devices: Nic));
+        Assert.Single(hv.GetDhcpLeases("default"));
+        hv.Abandon();
+
+        var again = await h.OpenAsync();
+
+        Assert.False(again.Exists("transient"));
+        Assert.Empty(again.GetDhcpLeases("default"));
+    }
+
+    [Fact]
+    public async Task Temporary_files_of_interrupted_writes_are_removed_wherever_they_are_and_nothing_else()
+    {
+        await using var h = new RuntimeHarness();
+        var hv = await h.OpenAsync();
+        await hv.DefineNetworkAsync(RuntimeHarness.DefaultNetwork);
+        hv.Abandon();
+        var hex = Guid.NewGuid().ToString("N");
+        string[] leftovers =
+        [
+            Path.Combine(h.StateDir, "domains", $".{Guid.NewGuid():D}.xml.{hex}.tmp"),
+            Path.Combine(h.StateDir, "networks", "leases", $".default.json.{hex}.tmp"),
+            Path.Combine(h.StateDir, "networks", "active", $".{Guid.NewGuid():D}.xml.{hex}.tmp"),
+            Path.Combine(h.StateDir, "pools", $".{Guid.NewGuid():D}.json.{hex}.tmp"),
+            Path.Combine(h.StateDir, ".resume.json." + hex + ".tmp"),
+        ];
+        var someoneElses = Path.Combine(h.StateDir, "networks", ".notes.tmp");
+        foreach (var file in leftovers.Append(someoneElses))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            await File.WriteAllTextAsync(file, "{ half");
+        }
+
+        var again = await h.OpenAsync();
+
+        Assert.All(leftovers, f => Assert.False(File.Exists(f), f));
+        Assert.True(File.Exists(someoneElses), "a file no atomic write made is left alone");
+        Assert.Empty(again.LoadProblems);
+    }
+
+    [Fact]
+    public async Task Starts_are_counted_before_the_guest_runs_and_survive_a_crash()
+    {
+        await using var h = new RuntimeHarness();
+        var hv = await h.OpenAsync();
+        await hv.DefineAsync(h.Domain("counted"));
+        Assert.Equal(0, (await hv.GetInfoAsync("counted")).Starts);
+        await hv.StartAsync("counted");
+        await hv.DestroyAsync("counted");
+        await hv.StartAsync("counted");
+        Assert.Equal(2, (await hv.GetInfoAsync("counted")).Starts);
+        hv.Abandon();
+
+        var again = await h.OpenAsync();
+
+        var info = await again.GetInfoAsync("counted");
+        Assert.Equal(("shut off (crashed)", 2L), (info.Status.ToString(), info.Starts));
+    }
+}
