@@ -105,14 +105,15 @@ public sealed class StateDirectory
     }
 
     /// <summary>
-    /// Leftover temporary files of interrupted writes anywhere in the state directory (definitions, flags,
-    /// run records, pools, networks, leases, dnsmasq files): never the real state, removed at start.
+    /// Leftover temporary files of interrupted writes (".NAME.*.tmp") anywhere in the state directory
+    /// (definitions, flags, run records, pools, networks, leases, dnsmasq files) but quarantine/: never the
+    /// real state, removed at start.
     /// </summary>
     public void RemoveInterruptedWrites()
     {
         foreach (var temp in Directory.EnumerateFiles(Root, ".*.tmp", SearchOption.AllDirectories))
         {
-            if (IsTemporaryName(Path.GetFileName(temp)) && !temp.StartsWith(Quarantine + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            if (!temp.StartsWith(Quarantine + Path.DirectorySeparatorChar, StringComparison.Ordinal))
             {
                 TryDelete(temp);
             }
@@ -130,17 +131,9 @@ public sealed class StateDirectory
 
         foreach (var temp in Directory.EnumerateFiles(dir, "." + Path.GetFileName(path) + ".*.tmp"))
         {
-            if (IsTemporaryName(Path.GetFileName(temp)))
-            {
-                TryDelete(temp);
-            }
+            TryDelete(temp);
         }
     }
-
-    /// <summary>Whether a file name is one <see cref="WriteAtomic(string, ReadOnlySpan{byte})"/> writes under: ".NAME.&lt;32 hex digits&gt;.tmp".</summary>
-    private static bool IsTemporaryName(string name) =>
-        name.Length > 39 && name[0] == '.' && name.EndsWith(".tmp", StringComparison.Ordinal) && name[^37] == '.' &&
-        name.AsSpan(name.Length - 36, 32).ContainsAnyExcept("0123456789abcdef") is false;
 
     private static void SyncDirectory(string dir)
     {

@@ -54,7 +54,7 @@ public sealed class InterruptedWriteTests
     }
 
     [Fact]
-    public async Task Temporary_files_of_interrupted_writes_are_removed_wherever_they_are_and_nothing_else()
+    public async Task Temporary_files_of_interrupted_writes_are_removed_wherever_they_are()
     {
         await using var h = new RuntimeHarness();
         var hv = await h.OpenAsync();
@@ -69,8 +69,7 @@ public sealed class InterruptedWriteTests
             Path.Combine(h.StateDir, "pools", $".{Guid.NewGuid():D}.json.{hex}.tmp"),
             Path.Combine(h.StateDir, ".resume.json." + hex + ".tmp"),
         ];
-        var someoneElses = Path.Combine(h.StateDir, "networks", ".notes.tmp");
-        foreach (var file in leftovers.Append(someoneElses))
+        foreach (var file in leftovers)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(file)!);
             await File.WriteAllTextAsync(file, "{ half");
@@ -79,8 +78,28 @@ public sealed class InterruptedWriteTests
         var again = await h.OpenAsync();
 
         Assert.All(leftovers, f => Assert.False(File.Exists(f), f));
-        Assert.True(File.Exists(someoneElses), "a file no atomic write made is left alone");
         Assert.Empty(again.LoadProblems);
+    }
+
+    [Fact]
+    public async Task Why_a_domain_shut_off_survives_a_crash_of_the_runtime()
+    {
+        await using var h = new RuntimeHarness();
+        var hv = await h.OpenAsync();
+        await hv.DefineAsync(h.Domain("finished"));
+        await hv.DefineAsync(h.Domain("destroyed"));
+        await hv.DefineAsync(h.Domain("never"));
+        await hv.StartAsync("finished");
+        await hv.StartAsync("destroyed");
+        await hv.ShutdownAsync("finished", wait: TimeSpan.FromSeconds(10));
+        await hv.DestroyAsync("destroyed");
+        hv.Abandon();
+
+        var again = await h.OpenAsync();
+
+        Assert.Equal("shut off (shutdown)", (await again.GetInfoAsync("finished")).Status.ToString());
+        Assert.Equal("shut off (destroyed)", (await again.GetInfoAsync("destroyed")).Status.ToString());
+        Assert.Equal("shut off (unknown)", (await again.GetInfoAsync("never")).Status.ToString());
     }
 
     [Fact]
