@@ -280,7 +280,7 @@ public sealed partial class Hypervisor
             if (dom.IsPersistent)
             {
                 // Counted durably before the guest runs: after a crash, the count says whether it ever ran.
-                WriteFlags(dom.Uuid, dom.Autostart, dom.Starts + 1);
+                WriteFlags(dom, dom.Autostart, dom.Starts + 1);
                 dom.Starts++;
             }
 
@@ -327,6 +327,19 @@ public sealed partial class Hypervisor
         dom.Id = null;
         dom.Live = null;
         dom.Status = DomainStatus.Shutoff(reason);
+        if (dom.IsPersistent)
+        {
+            try
+            {
+                WriteFlags(dom, dom.Autostart, dom.Starts);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Only the reason is lost (the domain reads as shut off after a restart); the stop itself stands.
+                _log.LogWarning("Could not record why domain {Domain} shut off: {Message}", dom.Name, e.Message);
+            }
+        }
+
         DeleteRunRecord(dom.Uuid);
         Raise(dom, eventType, detail, spontaneous);
         if (!dom.IsPersistent)

@@ -256,9 +256,10 @@ public sealed partial class ReconcileLoop
 
                 return null;
             case RunStrategy.RerunOnFailure:
-                if (!active && info.Status.State == DomainState.Shutoff && info.Status.Reason == (int)ShutoffReason.Shutdown && record.LastStart is not null)
+                if (!active && info.Status.State == DomainState.Shutoff && info.Status.Reason == (int)ShutoffReason.Shutdown && (record.LastStart is not null || info.Starts > 0))
                 {
-                    // The guest shut itself down: done, not a failure.
+                    // The guest shut itself down: done, not a failure (the runtime keeps the reason and the
+                    // count of starts across restarts; the controller's own record may have died with it).
                     return null;
                 }
 

@@ -127,8 +127,14 @@ internal sealed class Fleet
         /// <summary>Each interface's network and its MAC when the spec writes one (else the runtime generates it).</summary>
         public IReadOnlyList<(string Network, string? Mac)> Interfaces { get; } = interfaces;
 
+        /// <summary>For rerun-on-failure: its guest was shut down cleanly (not a failure), so it must stay shut off.</summary>
+        public bool Completed { get; set; }
+
+        /// <summary>Whether it was shut down in the current round (it may have been started earlier in the round).</summary>
+        public bool CompletedThisRound { get; set; }
+
         /// <summary>Whether the run strategy keeps it running.</summary>
-        public bool KeepsRunning => Strategy is "always" or "rerun-on-failure";
+        public bool KeepsRunning => Strategy == "always" || (Strategy == "rerun-on-failure" && !Completed);
 
         public string Xml
         {

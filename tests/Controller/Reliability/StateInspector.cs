@@ -320,9 +320,10 @@ internal sealed partial class StateInspector(string state, Fleet fleet)
             {
                 problems.Add($"domain {spec.Name} (run strategy once) was started {def.Starts} times");
             }
-            else if (def.Starts - before > (removed ? 0 : 1))
+            else if (def.Starts - before > (removed || (spec.Completed && !spec.CompletedThisRound) ? 0 : 1))
             {
-                problems.Add($"domain {spec.Name} (run strategy {spec.Strategy}{(removed ? ", spec removed" : string.Empty)}) was started {def.Starts - before} times in one round");
+                var why = removed ? ", spec removed" : spec.Completed ? ", its guest shut down cleanly before" : string.Empty;
+                problems.Add($"domain {spec.Name} (run strategy {spec.Strategy}{why}) was started {def.Starts - before} times in one round");
             }
 
             _starts[def.Uuid] = def.Starts;
