@@ -1,3 +1,4 @@
+using Reconciler.Runtime.Storage.Images;
 using Reconciler.Runtime.Tests.Support;
 
 namespace Reconciler.Runtime.Tests.Persistence;
@@ -78,6 +79,27 @@ public sealed class InterruptedWriteTests
         var again = await h.OpenAsync();
 
         Assert.All(leftovers, f => Assert.False(File.Exists(f), f));
+        Assert.Empty(again.LoadProblems);
+    }
+
+    [Fact]
+    public async Task A_qcow2_growth_killed_half_way_is_repaired_at_the_next_open()
+    {
+        await using var h = new RuntimeHarness();
+        Directory.CreateDirectory(h.ImagesDir);
+        var image = Path.Combine(h.ImagesDir, "growing.qcow2");
+        Qcow2Image.Create(image, 2UL << 20, clusterBits: 9);
+        var hv = await h.OpenAsync();
+
+        hv.ResizeQcow2(image, 8UL << 20, steps: 3); // the header points at the new table; the old one is still counted
+        hv.Abandon();
+        Assert.Equal(3, HostTool.QemuImg("check", image).ExitCode);
+        var again = await h.OpenAsync();
+
+        var (code, output) = HostTool.QemuImg("check", image);
+        Assert.True(code == 0, output);
+        Assert.Equal(8UL << 20, Qcow2Image.ReadHeader(image).VirtualSize);
+        Assert.Empty(Directory.GetFiles(Path.Combine(h.StateDir, "resizes")));
         Assert.Empty(again.LoadProblems);
     }
 
