@@ -122,6 +122,7 @@ public sealed partial class Hypervisor
             }
 
             File.Delete(volume.Path);
+            StateDirectory.SyncDirectory(Path.GetDirectoryName(volume.Path)!);
             pool.Volumes.Remove(volume.Name);
         }, cancellationToken);
 
@@ -336,6 +337,7 @@ public sealed partial class Hypervisor
             }
 
             File.Move(temp, path, overwrite: false);
+            StateDirectory.SyncDirectory(dir);
         }
         catch (IOException e) when (File.Exists(path) && File.Exists(temp))
         {

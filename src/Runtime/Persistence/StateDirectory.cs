@@ -135,7 +135,8 @@ public sealed class StateDirectory
         }
     }
 
-    private static void SyncDirectory(string dir)
+    /// <summary>Makes the entries of <paramref name="dir"/> durable (after a rename, link or delete in it).</summary>
+    public static void SyncDirectory(string dir)
     {
         if (OperatingSystem.IsWindows())
         {

@@ -441,7 +441,7 @@ public sealed class CrashConsistencyTests(ITestOutputHelper output)
             string.Join(", ", KillPhases.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Value} while {p.Key}")) + "), " +
             $"{fleet.ObjectCount} objects at the end ({fleet.Domains.Count} domains, {fleet.Volumes.Count} volumes, {fleet.Removed.Count} domains removed on the way, {Mutations} spec changes), " +
             $"{RunningAtKill} guests killed with the daemon, {inspector.Starts} guest starts, {CleanShutdowns} rerun-on-failure guests shut down cleanly (not rerun), {inspector.VolumesCreated} volume files created once each, " +
-            $"{inspector.ImageChecks} qemu-img checks, {TemporaryFilesLeft} half-written files left by kills (all gone after the restart), " +
+            $"{inspector.ImageChecks} qemu-img checks, {TemporaryFilesLeft} half-written files left by kills (all gone after the restart), {inspector.SocketStagingLeftovers} socket staging directories left, " +
             $"{Checkpoints + 1} full convergences ({ConvergeSeconds.Min():0.0}-{ConvergeSeconds.Max():0.0} s), losses 0, in {elapsed.TotalMinutes:0.0} min";
     }
 }
