@@ -37,6 +37,15 @@ public sealed partial class ReconcileLoop
         }
 
         _store.Update(key, r => r with { Reconciles = r.Reconciles + 1 });
+        if (desired is not null && !_store.Get(key).Managed && !await ExistsAsync(key, cancellationToken).ConfigureAwait(false))
+        {
+            // Written ahead of creating the object: were the daemon killed right after the creation, the
+            // record would still say that its spec made it, so that removing the spec removes it. (An object
+            // that exists already becomes managed only once the spec has been applied to it.)
+            _store.Update(key, r => r with { Managed = true });
+            _store.Save();
+        }
+
         Outcome outcome;
         try
         {
@@ -390,6 +399,15 @@ public sealed partial class ReconcileLoop
 
         return plan;
     }
+
+    /// <summary>Whether the runtime has the object (a volume: in its running pool).</summary>
+    private async Task<bool> ExistsAsync(ObjectKey key, CancellationToken ct) => key.Kind switch
+    {
+        ObjectKind.Network => Hypervisor.ListNetworks().Any(n => n.Name == key.Name),
+        ObjectKind.Pool => Hypervisor.ListPools().Any(p => p.Name == key.Name),
+        ObjectKind.Volume => await VolumeCapacityAsync(key, ct).ConfigureAwait(false) is not null,
+        _ => Hypervisor.Exists(key.Name),
+    };
 
     /// <summary>The capacity of the volume "pool/name" when its pool runs and holds it, else null.</summary>
     private async Task<ulong?> VolumeCapacityAsync(ObjectKey key, CancellationToken ct)

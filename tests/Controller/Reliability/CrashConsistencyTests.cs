@@ -48,6 +48,7 @@ public sealed class CrashConsistencyTests(ITestOutputHelper output)
             var checkpoint = round % checkpointEvery == 0;
             var delay = random.Next(0, maxDelay + 1);
             var started = Stopwatch.StartNew();
+            var daemonStarted = DateTime.UtcNow;
             using var daemon = new DaemonProcess(specs, state);
             using var http = ApiHarness.Client(Path.Combine(state, "reconciler.sock"));
             var context = $"seed {seed}, round {round}, kill after {delay} ms{(changes.Count > 0 ? ", after: " + string.Join("; ", changes) : string.Empty)}";
@@ -106,9 +107,12 @@ public sealed class CrashConsistencyTests(ITestOutputHelper output)
             Assert.True(snapshot.Problems.Count == 0, $"{context}:\n{string.Join("\n", snapshot.Problems)}\n--- daemon log ---\n{Tail(daemon.Output)}");
             leftBehind = inspector.TemporaryFiles();
             figures.TemporaryFilesLeft += leftBehind.Count;
-            figures.RunningAtKill += snapshot.Running.Count;
+            // Guests this daemon started (a kill before the runtime opened finds the previous round's records).
+            var runDir = Path.Combine(inspector.Runtime, "run");
+            var killedGuests = Directory.Exists(runDir) ? Directory.EnumerateFiles(runDir, "*.json").Count(f => File.GetLastWriteTimeUtc(f) >= daemonStarted) : 0;
+            figures.RunningAtKill += killedGuests;
             output.WriteLine($"round {round,3}: {phase,-12} killed at {killedAt,4} ms{(apiUp is { } a ? $" (API up at {a.TotalMilliseconds:0} ms)" : string.Empty)}, " +
-                $"{snapshot.Running.Count} running, {leftBehind.Count} half-written files, starts so far {inspector.Starts}" +
+                $"{killedGuests} guests killed, {leftBehind.Count} half-written files, starts so far {inspector.Starts}" +
                 (changes.Count > 0 ? "; " + string.Join("; ", changes) : string.Empty));
         }
 

@@ -75,6 +75,7 @@ internal sealed partial class StateInspector(string state, Fleet fleet)
     {
         var problems = new List<string>();
         var interrupted = new List<string>();
+        Directory.CreateDirectory(state); // a kill before the daemon made it
         foreach (var path in Directory.EnumerateFiles(state, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
             var name = Path.GetFileName(path);
