@@ -327,8 +327,9 @@ public sealed partial class Hypervisor
         dom.Id = null;
         dom.Live = null;
         dom.Status = DomainStatus.Shutoff(reason);
-        if (dom.IsPersistent)
+        if (dom.IsPersistent && reason is not (ShutoffReason.Migrated or ShutoffReason.Saved))
         {
+            // (A migrated domain's definition goes next; a saved one is told by its managed-save image.)
             try
             {
                 WriteFlags(dom, dom.Autostart, dom.Starts);

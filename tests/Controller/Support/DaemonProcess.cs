@@ -76,13 +76,13 @@ internal sealed partial class DaemonProcess : IDisposable
                     .Where(e => e.GetProperty("record").TryGetProperty("status", out var s) && s.ValueKind == JsonValueKind.Object)
                     .ToDictionary(e => $"{e.GetProperty("kind").GetString()!.ToLowerInvariant()}/{e.GetProperty("name").GetString()}", e => e.GetProperty("record").GetProperty("status").Clone());
             }
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+            {
+                return []; // the daemon has not written a status yet (or not even made its state directory)
+            }
             catch (Exception e) when (e is IOException or JsonException && attempt < 20)
             {
                 Thread.Sleep(20);
-            }
-            catch (FileNotFoundException)
-            {
-                return [];
             }
         }
     }
