@@ -49,7 +49,7 @@ public sealed class CrashConsistencyTests(ITestOutputHelper output)
             var delay = random.Next(0, maxDelay + 1);
             var started = Stopwatch.StartNew();
             var daemonStarted = DateTime.UtcNow;
-            using var daemon = new DaemonProcess(specs, state);
+            using var daemon = new DaemonProcess(specs, state, DaemonSettings);
             using var http = ApiHarness.Client(Path.Combine(state, "reconciler.sock"));
             var context = $"seed {seed}, round {round}, kill after {delay} ms{(changes.Count > 0 ? ", after: " + string.Join("; ", changes) : string.Empty)}";
 
@@ -117,7 +117,7 @@ public sealed class CrashConsistencyTests(ITestOutputHelper output)
         }
 
         // The last restart: everything converges as the specs say, and the runtime's view has no duplicate and no leak.
-        using (var daemon = new DaemonProcess(specs, state))
+        using (var daemon = new DaemonProcess(specs, state, DaemonSettings))
         {
             using var http = ApiHarness.Client(Path.Combine(state, "reconciler.sock"));
             var context = $"seed {seed}, final restart";
@@ -138,6 +138,12 @@ public sealed class CrashConsistencyTests(ITestOutputHelper output)
 
         output.WriteLine(figures.Summary(rounds, fleet, inspector, clock.Elapsed));
     }
+
+    /// <summary>
+    /// The daemon's settings for the harness: the simulated guests' memory is sparse, so the host's memory
+    /// must not limit how many of the 64 MiB domains run at once on a small CI machine.
+    /// </summary>
+    private static readonly Dictionary<string, string> DaemonSettings = new() { ["RECONCILER_MEMORYOVERCOMMIT"] = "100" };
 
     private static int Setting(string name, int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : fallback;
