@@ -269,7 +269,7 @@ public sealed partial class Hypervisor
         }
     }
 
-    /// <summary>A persistent domain's flags: autostart, and how many times a guest of it was started.</summary>
+    /// <summary>A persistent domain's flags: autostart, how many times a guest of it was started, why it last shut off.</summary>
     private sealed record DomainFlags(bool Autostart, long Starts = 0, ShutoffReason? StopReason = null);
 
     private sealed record RunRecord(string Name, Guid Uuid, int Id, bool Persistent, int[] VncPorts, string[] Taps);

@@ -411,7 +411,18 @@ public sealed partial class Hypervisor
         Directory.CreateDirectory(ResizeJournalDir);
         var journal = Path.Combine(ResizeJournalDir, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(path)))[..16] + ".json");
         StateDirectory.WriteAtomic(journal, System.Text.Json.JsonSerializer.Serialize(new ResizeJournal(path, plan), Json));
-        Qcow2Image.ApplyResize(path, plan, steps);
+        try
+        {
+            Qcow2Image.ApplyResize(path, plan, steps);
+        }
+        catch (IOException)
+        {
+            // Failed half way (disk full, ...): agreed again at once; the journal stays if even that fails.
+            Qcow2Image.RecoverResize(path, plan);
+            StateDirectory.Delete(journal);
+            throw;
+        }
+
         if (steps == int.MaxValue)
         {
             StateDirectory.Delete(journal);

@@ -400,14 +400,24 @@ public sealed partial class ReconcileLoop
         return plan;
     }
 
-    /// <summary>Whether the runtime has the object (a volume: in its running pool).</summary>
-    private async Task<bool> ExistsAsync(ObjectKey key, CancellationToken ct) => key.Kind switch
+    /// <summary>Whether the runtime has the object (a volume: in its running pool); true when that cannot be told now.</summary>
+    private async Task<bool> ExistsAsync(ObjectKey key, CancellationToken ct)
     {
-        ObjectKind.Network => Hypervisor.ListNetworks().Any(n => n.Name == key.Name),
-        ObjectKind.Pool => Hypervisor.ListPools().Any(p => p.Name == key.Name),
-        ObjectKind.Volume => await VolumeCapacityAsync(key, ct).ConfigureAwait(false) is not null,
-        _ => Hypervisor.Exists(key.Name),
-    };
+        try
+        {
+            return key.Kind switch
+            {
+                ObjectKind.Network => Hypervisor.ListNetworks().Any(n => n.Name == key.Name),
+                ObjectKind.Pool => Hypervisor.ListPools().Any(p => p.Name == key.Name),
+                ObjectKind.Volume => await VolumeCapacityAsync(key, ct).ConfigureAwait(false) is not null,
+                _ => Hypervisor.Exists(key.Name),
+            };
+        }
+        catch (RuntimeException)
+        {
+            return true; // (a pool stopped meanwhile): the reconcile itself will say what is wrong
+        }
+    }
 
     /// <summary>The capacity of the volume "pool/name" when its pool runs and holds it, else null.</summary>
     private async Task<ulong?> VolumeCapacityAsync(ObjectKey key, CancellationToken ct)
