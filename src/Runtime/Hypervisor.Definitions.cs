@@ -176,7 +176,7 @@ public sealed partial class Hypervisor
 
             if (dom.Autostart != autostart)
             {
-                WriteFlags(dom.Uuid, autostart);
+                WriteFlags(dom, autostart, dom.Starts);
                 dom.Autostart = autostart;
             }
         }, cancellationToken);

@@ -61,7 +61,8 @@ public sealed partial class Hypervisor
                 guest?.BalloonKiB ?? model.Memory.CurrentMemoryKiB,
                 dom.IsPersistent,
                 dom.Autostart,
-                dom.HasManagedSave);
+                dom.HasManagedSave,
+                dom.Starts);
         }, cancellationToken);
 
     /// <summary>virsh vcpuinfo: each online vCPU of a running domain, the host CPU it ran on, its CPU time and affinity.</summary>

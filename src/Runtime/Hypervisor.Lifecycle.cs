@@ -277,6 +277,13 @@ public sealed partial class Hypervisor
                 model.Name, model.Uuid, memoryKiB, Math.Min(model.Memory.CurrentMemoryKiB, memoryKiB), model.Vcpus.Maximum, vcpus,
                 [.. model.Devices.Disks.Select(d => d.Target)], [.. model.Devices.Interfaces.Select(n => n.Mac)], Options.GuestWorkload, incoming);
             guest = _guests.Create(config, memory, (g, exit) => OnGuestExit(dom, g, exit));
+            if (dom.IsPersistent)
+            {
+                // Counted durably before the guest runs: after a crash, the count says whether it ever ran.
+                WriteFlags(dom, dom.Autostart, dom.Starts + 1);
+                dom.Starts++;
+            }
+
             dom.Live = live;
             dom.Id = id;
             dom.Guest = guest;
@@ -320,6 +327,20 @@ public sealed partial class Hypervisor
         dom.Id = null;
         dom.Live = null;
         dom.Status = DomainStatus.Shutoff(reason);
+        if (dom.IsPersistent && reason is not (ShutoffReason.Migrated or ShutoffReason.Saved))
+        {
+            // (A migrated domain's definition goes next; a saved one is told by its managed-save image.)
+            try
+            {
+                WriteFlags(dom, dom.Autostart, dom.Starts);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Only the reason is lost (the domain reads as shut off after a restart); the stop itself stands.
+                _log.LogWarning("Could not record why domain {Domain} shut off: {Message}", dom.Name, e.Message);
+            }
+        }
+
         DeleteRunRecord(dom.Uuid);
         Raise(dom, eventType, detail, spontaneous);
         if (!dom.IsPersistent)

@@ -832,6 +832,7 @@ public sealed partial class Hypervisor
         {
             // Under its final name only when complete, and never over a file that appeared meanwhile.
             File.Move(disk.Temp, disk.Path, overwrite: false);
+            Persistence.StateDirectory.SyncDirectory(Path.GetDirectoryName(disk.Path)!);
         }
         catch (IOException e)
         {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Xml.Linq;
+using Microsoft.Extensions.Logging;
 using Reconciler.Runtime.Domains;
 using Reconciler.Runtime.Networks;
 using Reconciler.Runtime.Networks.Dnsmasq;
@@ -293,7 +294,10 @@ public sealed partial class Hypervisor
 
             if (def.Element("mac") is null)
             {
-                var mac = Identifiers.FormatMac(NewHostMac());
+                // A redefinition keeps the bridge's MAC, as it keeps a domain's interfaces' MACs.
+                var mac = _networksByUuid.GetValueOrDefault(model.Uuid) is { } existing && (existing.Persistent ?? existing.Live) is { } current
+                    ? current.Element("mac")?.Attribute("address")?.Value ?? Identifiers.FormatMac(NewHostMac())
+                    : Identifiers.FormatMac(NewHostMac());
                 var anchor = def.Element("mtu") ?? def.Element("bridge")!;
                 anchor.AddAfterSelf(new XElement("mac", new XAttribute("address", mac)));
             }
@@ -626,6 +630,18 @@ public sealed partial class Hypervisor
         foreach (var damaged in _leases.Damaged)
         {
             SetAside(damaged, "damaged DHCP lease file");
+        }
+
+        // Leases whose domain or interface is gone: an undefine or a detach that was interrupted after it
+        // removed the definition but before it released them, or transient domains that died with the
+        // process. No domain runs yet, so the persistent definitions say which leases are owned (a transient
+        // domain saved by a graceful stop released its leases when it stopped).
+        var owned = _byUuid.Values.Where(d => d.Persistent is not null).ToDictionary(d => d.Uuid,
+            d => d.Persistent!.El("devices").Els("interface").Select(i => i.El("mac").A("address")).OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase));
+        var released = _leases.ReleaseWhere(l => !owned.TryGetValue(l.Domain, out var macs) || !macs.Contains(l.Mac));
+        if (released > 0)
+        {
+            _log.LogInformation("Released {Count} DHCP leases of domains or interfaces that are gone", released);
         }
 
         foreach (var path in Directory.EnumerateFiles(NetworksDir, "*.xml").Order(StringComparer.Ordinal))

@@ -623,6 +623,7 @@ public sealed partial class Hypervisor
     private void LoadPools()
     {
         Directory.CreateDirectory(ActivePoolsDir);
+        RecoverInterruptedResizes();
         foreach (var path in Directory.EnumerateFiles(PoolsDir, "*.xml").Order(StringComparer.Ordinal))
         {
             var doc = LibvirtSchema.LoadFile(path);

@@ -29,8 +29,13 @@ public sealed partial class Hypervisor
     private void WriteDefinition(Guid uuid, XElement def) =>
         StateDirectory.WriteAtomic(DefinitionPath(uuid), LibvirtXmlWriter.Format(def));
 
-    private void WriteFlags(Guid uuid, bool autostart) =>
-        StateDirectory.WriteAtomic(FlagsPath(uuid), JsonSerializer.Serialize(new DomainFlags(autostart), Json));
+    /// <summary>
+    /// The flags file of a persistent domain: autostart, the durable count of its starts, and why it last shut
+    /// off (so that a domain that shut down cleanly is still "shut off (shutdown)" after the runtime restarts).
+    /// </summary>
+    private void WriteFlags(DomainObject dom, bool autostart, long starts) =>
+        StateDirectory.WriteAtomic(FlagsPath(dom.Uuid), JsonSerializer.Serialize(
+            new DomainFlags(autostart, starts, dom.Status.State == DomainState.Shutoff ? (ShutoffReason)dom.Status.Reason : null), Json));
 
     /// <summary>The record of a running domain; one left behind after a crash says it was running.</summary>
     private void WriteRunRecord(DomainObject dom) =>
@@ -49,6 +54,15 @@ public sealed partial class Hypervisor
         foreach (var path in Directory.EnumerateFiles(_state.Domains, "*.xml").Order(StringComparer.Ordinal))
         {
             LoadDefinition(path);
+        }
+
+        foreach (var flags in Directory.EnumerateFiles(_state.Domains, "*.json"))
+        {
+            if (!File.Exists(Path.ChangeExtension(flags, ".xml")))
+            {
+                // An undefine that was interrupted between removing the definition and its flags.
+                StateDirectory.Delete(flags);
+            }
         }
 
         foreach (var path in Directory.EnumerateFiles(_state.Running, "*.json").Order(StringComparer.Ordinal))
@@ -112,7 +126,13 @@ public sealed partial class Hypervisor
         {
             try
             {
-                dom.Autostart = JsonSerializer.Deserialize<DomainFlags>(File.ReadAllText(flags), Json)?.Autostart ?? false;
+                var saved = JsonSerializer.Deserialize<DomainFlags>(File.ReadAllText(flags), Json);
+                dom.Autostart = saved?.Autostart ?? false;
+                dom.Starts = saved?.Starts ?? 0;
+                if (saved?.StopReason is { } reason && Enum.IsDefined(reason))
+                {
+                    dom.Status = DomainStatus.Shutoff(reason);
+                }
             }
             catch (Exception e) when (e is JsonException or IOException or NotSupportedException)
             {
@@ -249,7 +269,8 @@ public sealed partial class Hypervisor
         }
     }
 
-    private sealed record DomainFlags(bool Autostart);
+    /// <summary>A persistent domain's flags: autostart, how many times a guest of it was started, why it last shut off.</summary>
+    private sealed record DomainFlags(bool Autostart, long Starts = 0, ShutoffReason? StopReason = null);
 
     private sealed record RunRecord(string Name, Guid Uuid, int Id, bool Persistent, int[] VncPorts, string[] Taps);
 

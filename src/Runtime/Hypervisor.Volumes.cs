@@ -1,4 +1,6 @@
 using System.Xml.Linq;
+using Microsoft.Extensions.Logging;
+using Reconciler.Runtime.Persistence;
 using Reconciler.Runtime.Storage;
 using Reconciler.Runtime.Storage.Images;
 using Reconciler.Schema;
@@ -120,6 +122,7 @@ public sealed partial class Hypervisor
             }
 
             File.Delete(volume.Path);
+            StateDirectory.SyncDirectory(Path.GetDirectoryName(volume.Path)!);
             pool.Volumes.Remove(volume.Name);
         }, cancellationToken);
 
@@ -342,6 +345,7 @@ public sealed partial class Hypervisor
             }
 
             File.Move(temp, path, overwrite: false);
+            StateDirectory.SyncDirectory(dir);
         }
         catch (IOException e) when (File.Exists(path) && File.Exists(temp))
         {
@@ -373,11 +377,11 @@ public sealed partial class Hypervisor
         stream.SetLength((long)capacity);
     }
 
-    private static void Grow(string path, string format, ulong capacity, bool allocate)
+    private void Grow(string path, string format, ulong capacity, bool allocate)
     {
         if (format == "qcow2")
         {
-            Qcow2Image.Resize(path, capacity);
+            ResizeQcow2(path, capacity);
             return;
         }
 
@@ -395,6 +399,73 @@ public sealed partial class Hypervisor
             }
         }
     }
+
+    private string ResizeJournalDir => Path.Combine(_state.Root, "resizes");
+
+    /// <summary>
+    /// Grows a qcow2 image. When its L1 table has to move, the plan is journaled first, so that a crash half
+    /// way is repaired at the next open (<see cref="RecoverInterruptedResizes"/>) instead of leaking clusters.
+    /// <paramref name="steps"/> stops after so many steps, for tests of such crashes.
+    /// </summary>
+    internal void ResizeQcow2(string path, ulong capacity, int steps = int.MaxValue)
+    {
+        var plan = Qcow2Image.PlanResize(path, capacity);
+        if (!plan.MovesL1)
+        {
+            Qcow2Image.ApplyResize(path, plan);
+            return;
+        }
+
+        Directory.CreateDirectory(ResizeJournalDir);
+        var journal = Path.Combine(ResizeJournalDir, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(path)))[..16] + ".json");
+        StateDirectory.WriteAtomic(journal, System.Text.Json.JsonSerializer.Serialize(new ResizeJournal(path, plan), Json));
+        try
+        {
+            Qcow2Image.ApplyResize(path, plan, steps);
+        }
+        catch (IOException)
+        {
+            // Failed half way (disk full, ...): agreed again at once; the journal stays if even that fails.
+            Qcow2Image.RecoverResize(path, plan);
+            StateDirectory.Delete(journal);
+            throw;
+        }
+
+        if (steps == int.MaxValue)
+        {
+            StateDirectory.Delete(journal);
+        }
+    }
+
+    /// <summary>Repairs the qcow2 images whose growth a crash interrupted (their journal is left in resizes/).</summary>
+    private void RecoverInterruptedResizes()
+    {
+        if (!Directory.Exists(ResizeJournalDir))
+        {
+            return;
+        }
+
+        foreach (var journal in Directory.EnumerateFiles(ResizeJournalDir, "*.json"))
+        {
+            try
+            {
+                var entry = System.Text.Json.JsonSerializer.Deserialize<ResizeJournal>(File.ReadAllText(journal), Json);
+                if (entry is not null && File.Exists(entry.Path))
+                {
+                    Qcow2Image.RecoverResize(entry.Path, entry.Plan);
+                    _log.LogWarning("The growth of {Path} was interrupted; its L1 table and refcounts were made to agree again", entry.Path);
+                }
+
+                StateDirectory.Delete(journal);
+            }
+            catch (Exception e) when (e is System.Text.Json.JsonException or IOException or InvalidDataException or NotSupportedException)
+            {
+                ReportProblem($"{journal}: the interrupted growth of a qcow2 image could not be repaired: {e.Message}");
+            }
+        }
+    }
+
+    private sealed record ResizeJournal(string Path, Qcow2Resize Plan);
 
     /// <summary>Copies a file keeping its holes: blocks of zeroes are skipped, not written.</summary>
     private static void CopySparse(string source, string destination)

@@ -52,12 +52,13 @@ public sealed record ObjectStatusDto(
     string Message,
     IReadOnlyList<ConditionDto> Conditions,
     string? LastError,
-    DateTimeOffset LastTransitionTime)
+    DateTimeOffset LastTransitionTime,
+    long Reconciles = 0)
 {
     public static ObjectStatusDto From(ObjectStatus s)
     {
         ArgumentNullException.ThrowIfNull(s);
-        return new(s.Kind, s.Name, s.File, s.Revision, s.Sync, s.Health, s.Message, [.. s.Conditions.Select(ConditionDto.From)], s.LastError, s.LastTransitionTime);
+        return new(s.Kind, s.Name, s.File, s.Revision, s.Sync, s.Health, s.Message, [.. s.Conditions.Select(ConditionDto.From)], s.LastError, s.LastTransitionTime, s.Reconciles);
     }
 }
 

@@ -55,6 +55,9 @@ public sealed record ObjectStatus(
     DateTimeOffset LastTransitionTime)
 {
     public ObjectKey Key => new(Kind, Name);
+
+    /// <summary>How many times the controller has reconciled the object (a burst of writes to its file should cost a few, not one per write).</summary>
+    public long Reconciles { get; init; }
 }
 
 /// <summary>One thing a reconcile would do now (reconciler plan).</summary>

@@ -16,6 +16,9 @@ public sealed record ObjectRecord
     /// <summary>Whether the object came from a spec (only those are torn down when their spec goes).</summary>
     public bool Managed { get; init; }
 
+    /// <summary>How many times the controller has reconciled the object (kept across restarts; shown in the status).</summary>
+    public long Reconciles { get; init; }
+
     /// <summary>Unexpected stops in a row (crash-loop backoff).</summary>
     public int Failures { get; init; }
 
@@ -64,6 +67,7 @@ public sealed class StatusStore
     public StatusStore(string stateDirectory)
     {
         _path = Path.Combine(stateDirectory, "controller-status.json");
+        StateDirectory.RemoveInterruptedWrites(_path);
         if (File.Exists(_path))
         {
             try

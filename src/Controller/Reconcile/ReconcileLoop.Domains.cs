@@ -241,7 +241,13 @@ public sealed partial class ReconcileLoop
 
                 return null;
             case RunStrategy.Once:
-                if (!active && record.RanOnce != info.Uuid)
+                // The runtime's count of the domain's starts, kept durably before its guest runs, says whether
+                // it ran: the controller's own record of the start is lost when the daemon dies before saving it.
+                if (record.RanOnce != info.Uuid && info.Starts > 0)
+                {
+                    _store.Update(key, r => r with { RanOnce = info.Uuid });
+                }
+                else if (!active && record.RanOnce != info.Uuid)
                 {
                     await StartDomainAsync(key, ct).ConfigureAwait(false);
                     _store.Update(key, r => r with { RanOnce = info.Uuid });
@@ -250,9 +256,10 @@ public sealed partial class ReconcileLoop
 
                 return null;
             case RunStrategy.RerunOnFailure:
-                if (!active && info.Status.State == DomainState.Shutoff && info.Status.Reason == (int)ShutoffReason.Shutdown && record.LastStart is not null)
+                if (!active && info.Status.State == DomainState.Shutoff && info.Status.Reason == (int)ShutoffReason.Shutdown && (record.LastStart is not null || info.Starts > 0))
                 {
-                    // The guest shut itself down: done, not a failure.
+                    // The guest shut itself down: done, not a failure (the runtime keeps the reason and the
+                    // count of starts across restarts; the controller's own record may have died with it).
                     return null;
                 }
 

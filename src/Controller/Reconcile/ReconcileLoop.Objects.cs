@@ -36,6 +36,16 @@ public sealed partial class ReconcileLoop
             return;
         }
 
+        _store.Update(key, r => r with { Reconciles = r.Reconciles + 1 });
+        if (desired is not null && !_store.Get(key).Managed && !await ExistsAsync(key, cancellationToken).ConfigureAwait(false))
+        {
+            // Written ahead of creating the object: were the daemon killed right after the creation, the
+            // record would still say that its spec made it, so that removing the spec removes it. (An object
+            // that exists already becomes managed only once the spec has been applied to it.)
+            _store.Update(key, r => r with { Managed = true });
+            _store.Save();
+        }
+
         Outcome outcome;
         try
         {
@@ -113,7 +123,10 @@ public sealed partial class ReconcileLoop
                     outcome.Message,
                     conditions,
                     outcome.Sync == SyncStatus.Error || outcome.Error ? outcome.Message : null,
-                    changed ? now : old!.LastTransitionTime),
+                    changed ? now : old!.LastTransitionTime)
+                {
+                    Reconciles = r.Reconciles,
+                },
             };
         });
     }
@@ -280,6 +293,7 @@ public sealed partial class ReconcileLoop
         if (wanted.Capacity > existing.Capacity)
         {
             await Hypervisor.ResizeVolumeAsync(pool, name, wanted.Capacity, cancellationToken: ct).ConfigureAwait(false);
+            _store.Update(key, r => r with { AppliedRevision = desired.Revision });
             return new Outcome(SyncStatus.Synced, HealthStatus.Healthy, $"grown to {wanted.Capacity} bytes");
         }
 
@@ -289,16 +303,32 @@ public sealed partial class ReconcileLoop
                 $"the spec asks for {wanted.Capacity} bytes but the volume has {existing.Capacity}: a volume is never shrunk by the controller");
         }
 
+        // Also when the creation's own record was lost to a crash: the volume is there as the spec says.
+        _store.Update(key, r => r with { AppliedRevision = desired.Revision });
         return new Outcome(SyncStatus.Synced, HealthStatus.Healthy, "present");
     }
 
-    /// <summary>The desired definition with the existing object's UUID when the spec does not write one (UUIDs are inherited, never regenerated).</summary>
+    /// <summary>
+    /// The desired definition with the existing object's UUID when the spec does not write one, and without
+    /// the MACs the schema layer generated for interfaces whose spec writes none: the runtime keeps the MAC
+    /// such an interface already has, or gives a new one a MAC no other domain of the host has. UUIDs and
+    /// MACs are inherited, never regenerated.
+    /// </summary>
     private static string WithUuid(DesiredObject desired, Guid? existing)
     {
         var def = new XElement(desired.Definition);
         if (!desired.DeclaresUuid && existing is { } uuid && def.Element("uuid") is { } element)
         {
             element.Value = uuid.ToString("D");
+        }
+
+        var interfaces = def.Element("devices")?.Elements("interface").ToList() ?? [];
+        for (var i = 0; i < interfaces.Count && i < desired.DeclaredMacs.Count; i++)
+        {
+            if (!desired.DeclaredMacs[i])
+            {
+                interfaces[i].Element("mac")?.Remove();
+            }
         }
 
         return LibvirtXmlWriter.Format(def);
@@ -310,18 +340,35 @@ public sealed partial class ReconcileLoop
         foreach (var (key, desired) in _desired.Objects.OrderBy(p => p.Key.Kind).ThenBy(p => p.Key.Name, StringComparer.Ordinal))
         {
             var record = _store.Get(key);
+            if (key.Kind == ObjectKind.Volume)
+            {
+                // What the pool holds decides, not the record: a volume created just before a crash is there
+                // although the record of its creation was never saved.
+                var capacity = await VolumeCapacityAsync(key, cancellationToken).ConfigureAwait(false);
+                var wanted = StorageVolumeDefinition.FromXml(desired.Definition).Capacity;
+                if (capacity is null)
+                {
+                    plan.Add(new PlanItem(key.Kind, key.Name, "create", $"defined in {desired.File}"));
+                }
+                else if (wanted > capacity)
+                {
+                    plan.Add(new PlanItem(key.Kind, key.Name, "grow", $"{desired.File} asks for {wanted} bytes, the volume has {capacity}"));
+                }
+
+                continue;
+            }
+
             var present = key.Kind switch
             {
                 ObjectKind.Network => Hypervisor.ListNetworks().Any(n => n.Name == key.Name),
                 ObjectKind.Pool => Hypervisor.ListPools().Any(p => p.Name == key.Name),
-                ObjectKind.Domain => Hypervisor.Exists(key.Name),
-                _ => record.AppliedRevision is not null,
+                _ => Hypervisor.Exists(key.Name),
             };
             if (!present)
             {
                 plan.Add(new PlanItem(key.Kind, key.Name, "create", $"defined in {desired.File}"));
             }
-            else if (record.AppliedRevision != desired.Revision && key.Kind != ObjectKind.Volume)
+            else if (record.AppliedRevision != desired.Revision)
             {
                 plan.Add(new PlanItem(key.Kind, key.Name, "update", $"{desired.File} changed (revision {desired.Revision})"));
             }
@@ -350,5 +397,38 @@ public sealed partial class ReconcileLoop
         }
 
         return plan;
+    }
+
+    /// <summary>Whether the runtime has the object (a volume: in its running pool); true when that cannot be told now.</summary>
+    private async Task<bool> ExistsAsync(ObjectKey key, CancellationToken ct)
+    {
+        try
+        {
+            return key.Kind switch
+            {
+                ObjectKind.Network => Hypervisor.ListNetworks().Any(n => n.Name == key.Name),
+                ObjectKind.Pool => Hypervisor.ListPools().Any(p => p.Name == key.Name),
+                ObjectKind.Volume => await VolumeCapacityAsync(key, ct).ConfigureAwait(false) is not null,
+                _ => Hypervisor.Exists(key.Name),
+            };
+        }
+        catch (RuntimeException)
+        {
+            return true; // (a pool stopped meanwhile): the reconcile itself will say what is wrong
+        }
+    }
+
+    /// <summary>The capacity of the volume "pool/name" when its pool runs and holds it, else null.</summary>
+    private async Task<ulong?> VolumeCapacityAsync(ObjectKey key, CancellationToken ct)
+    {
+        var slash = key.Name.IndexOf('/', StringComparison.Ordinal);
+        var pool = key.Name[..slash];
+        if (Hypervisor.ListPools().FirstOrDefault(p => p.Name == pool) is not { State: Runtime.Storage.StoragePoolState.Running })
+        {
+            return null;
+        }
+
+        var volumes = await Hypervisor.ListVolumesAsync(pool, ct).ConfigureAwait(false);
+        return volumes.FirstOrDefault(v => v.Name == key.Name[(slash + 1)..])?.Capacity;
     }
 }

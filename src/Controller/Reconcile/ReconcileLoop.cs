@@ -211,7 +211,10 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
                 _store.Update(key, r => r with
                 {
                     Status = new ObjectStatus(key.Kind, key.Name, r.Status?.File, r.Status?.Revision, SyncStatus.Error, HealthStatus.Unknown,
-                        $"internal error while reconciling: {e.Message}", r.Status?.Conditions ?? [], e.Message, DateTimeOffset.UtcNow),
+                        $"internal error while reconciling: {e.Message}", r.Status?.Conditions ?? [], e.Message, DateTimeOffset.UtcNow)
+                    {
+                        Reconciles = r.Reconciles,
+                    },
                 });
                 EnqueueAfter(key, TimeSpan.FromSeconds(10), stoppingToken);
             }

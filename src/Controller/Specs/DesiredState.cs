@@ -4,7 +4,11 @@ using Reconciler.Controller.Daemon;
 namespace Reconciler.Controller.Specs;
 
 /// <summary>What a spec asks for: the object, the file it comes from, its revision and effective definition.</summary>
-public sealed record DesiredObject(ObjectKey Key, string File, string Revision, XElement Definition, bool DeclaresUuid);
+public sealed record DesiredObject(ObjectKey Key, string File, string Revision, XElement Definition, bool DeclaresUuid)
+{
+    /// <summary>For a domain: whether each interface, in order, has its MAC written in the spec (others are the runtime's to give or keep).</summary>
+    public IReadOnlyList<bool> DeclaredMacs { get; init; } = [];
+}
 
 /// <summary>An error of a spec file that keeps its object at its last valid desired state.</summary>
 public sealed record SpecProblem(ObjectKey Key, string File, string Revision, string Message);
@@ -70,7 +74,7 @@ public sealed class DesiredState(bool allowEmpty)
             }
 
             var file = files[0];
-            var desired = new DesiredObject(key, file.Path, file.Revision, file.Document!.Effective!, file.DeclaresUuid);
+            var desired = new DesiredObject(key, file.Path, file.Revision, file.Document!.Effective!, file.DeclaresUuid) { DeclaredMacs = file.DeclaredMacs };
             if (!_objects.TryGetValue(key, out var old) || old.Revision != desired.Revision || old.File != desired.File)
             {
                 _objects[key] = desired;

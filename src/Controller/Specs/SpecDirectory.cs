@@ -8,10 +8,13 @@ namespace Reconciler.Controller.Specs;
 
 /// <summary>
 /// One spec file as last read: its revision (content hash), what it defines, its errors, and whether it
-/// writes a &lt;uuid&gt; itself (the effective definition always has one).
+/// writes a &lt;uuid&gt; and its interfaces' MACs itself (the effective definition always has them).
 /// </summary>
 public sealed record SpecFile(string Path, string Revision, ObjectKey? Key, SpecDocument? Document, IReadOnlyList<string> Errors, bool DeclaresUuid = false)
 {
+    /// <summary>For a domain: whether each &lt;interface&gt;, in order, writes its own &lt;mac&gt; (the effective definition always has one).</summary>
+    public IReadOnlyList<bool> DeclaredMacs { get; init; } = [];
+
     public bool IsValid => Errors.Count == 0 && Document is { IsValid: true } && Key is not null;
 }
 
@@ -162,6 +165,9 @@ public sealed class SpecDirectory(string root)
         }
 
         var written = SpecXmlReader.Parse(bytes, XmlLimits.Default, out _);
-        return new SpecFile(path, revision, key, doc, [], written?.Root?.Element("uuid") is not null);
+        return new SpecFile(path, revision, key, doc, [], written?.Root?.Element("uuid") is not null)
+        {
+            DeclaredMacs = [.. written?.Root?.Element("devices")?.Elements("interface").Select(i => i.Element("mac")?.Attribute("address") is not null) ?? []],
+        };
     }
 }

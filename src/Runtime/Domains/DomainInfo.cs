@@ -1,6 +1,9 @@
 namespace Reconciler.Runtime.Domains;
 
-/// <summary>What <c>virsh dominfo</c> shows.</summary>
+/// <summary>
+/// What <c>virsh dominfo</c> shows, and <see cref="Starts"/>: how many times a guest of the persistent
+/// domain was started (booted, restored or migrated in) since it was first defined, kept across crashes.
+/// </summary>
 public sealed record DomainInfo(
     int? Id,
     string Name,
@@ -13,7 +16,8 @@ public sealed record DomainInfo(
     ulong UsedMemoryKiB,
     bool Persistent,
     bool Autostart,
-    bool ManagedSave);
+    bool ManagedSave,
+    long Starts = 0);
 
 /// <summary>virVcpuState.</summary>
 public enum VcpuState

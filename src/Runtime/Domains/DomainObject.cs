@@ -27,6 +27,12 @@ internal sealed class DomainObject(string name, Guid uuid)
 
     public bool Autostart { get; set; }
 
+    /// <summary>
+    /// How many times a guest of this (persistent) domain was started — booted, restored or received by a
+    /// migration — counted in its flags file before the guest runs, so that the count survives a crash.
+    /// </summary>
+    public long Starts { get; set; }
+
     public bool HasManagedSave { get; set; }
 
     public IGuest? Guest { get; set; }

@@ -142,6 +142,26 @@ internal sealed class LeaseStore
         }
     }
 
+    /// <summary>Releases every lease <paramref name="release"/> selects; returns how many.</summary>
+    public int ReleaseWhere(Func<DhcpLeaseInfo, bool> release)
+    {
+        var count = 0;
+        lock (_sync)
+        {
+            foreach (var (network, leases) in _byNetwork)
+            {
+                var removed = leases.RemoveAll(l => release(l));
+                if (removed > 0)
+                {
+                    count += removed;
+                    Save(network, leases);
+                }
+            }
+        }
+
+        return count;
+    }
+
     /// <summary>Forgets the leases of a network that is undefined.</summary>
     public void DropNetwork(string network)
     {

@@ -104,19 +104,39 @@ public sealed class StateDirectory
         return target;
     }
 
-    /// <summary>Leftover temporary files from an interrupted write: never the real state, removed at start.</summary>
+    /// <summary>
+    /// Leftover temporary files of interrupted writes (".NAME.*.tmp") anywhere in the state directory
+    /// (definitions, flags, run records, pools, networks, leases, dnsmasq files) but quarantine/: never the
+    /// real state, removed at start.
+    /// </summary>
     public void RemoveInterruptedWrites()
     {
-        foreach (var dir in (string[])[Domains, Running, Saves])
+        foreach (var temp in Directory.EnumerateFiles(Root, ".*.tmp", SearchOption.AllDirectories))
         {
-            foreach (var temp in Directory.EnumerateFiles(dir, ".*.tmp"))
+            if (!temp.StartsWith(Quarantine + Path.DirectorySeparatorChar, StringComparison.Ordinal))
             {
                 TryDelete(temp);
             }
         }
     }
 
-    private static void SyncDirectory(string dir)
+    /// <summary>Leftover temporary files of interrupted writes of the one file at <paramref name="path"/> (for files kept outside a state directory).</summary>
+    public static void RemoveInterruptedWrites(string path)
+    {
+        var dir = Path.GetDirectoryName(path)!;
+        if (!Directory.Exists(dir))
+        {
+            return;
+        }
+
+        foreach (var temp in Directory.EnumerateFiles(dir, "." + Path.GetFileName(path) + ".*.tmp"))
+        {
+            TryDelete(temp);
+        }
+    }
+
+    /// <summary>Makes the entries of <paramref name="dir"/> durable (after a rename, link or delete in it).</summary>
+    public static void SyncDirectory(string dir)
     {
         if (OperatingSystem.IsWindows())
         {

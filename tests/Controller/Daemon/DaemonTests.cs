@@ -39,6 +39,13 @@ public sealed class DaemonTests
 
     private static string Message(Dictionary<string, JsonElement> status, string key) => status[key].GetProperty("message").GetString()!;
 
+    /// <summary>The MACs of a domain's interfaces in the runtime's definition of it (its state directory).</summary>
+    private static List<string> Macs(string state, string name) =>
+        Directory.GetFiles(Path.Combine(state, "runtime", "domains"), "*.xml")
+            .Select(f => System.Xml.Linq.XElement.Load(f))
+            .Single(d => d.Element("name")?.Value == name)
+            .Element("devices")!.Elements("interface").Select(i => i.Element("mac")!.Attribute("address")!.Value).ToList();
+
     private static bool HasCondition(Dictionary<string, JsonElement> status, string key, string type) =>
         status.TryGetValue(key, out var s) && s.GetProperty("conditions").EnumerateArray().Any(c => c.GetProperty("type").GetString() == type && c.GetProperty("status").GetBoolean());
 
@@ -95,16 +102,21 @@ public sealed class DaemonTests
     {
         using var dir = new TempDir();
         var specs = CopyExamples(dir);
-        using var daemon = new DaemonProcess(specs, Path.Combine(dir.Path, "state"));
+        var state = Path.Combine(dir.Path, "state");
+        using var daemon = new DaemonProcess(specs, state);
         daemon.WaitFor(s => Is(s, "domain/web-01", "Synced", "Healthy", "running (booted)"), "web-01 running");
         var file = Path.Combine(specs, "domains", "web-01.xml");
         var good = File.ReadAllText(file);
+        var macs = Macs(state, "web-01");
 
         var live = good.Replace("<memory unit='MiB'>1024</memory>", "<memory unit='MiB'>1024</memory>\n  <currentMemory unit='MiB'>512</currentMemory>", StringComparison.Ordinal);
         File.WriteAllText(file, live);
         daemon.WaitFor(s => Is(s, "domain/web-01", "Synced", "Healthy") && Message(s, "domain/web-01").Contains("applied live: memory 524288 KiB", StringComparison.Ordinal), "the balloon applied live");
         Assert.StartsWith("running (booted)", Message(daemon.Status(), "domain/web-01"), StringComparison.Ordinal);
         Assert.False(HasCondition(daemon.Status(), "domain/web-01", "RestartRequired"));
+        // The interface whose spec writes no MAC keeps the one it was given: not detached and attached anew.
+        Assert.Equal(macs, Macs(state, "web-01"));
+        Assert.DoesNotContain("detached", Message(daemon.Status(), "domain/web-01"), StringComparison.Ordinal);
 
         File.WriteAllText(file, live.Replace("<cpu mode='host-model'/>", "<cpu mode='host-passthrough'/>", StringComparison.Ordinal));
         daemon.WaitFor(s => HasCondition(s, "domain/web-01", "RestartRequired"), "a restart is required");

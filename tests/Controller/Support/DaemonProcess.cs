@@ -76,13 +76,13 @@ internal sealed partial class DaemonProcess : IDisposable
                     .Where(e => e.GetProperty("record").TryGetProperty("status", out var s) && s.ValueKind == JsonValueKind.Object)
                     .ToDictionary(e => $"{e.GetProperty("kind").GetString()!.ToLowerInvariant()}/{e.GetProperty("name").GetString()}", e => e.GetProperty("record").GetProperty("status").Clone());
             }
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+            {
+                return []; // the daemon has not written a status yet (or not even made its state directory)
+            }
             catch (Exception e) when (e is IOException or JsonException && attempt < 20)
             {
                 Thread.Sleep(20);
-            }
-            catch (FileNotFoundException)
-            {
-                return [];
             }
         }
     }
@@ -128,6 +128,12 @@ internal sealed partial class DaemonProcess : IDisposable
 
         Assert.True(_process.WaitForExit(TimeSpan.FromSeconds(seconds)), "the daemon did not exit after SIGTERM\n" + Output);
     }
+
+    /// <summary>SIGSTOP: the daemon stops running (and reading its watcher) until <see cref="Resume"/>.</summary>
+    public void Pause() => Assert.Equal(0, Kill(_process.Id, 19));
+
+    /// <summary>SIGCONT after <see cref="Pause"/>.</summary>
+    public void Resume() => Assert.Equal(0, Kill(_process.Id, 18));
 
     public void Dispose()
     {

@@ -73,4 +73,32 @@ public sealed class Qcow2ImageTests : IDisposable
         Assert.Equal("precious", File.ReadAllText(path));
         Assert.Throws<InvalidDataException>(() => Qcow2Image.ReadHeader(path));
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public void A_growth_that_moves_the_L1_table_killed_after_any_step_never_corrupts_and_is_repaired_without_leaks(int steps)
+    {
+        // 512-byte clusters: one L1 cluster covers 2 MiB, so growing to 8 MiB moves the table (four steps).
+        var path = Path.Combine(_dir.FullName, "small-clusters.qcow2");
+        Qcow2Image.Create(path, 2UL << 20, clusterBits: 9);
+        Assert.Equal(0, HostTool.Run("qemu-io", "-c", "write -P 7 0 64k", path).ExitCode);
+        var plan = Qcow2Image.PlanResize(path, 8UL << 20);
+        Assert.True(plan.MovesL1);
+
+        Qcow2Image.ApplyResize(path, plan, steps);
+
+        // Killed here: never corrupt (exit 2); at worst leaked clusters (exit 3), which the repair gives back.
+        var (code, output) = HostTool.QemuImg("check", path);
+        Assert.True(code is 0 or 3, output);
+        Qcow2Image.RecoverResize(path, plan);
+        (code, output) = HostTool.QemuImg("check", path);
+        Assert.True(code == 0, output);
+        Assert.Contains(Qcow2Image.ReadHeader(path).VirtualSize, new[] { 2UL << 20, 8UL << 20 });
+        Assert.Equal(steps >= 3 ? 8UL << 20 : 2UL << 20, Qcow2Image.ReadHeader(path).VirtualSize);
+        Assert.Equal(0, HostTool.Run("qemu-io", "-c", "read -P 7 0 64k", path).ExitCode);
+    }
 }

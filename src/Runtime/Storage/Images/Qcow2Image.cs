@@ -20,6 +20,15 @@ public sealed record Qcow2Header(
 }
 
 /// <summary>
+/// A planned growth of a qcow2 image (<see cref="Qcow2Image.PlanResize"/>): the new size and L1 table size,
+/// and where the L1 table is before and after (the same place unless it has to move).
+/// </summary>
+public sealed record Qcow2Resize(ulong NewSize, uint NewL1Size, uint OldL1Size, ulong OldL1Offset, long OldL1Clusters, ulong NewL1Offset, long NewL1Clusters)
+{
+    public bool MovesL1 => NewL1Offset != OldL1Offset;
+}
+
+/// <summary>
 /// Writes qcow2 images natively, as <c>qemu-img create -f qcow2 -o compat=1.1</c> lays them out: the
 /// header (version 3, 16-bit refcounts) with its extensions and the backing file name in cluster 0, the
 /// refcount table in cluster 1, the first refcount block in cluster 2, then the L1 table. No data
@@ -115,12 +124,22 @@ public static class Qcow2Image
 
     /// <summary>
     /// Grows the image to <paramref name="newSize"/> bytes, as <c>qemu-img resize</c> does: the header's size,
-    /// and when the L1 table no longer fits its clusters, a larger table at the end of the file (written and
-    /// counted before the header points at it, so a crash leaves at worst a leaked cluster).
+    /// and when the L1 table no longer fits its clusters, a larger table at the end of the file. See
+    /// <see cref="PlanResize"/> for what a crash in the middle leaves and <see cref="RecoverResize"/> for the repair.
     /// </summary>
-    public static void Resize(string path, ulong newSize)
+    public static void Resize(string path, ulong newSize) => ApplyResize(path, PlanResize(path, newSize));
+
+    /// <summary>
+    /// What growing the image to <paramref name="newSize"/> takes. Without a move of the L1 table it is one
+    /// write of the header's fields (a crash leaves the old or the new size). With one, four steps, each
+    /// flushed: the new table is copied after the end of the file, counted, the header switched to it (one
+    /// write), the old table's clusters freed. A crash between the steps never corrupts the image (every
+    /// cluster the header reaches is counted), but after the second or third step it leaks clusters, which
+    /// <see cref="RecoverResize"/> gives back; the runtime journals the plan so that it can.
+    /// </summary>
+    public static Qcow2Resize PlanResize(string path, ulong newSize)
     {
-        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         var first = new byte[Math.Min(file.Length, 1 << 16)];
         file.ReadExactly(first);
         var header = ReadHeader(first);
@@ -138,30 +157,124 @@ public static class Qcow2Image
         var coverage = (ulong)clusterSize * (ulong)(clusterSize / 8);
         var newL1Size = (uint)((newSize + coverage - 1) / coverage);
         var oldL1Clusters = Math.Max(1, ((header.L1Size * 8L) + clusterSize - 1) / clusterSize);
-        var l1Offset = header.L1TableOffset;
-        if (newL1Size * 8L > oldL1Clusters * clusterSize)
+        if (newL1Size * 8L <= oldL1Clusters * clusterSize)
         {
-            var newClusters = ((newL1Size * 8L) + clusterSize - 1) / clusterSize;
-            var newOffset = (file.Length + clusterSize - 1) / clusterSize * clusterSize;
-            var table = new byte[newClusters * clusterSize];
-            file.Position = (long)header.L1TableOffset;
-            file.ReadExactly(table.AsSpan(0, (int)(header.L1Size * 8)));
-            file.Position = newOffset;
-            file.Write(table);
-            SetRefcounts(file, header, newOffset / clusterSize, newClusters, 1);
-            SetRefcounts(file, header, (long)header.L1TableOffset / clusterSize, oldL1Clusters, 0);
-            file.Flush(flushToDisk: true);
-            l1Offset = (ulong)newOffset;
+            return new Qcow2Resize(newSize, newL1Size, header.L1Size, header.L1TableOffset, oldL1Clusters, header.L1TableOffset, oldL1Clusters);
         }
 
+        var newClusters = ((newL1Size * 8L) + clusterSize - 1) / clusterSize;
+        var newOffset = (file.Length + clusterSize - 1) / clusterSize * clusterSize;
+        for (var cluster = newOffset / clusterSize; cluster < (newOffset / clusterSize) + newClusters; cluster++)
+        {
+            // Refused before anything is written, rather than half way.
+            if (!HasRefcountBlock(file, header, cluster))
+            {
+                throw new NotSupportedException("the image would need a new refcount block to grow its L1 table");
+            }
+        }
+
+        return new Qcow2Resize(newSize, newL1Size, header.L1Size, header.L1TableOffset, oldL1Clusters, (ulong)newOffset, newClusters);
+    }
+
+    /// <summary>Carries out <paramref name="plan"/> (for tests of crashes: only its first <paramref name="steps"/> steps).</summary>
+    public static void ApplyResize(string path, Qcow2Resize plan, int steps = int.MaxValue)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+        var first = new byte[Math.Min(file.Length, 1 << 16)];
+        file.ReadExactly(first);
+        var header = ReadHeader(first);
+        long clusterSize = header.ClusterSize;
+        if (plan.MovesL1)
+        {
+            if (steps-- <= 0)
+            {
+                return;
+            }
+
+            var table = new byte[plan.NewL1Clusters * clusterSize];
+            file.Position = (long)plan.OldL1Offset;
+            file.ReadExactly(table.AsSpan(0, (int)(plan.OldL1Size * 8)));
+            file.Position = (long)plan.NewL1Offset;
+            file.Write(table);
+            file.Flush(flushToDisk: true);
+            if (steps-- <= 0)
+            {
+                return;
+            }
+
+            SetRefcounts(file, header, (long)plan.NewL1Offset / clusterSize, plan.NewL1Clusters, 1);
+            file.Flush(flushToDisk: true);
+        }
+
+        if (steps-- <= 0)
+        {
+            return;
+        }
+
+        // Size, L1 size and L1 offset in one write: the image has the old or the new table, never half.
         Span<byte> fields = stackalloc byte[24];
-        BinaryPrimitives.WriteUInt64BigEndian(fields, newSize);
+        BinaryPrimitives.WriteUInt64BigEndian(fields, plan.NewSize);
         first.AsSpan(32, 4).CopyTo(fields[8..]);
-        BinaryPrimitives.WriteUInt32BigEndian(fields[12..], newL1Size);
-        BinaryPrimitives.WriteUInt64BigEndian(fields[16..], l1Offset);
+        BinaryPrimitives.WriteUInt32BigEndian(fields[12..], plan.NewL1Size);
+        BinaryPrimitives.WriteUInt64BigEndian(fields[16..], plan.NewL1Offset);
         file.Position = 24;
         file.Write(fields);
         file.Flush(flushToDisk: true);
+        if (plan.MovesL1 && steps-- > 0)
+        {
+            SetRefcounts(file, header, (long)plan.OldL1Offset / clusterSize, plan.OldL1Clusters, 0);
+            file.Flush(flushToDisk: true);
+        }
+    }
+
+    /// <summary>
+    /// After a crash during <paramref name="plan"/>: counts the L1 table the header points at and frees the
+    /// other one, so that no cluster leaks. Does nothing to an image whose header has neither table.
+    /// </summary>
+    public static void RecoverResize(string path, Qcow2Resize plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        if (!plan.MovesL1)
+        {
+            return;
+        }
+
+        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+        var first = new byte[Math.Min(file.Length, 1 << 16)];
+        file.ReadExactly(first);
+        var header = ReadHeader(first);
+        long clusterSize = header.ClusterSize;
+        var (used, free) = header.L1TableOffset == plan.NewL1Offset ? (plan.NewL1Offset, plan.OldL1Offset)
+            : header.L1TableOffset == plan.OldL1Offset ? (plan.OldL1Offset, plan.NewL1Offset)
+            : (0UL, 0UL);
+        if (used == 0)
+        {
+            return;
+        }
+
+        SetRefcounts(file, header, (long)used / clusterSize, used == plan.NewL1Offset ? plan.NewL1Clusters : plan.OldL1Clusters, 1);
+        if ((long)free < file.Length)
+        {
+            SetRefcounts(file, header, (long)free / clusterSize, free == plan.NewL1Offset ? plan.NewL1Clusters : plan.OldL1Clusters, 0);
+        }
+
+        file.Flush(flushToDisk: true);
+    }
+
+    private static bool HasRefcountBlock(FileStream file, Qcow2Header header, long cluster)
+    {
+        long clusterSize = header.ClusterSize;
+        var tableIndex = cluster / (clusterSize / 2);
+        if (tableIndex >= header.RefcountTableClusters * clusterSize / 8)
+        {
+            return false;
+        }
+
+        Span<byte> entry = stackalloc byte[8];
+        file.Position = (long)header.RefcountTableOffset + (tableIndex * 8);
+        file.ReadExactly(entry);
+        return BinaryPrimitives.ReadUInt64BigEndian(entry) != 0;
     }
 
     private static void SetRefcounts(FileStream file, Qcow2Header header, long firstCluster, long count, ushort value)
