@@ -64,9 +64,22 @@ public sealed class StatusStore
     private bool _pending;
     private TimeSpan _interval = TimeSpan.FromMilliseconds(100);
 
+    // The write-ahead journal of objects a spec made: one line per object ("Kind<TAB>name"), appended and
+    // synced before the object is created, so that marking it costs one small append (shared by whoever
+    // marks at the same time) instead of a rewrite of the whole status file. It is folded into the status
+    // file at load and emptied whenever a full save has caught up with it.
+    private readonly string _journalPath;
+    private readonly Lock _journalGate = new();
+    private readonly SemaphoreSlim _journalSync = new(1, 1);
+    private Microsoft.Win32.SafeHandles.SafeFileHandle? _journal;
+    private long _journalLength;
+    private long _journalSynced;
+    private bool _journalNew;
+
     public StatusStore(string stateDirectory)
     {
         _path = Path.Combine(stateDirectory, "controller-status.json");
+        _journalPath = Path.Combine(stateDirectory, "controller-managed.journal");
         StateDirectory.RemoveInterruptedWrites(_path);
         if (File.Exists(_path))
         {
@@ -84,6 +97,22 @@ public sealed class StatusStore
                 Damaged = $"the status file was damaged ({e.Message}); it was moved to {aside}";
             }
         }
+
+        if (File.Exists(_journalPath))
+        {
+            foreach (var line in File.ReadAllLines(_journalPath))
+            {
+                // A line cut short by a crash has no tab or an unknown kind: it was never acknowledged.
+                var tab = line.IndexOf('\t', StringComparison.Ordinal);
+                if (tab > 0 && Enum.TryParse<ObjectKind>(line[..tab], out var kind) && tab + 1 < line.Length)
+                {
+                    Update(new ObjectKey(kind, line[(tab + 1)..]), r => r with { Managed = true });
+                }
+            }
+
+            SaveNow();
+            StateDirectory.Delete(_journalPath);
+        }
     }
 
     public string? Damaged { get; }
@@ -96,6 +125,62 @@ public sealed class StatusStore
         _records.AddOrUpdate(key, _ => change(new ObjectRecord()), (_, old) => change(old));
 
     public void Remove(ObjectKey key) => _records.TryRemove(key, out _);
+
+    /// <summary>
+    /// Records durably that a spec made the object, before it is created: were the daemon killed right after
+    /// the creation, removing the spec still removes the object. Callers marking at the same time share one
+    /// sync of the journal (group commit).
+    /// </summary>
+    public async Task MarkManagedAsync(ObjectKey key, CancellationToken ct)
+    {
+        Update(key, r => r with { Managed = true });
+        var line = System.Text.Encoding.UTF8.GetBytes(key.Kind + "\t" + key.Name + "\n");
+        long mine;
+        lock (_journalGate)
+        {
+            if (_journal is null)
+            {
+                _journalNew = !File.Exists(_journalPath);
+                _journal = File.OpenHandle(_journalPath, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read);
+            }
+
+            RandomAccess.Write(_journal, line, _journalLength);
+            _journalLength += line.Length;
+            mine = _journalLength;
+        }
+
+        await _journalSync.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (Volatile.Read(ref _journalSynced) >= mine)
+            {
+                return;
+            }
+
+            Microsoft.Win32.SafeHandles.SafeFileHandle handle;
+            long covered;
+            bool created;
+            lock (_journalGate)
+            {
+                handle = _journal!;
+                covered = _journalLength;
+                created = _journalNew;
+                _journalNew = false;
+            }
+
+            RandomAccess.FlushToDisk(handle);
+            if (created)
+            {
+                StateDirectory.SyncDirectory(Path.GetDirectoryName(_journalPath)!);
+            }
+
+            Volatile.Write(ref _journalSynced, Math.Max(Volatile.Read(ref _journalSynced), covered));
+        }
+        finally
+        {
+            _journalSync.Release();
+        }
+    }
 
     /// <summary>
     /// Asks for the store to be written: writes are coalesced (at most one in flight, the next one a short
@@ -157,12 +242,29 @@ public sealed class StatusStore
             }
 
             var clock = System.Diagnostics.Stopwatch.StartNew();
+            long journaled;
+            lock (_journalGate)
+            {
+                journaled = _journalLength;
+            }
 
             // ConcurrentDictionary.ToArray takes a consistent snapshot; enumerating it through LINQ while
             // workers add records can throw.
             var entries = _records.ToArray().OrderBy(p => p.Key.Kind).ThenBy(p => p.Key.Name, StringComparer.Ordinal)
                 .Select(p => new Entry(p.Key.Kind, p.Key.Name, p.Value)).ToList();
             StateDirectory.WriteAtomic(_path, JsonSerializer.SerializeToUtf8Bytes(entries, Json));
+
+            // Every line journaled before the snapshot is in the file now: when nothing was appended since,
+            // the journal starts over.
+            lock (_journalGate)
+            {
+                if (_journal is not null && _journalLength == journaled && journaled > 0)
+                {
+                    RandomAccess.SetLength(_journal, 0);
+                    _journalLength = 0;
+                    Volatile.Write(ref _journalSynced, 0);
+                }
+            }
 
             // Spend at most a fifth of a core on writing status, however many objects there are.
             _interval = TimeSpan.FromMilliseconds(Math.Clamp(clock.Elapsed.TotalMilliseconds * 5, 100, 5000));

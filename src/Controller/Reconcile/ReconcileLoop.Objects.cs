@@ -42,8 +42,7 @@ public sealed partial class ReconcileLoop
             // Written ahead of creating the object: were the daemon killed right after the creation, the
             // record would still say that its spec made it, so that removing the spec removes it. (An object
             // that exists already becomes managed only once the spec has been applied to it.)
-            _store.Update(key, r => r with { Managed = true });
-            _store.Save();
+            await _store.MarkManagedAsync(key, cancellationToken).ConfigureAwait(false);
         }
 
         Outcome outcome;
@@ -428,7 +427,6 @@ public sealed partial class ReconcileLoop
             return null;
         }
 
-        var volumes = await Hypervisor.ListVolumesAsync(pool, ct).ConfigureAwait(false);
-        return volumes.FirstOrDefault(v => v.Name == key.Name[(slash + 1)..])?.Capacity;
+        return (await Hypervisor.GetVolumeAsync(pool, key.Name[(slash + 1)..], ct).ConfigureAwait(false))?.Capacity;
     }
 }
