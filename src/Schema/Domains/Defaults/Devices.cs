@@ -28,12 +28,16 @@ internal static partial class DomainDefaults
         var parallels = devices.Els("parallel").Select(ChrDevice.Parse).ToList();
         var consoles = devices.Els("console").Select(ChrDevice.Parse).ToList();
         var channels = devices.Els("channel").Select(ChrDevice.Parse).ToList();
-        for (var i = 0; i < parallels.Count; i++)
+        var maxPort = -1;
+        foreach (var parallel in parallels)
         {
-            if (parallels[i].Port == -1)
+            if (parallel.Port == -1)
             {
-                parallels[i].Port = parallels.Take(i).Select(p => p.Port).DefaultIfEmpty(-1).Max() + 1;
+                // The highest port of the parallel ports before this one, plus one.
+                parallel.Port = maxPort + 1;
             }
+
+            maxPort = Math.Max(maxPort, parallel.Port);
         }
 
         for (var i = 0; i < consoles.Count; i++)
