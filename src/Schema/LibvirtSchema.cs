@@ -69,8 +69,10 @@ public static class LibvirtSchema
         var schema = kind is null ? null : Array.Find(Kinds, k => k.Kind == kind);
         if (schema is null)
         {
-            return Fail(path, null, SchemaError.Create(ErrorCode.XmlDetail,
-                $"unknown root element '{root.Name.LocalName}': a spec file defines a domain, network, pool or volume",
+            var detail = root.Name.Namespace == XNamespace.None
+                ? $"unknown root element '{root.Name.LocalName}': a spec file defines a domain, network, pool or volume"
+                : $"unknown root element '{root.Name.LocalName}' in namespace '{root.Name.NamespaceName}': a spec file defines a domain, network, pool or volume, in no namespace";
+            return Fail(path, null, SchemaError.Create(ErrorCode.XmlDetail, detail,
                 XmlPosition.Of(root)));
         }
 
