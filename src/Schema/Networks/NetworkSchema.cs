@@ -32,14 +32,32 @@ internal sealed class NetworkSchema : IKindSchema
         }
 
         var definition = network.ToDefinition(network.Uuid ?? context.Options.Identity.NewUuid());
+        if (definition.Bridge is { Delay: > long.MaxValue } bridge)
+        {
+            // libvirt takes it, but formats it with "%ld" and then refuses its own XML when it reads it again.
+            context.Report(ErrorCode.PolicyViolation,
+                $"bridge delay {bridge.Delay} is above {long.MaxValue}: libvirt accepts it but writes it back as a negative number that it cannot read again; use a smaller delay",
+                context.Root.Element("bridge")?.Attribute("delay"));
+            return;
+        }
+
         NetworkFormatter.Write(definition, context.Root);
     }
 
     /// <summary>
     /// The test driver's net-define validates nothing after parsing (the network driver's networkValidate
-    /// belongs to starting a network on a host), so neither does this.
+    /// belongs to starting a network on a host), so neither does this, but for one rule of our own: the
+    /// effective definition reads back.
     /// </summary>
     public void Validate(SpecContext context)
     {
+        // The definition a spec becomes is read again by the runtime (and by libvirt after a restart):
+        // it must read back. A definition that would not is refused now rather than lost later.
+        if (NetworkParser.Parse(new System.Xml.Linq.XElement(context.Root), out var fault) is null)
+        {
+            context.Report(ErrorCode.PolicyViolation,
+                $"the network as libvirt would store it cannot be read back ({fault!.Code.Format(fault.Detail)}); change the spec so that it can",
+                context.Root);
+        }
     }
 }
