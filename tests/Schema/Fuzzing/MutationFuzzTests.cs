@@ -45,7 +45,13 @@ public sealed class MutationFuzzTests(ITestOutputHelper output)
             if (doc.IsValid)
             {
                 valid = true;
-                _ = doc.Format();
+                var formatted = doc.Format();
+                var again = LibvirtSchema.LoadText(name, formatted, SchemaOptions.Default);
+                if (!again.IsValid)
+                {
+                    return "the effective definition does not read back: " + again.Errors[0].Message;
+                }
+
                 _ = doc.Kind switch
                 {
                     SpecKind.Domain => (object)DomainDefinition.FromXml(doc.Effective!),
