@@ -101,6 +101,20 @@ public static class LibvirtSchema
             }
         }
 
+        if (!context.HasErrors && !options.ReadingBack)
+        {
+            // The definition a spec becomes is what the runtime stores and reads again (and libvirt, after a
+            // restart). libvirt writes a few definitions it accepts in a form it then refuses: such a spec is
+            // refused now, with the reason, rather than lost later.
+            var again = Load(path, System.Text.Encoding.UTF8.GetBytes(LibvirtXmlWriter.Format(root)), options with { ReadingBack = true });
+            if (!again.IsValid)
+            {
+                context.Report(ErrorCode.PolicyViolation,
+                    $"libvirt would store this {kind!.Value.Name()} in a form that it cannot read again ({again.Errors[0].Message}); change the spec so that this does not happen",
+                    root);
+            }
+        }
+
         return new SpecDocument(path, kind, context.Errors, context.HasErrors ? null : root, extensions);
     }
 

@@ -46,18 +46,9 @@ internal sealed class NetworkSchema : IKindSchema
 
     /// <summary>
     /// The test driver's net-define validates nothing after parsing (the network driver's networkValidate
-    /// belongs to starting a network on a host), so neither does this, but for one rule of our own: the
-    /// effective definition reads back.
+    /// belongs to starting a network on a host), so neither does this.
     /// </summary>
     public void Validate(SpecContext context)
     {
-        // The definition a spec becomes is read again by the runtime (and by libvirt after a restart):
-        // it must read back. A definition that would not is refused now rather than lost later.
-        if (NetworkParser.Parse(new System.Xml.Linq.XElement(context.Root), out var fault) is null)
-        {
-            context.Report(ErrorCode.PolicyViolation,
-                $"the network as libvirt would store it cannot be read back ({fault!.Code.Format(fault.Detail)}); change the spec so that it can",
-                context.Root);
-        }
     }
 }

@@ -47,6 +47,7 @@ public static class LibvirtXmlWriter
 
         var hasElements = false;
         var hasText = false;
+        var blankText = false;
         foreach (var node in element.Nodes())
         {
             if (node is XElement)
@@ -57,7 +58,15 @@ public static class LibvirtXmlWriter
             {
                 hasText = true;
             }
+            else if (node is XText blank && blank.Value.Length > 0 && !blank.Value.Contains('\n', StringComparison.Ordinal))
+            {
+                blankText = true;
+            }
         }
+
+        // A value of blanks alone (a name of one space, which libvirt takes) is a value, kept as it is; blanks
+        // with a line break are the indentation of an empty element.
+        hasText |= blankText && !hasElements;
 
         if (!hasElements && !hasText)
         {

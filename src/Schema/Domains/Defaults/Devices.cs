@@ -187,33 +187,43 @@ internal static partial class DomainDefaults
     /// <summary>Replaces every child named <paramref name="name"/> by <paramref name="items"/>, where the first one was.</summary>
     private static void ReplaceAll(XElement devices, string name, IEnumerable<XElement> items)
     {
+        // The children are rebuilt in one pass: removing thousands of elements one by one is quadratic in
+        // LINQ to XML (each removal walks the sibling list).
         var list = items.ToList();
-        var existing = devices.Els(name).ToList();
-        var anchor = new XElement("anchor");
-        if (existing.Count > 0)
-        {
-            existing[0].AddBeforeSelf(anchor);
-        }
-        else
-        {
-            devices.Add(anchor);
-        }
-
-        foreach (var e in existing)
-        {
-            e.Remove();
-        }
-
         foreach (var item in list)
         {
-            if (item.Parent is not null)
+            if (item.Parent is { } parent && parent != devices)
             {
                 item.Remove();
             }
         }
 
-        anchor.AddAfterSelf(list);
-        anchor.Remove();
+        var moving = new HashSet<XElement>(list);
+        var xname = XName.Get(name);
+        var nodes = new List<XNode>();
+        var placed = false;
+        foreach (var node in devices.Nodes())
+        {
+            if (node is XElement element && (element.Name == xname || moving.Contains(element)))
+            {
+                if (!placed && element.Name == xname)
+                {
+                    nodes.AddRange(list);
+                    placed = true;
+                }
+
+                continue;
+            }
+
+            nodes.Add(node);
+        }
+
+        if (!placed)
+        {
+            nodes.AddRange(list);
+        }
+
+        devices.ReplaceNodes(nodes);
     }
 
     /// <summary>virDomainChrIsaSerialDefPostParse: explicit isa-serial ports get the lowest free port.</summary>
