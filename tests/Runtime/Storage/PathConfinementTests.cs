@@ -233,25 +233,35 @@ public sealed class PathConfinementTests
         await hv.DefinePoolAsync($"<pool type='dir'><name>p</name><target><path>{target}</path></target></pool>");
         await hv.StartPoolAsync("p", build: true);
 
-        // The qcow2 magic, then fields no real image has: an extension whose length walks backwards, a
-        // header length beyond the file, a backing file name past the end.
+        // The qcow2 magic, then fields no real image has. One names a backing file far past its end; the other
+        // has a header extension whose length, read as a signed number, is -8: the old reader stepped by zero
+        // bytes and spun forever on it.
         var forged = new byte[4096];
         BinaryPrimitives.WriteUInt32BigEndian(forged, Qcow2Image.Magic);
         BinaryPrimitives.WriteUInt32BigEndian(forged.AsSpan(4), 3);
         BinaryPrimitives.WriteUInt64BigEndian(forged.AsSpan(8), 4000);
         BinaryPrimitives.WriteUInt32BigEndian(forged.AsSpan(16), 0xFFFFFFF0);
         BinaryPrimitives.WriteUInt32BigEndian(forged.AsSpan(20), 16);
-        BinaryPrimitives.WriteUInt32BigEndian(forged.AsSpan(100), 0xFFFFFFF8);
-        BinaryPrimitives.WriteUInt32BigEndian(forged.AsSpan(104), 1);
-        BinaryPrimitives.WriteUInt32BigEndian(forged.AsSpan(108), 0xFFFFFFF8);
-        await File.WriteAllBytesAsync(Path.Combine(target, "guest.raw"), forged);
+        BinaryPrimitives.WriteUInt32BigEndian(forged.AsSpan(100), 104);
+        await File.WriteAllBytesAsync(Path.Combine(target, "backing.raw"), forged);
 
-        var refresh = hv.RefreshPoolAsync("p");
+        var spinning = new byte[4096];
+        BinaryPrimitives.WriteUInt32BigEndian(spinning, Qcow2Image.Magic);
+        BinaryPrimitives.WriteUInt32BigEndian(spinning.AsSpan(4), 3);
+        BinaryPrimitives.WriteUInt32BigEndian(spinning.AsSpan(20), 16);
+        BinaryPrimitives.WriteUInt32BigEndian(spinning.AsSpan(100), 104);
+        BinaryPrimitives.WriteUInt32BigEndian(spinning.AsSpan(104), 1);
+        BinaryPrimitives.WriteUInt32BigEndian(spinning.AsSpan(108), 0xFFFFFFF8);
+        await File.WriteAllBytesAsync(Path.Combine(target, "spinning.raw"), spinning);
+
+        var refresh = Task.Run(() => hv.RefreshPoolAsync("p"));
         Assert.True(await Task.WhenAny(refresh, Task.Delay(TimeSpan.FromSeconds(20))) == refresh, "the refresh hangs on a forged header");
         await refresh;
-        var volume = Assert.Single(await hv.ListVolumesAsync("p"));
-        Assert.Equal("raw", volume.Format);
-        Assert.Equal(4096UL, volume.Capacity);
+        var volumes = (await hv.ListVolumesAsync("p")).ToDictionary(v => v.Name);
+        Assert.Equal(["backing.raw", "spinning.raw"], volumes.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("raw", volumes["backing.raw"].Format);
+        Assert.Equal(4096UL, volumes["backing.raw"].Capacity);
         Assert.Throws<InvalidDataException>(() => Qcow2Image.ReadHeader(forged));
+        Assert.Null(Qcow2Image.ReadHeader(spinning).BackingFormat);
     }
 }
