@@ -541,43 +541,67 @@ public sealed partial class Hypervisor
     {
         try
         {
-            using var stream = File.OpenRead(path);
-            Span<byte> magic = stackalloc byte[4];
-            return stream.Read(magic) == 4 && System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(magic) == Qcow2Image.Magic ? "qcow2" : "raw";
+            // qcow2 only when the whole header reads as one: a raw image whose guest wrote the magic number
+            // (and anything else it likes) stays raw.
+            _ = Qcow2Image.ReadHeader(path);
+            return "qcow2";
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
         {
             return "raw";
         }
     }
 
-    /// <summary>Whether <paramref name="path"/>, with every symlink resolved, lies inside <paramref name="directory"/>.</summary>
-    internal static bool IsInside(string directory, string path)
+    /// <summary>
+    /// Whether <paramref name="path"/>, with every symlink resolved (or, when <paramref name="resolveLinks"/>
+    /// is false, as written), lies inside <paramref name="directory"/> (itself resolved).
+    /// </summary>
+    internal static bool IsInside(string directory, string path, bool resolveLinks = true)
     {
-        var root = RealPath(directory).TrimEnd('/') + "/";
-        return RealPath(path).StartsWith(root, StringComparison.Ordinal);
+        var root = resolveLinks ? RealPath(directory) : Path.GetFullPath(directory);
+        var full = resolveLinks ? RealPath(path) : Path.GetFullPath(path);
+        return root is not null && full is not null && full.StartsWith(root.TrimEnd('/') + "/", StringComparison.Ordinal);
     }
 
-    private static string RealPath(string path)
+    /// <summary>
+    /// The path with every symbolic link resolved (the parts that do not exist kept as written); null when
+    /// links lead on more than 40 times (Linux's ELOOP), as in a loop.
+    /// </summary>
+    internal static string? RealPath(string path)
     {
-        var full = Path.GetFullPath(path);
-        var parts = full.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        var current = "/";
-        for (var i = 0; i < parts.Length; i++)
+        var hops = 0;
+        var pending = Path.GetFullPath(path);
+        while (true)
         {
-            var next = Path.Combine(current, parts[i]);
-            var info = new FileInfo(next);
-            if (info.LinkTarget is { } link)
+            var parts = pending.Split('/', StringSplitOptions.RemoveEmptyEntries);
+            var current = "/";
+            string? next = null;
+            for (var i = 0; i < parts.Length; i++)
             {
-                var resolved = Path.GetFullPath(link, current);
-                var rest = string.Join('/', parts.Skip(i + 1));
-                return RealPath(rest.Length > 0 ? Path.Combine(resolved, rest) : resolved);
+                var candidate = Path.Combine(current, parts[i]);
+                if (new FileInfo(candidate).LinkTarget is { } link)
+                {
+                    if (++hops > 40)
+                    {
+                        return null;
+                    }
+
+                    var resolved = Path.GetFullPath(link, current);
+                    var rest = string.Join('/', parts.Skip(i + 1));
+                    next = rest.Length > 0 ? Path.Combine(resolved, rest) : resolved;
+                    break;
+                }
+
+                current = candidate;
             }
 
-            current = next;
-        }
+            if (next is null)
+            {
+                return current;
+            }
 
-        return current;
+            pending = Path.GetFullPath(next);
+        }
     }
 
     private StoragePoolInfo PoolInfo(PoolObject pool)

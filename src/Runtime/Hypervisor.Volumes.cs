@@ -29,6 +29,9 @@ public sealed partial class Hypervisor
         Shrink = 4,
     }
 
+    /// <summary>How many backing files deep a disk's chain may go.</summary>
+    private const int MaxBackingChain = 16;
+
     /// <summary>Default mode of a new volume (VIR_STORAGE_DEFAULT_VOL_PERM_MODE).</summary>
     private static readonly UnixFileMode DefaultVolumeMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
@@ -52,6 +55,11 @@ public sealed partial class Hypervisor
                         break;
                     case "qcow2":
                         var backing = def.BackingStore;
+                        if (backing is not null)
+                        {
+                            RequireConfined($"the backing store of volume '{name}'", backing.Path);
+                        }
+
                         if (backing is not null && !File.Exists(backing.Path))
                         {
                             throw new RuntimeException(ErrorCode.SystemError, $"Cannot access backing file '{backing.Path}': No such file or directory");
@@ -550,8 +558,10 @@ public sealed partial class Hypervisor
         new(volume.Name, pool.Name, volume.Path, "file", volume.Format, CapacityOf(volume.Path, volume.Format), FileBlocks.Allocated(volume.Path));
 
     /// <summary>
-    /// Before a domain starts: every disk's source must exist — a file inside a running pool or an allowed
-    /// image directory, a volume of a running pool — or the start is refused with libvirt's message.
+    /// Before a domain starts (or a disk is hot-plugged): every disk's source must be confined — a file or
+    /// block device inside a running pool or an allowed image directory, named by an absolute path without
+    /// '..', not a symbolic link that leads out, nor a qcow2 image whose backing chain does — and must exist,
+    /// or the start is refused. Confinement is checked first, so nothing is said about files outside.
     /// </summary>
     private void CheckDiskSources(XElement def)
     {
@@ -565,27 +575,26 @@ public sealed partial class Hypervisor
                 continue;
             }
 
+            var qcow2 = disk.El("driver").A("type") == "qcow2";
             switch (type)
             {
                 case "file" when source.A("file") is { } file:
+                    RequireConfined($"disk '{dev}'", file);
                     if (!File.Exists(file))
                     {
                         throw new RuntimeException(ErrorCode.SystemError, $"Cannot access storage file '{file}': No such file or directory");
                     }
 
-                    if (!PathAllowed(file))
-                    {
-                        throw new RuntimeException(ErrorCode.PolicyViolation,
-                            $"disk '{dev}' uses '{file}', which is neither in a running storage pool nor in an allowed image directory");
-                    }
-
+                    CheckBackingChain(dev, file, qcow2);
                     break;
                 case "block" when source.A("dev") is { } device:
+                    RequireConfined($"disk '{dev}'", device);
                     if (!File.Exists(device))
                     {
                         throw new RuntimeException(ErrorCode.SystemError, $"Cannot access storage file '{device}': No such file or directory");
                     }
 
+                    CheckBackingChain(dev, device, qcow2);
                     break;
                 case "volume" when source.A("pool") is { } poolName && source.A("volume") is { } volumeName:
                     PoolObject pool;
@@ -605,16 +614,103 @@ public sealed partial class Hypervisor
                         throw new RuntimeException(ErrorCode.NoStorageVolume, $"no storage vol with matching name '{volumeName}'");
                     }
 
+                    RequireConfined($"disk '{dev}'", volume.Path);
+                    CheckBackingChain(dev, volume.Path, qcow2 || volume.Format == "qcow2");
                     break;
             }
         }
     }
 
-    private bool PathAllowed(string file)
+    /// <summary>
+    /// Refuses a path that is not absolute, that has a '..' component, or that (with every symbolic link
+    /// resolved) is neither in a running storage pool nor in an allowed image directory.
+    /// </summary>
+    private void RequireConfined(string what, string path)
+    {
+        if (!Path.IsPathRooted(path))
+        {
+            throw new RuntimeException(ErrorCode.PolicyViolation, $"{what} uses '{path}', which is not an absolute path: name the file by its full path");
+        }
+
+        if (path.Split('/').Contains(".."))
+        {
+            throw new RuntimeException(ErrorCode.PolicyViolation, $"{what} uses '{path}', which has a '..' component: name the file by its path without '..'");
+        }
+
+        if (PathAllowed(path))
+        {
+            return;
+        }
+
+        var resolved = RealPath(path);
+        if (PathAllowed(path, resolveLinks: false))
+        {
+            throw new RuntimeException(ErrorCode.PolicyViolation, resolved is null
+                ? $"{what} uses '{path}', whose symbolic links cannot be resolved (too many levels, or a loop)"
+                : $"{what} uses '{path}', a symbolic link that leads to '{resolved}', which is neither in a running storage pool nor in an allowed image directory");
+        }
+
+        throw new RuntimeException(ErrorCode.PolicyViolation,
+            $"{what} uses '{path}', which is neither in a running storage pool nor in an allowed image directory");
+    }
+
+    /// <summary>
+    /// A qcow2 image's backing chain is opened with it: each backing file (relative ones beside the image that
+    /// names them) must be confined and exist too. The chain is followed through qcow2 images, 16 deep at most.
+    /// </summary>
+    private void CheckBackingChain(string? dev, string image, bool qcow2)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal) { Path.GetFullPath(image) };
+        var current = image;
+        for (var depth = 0; qcow2; depth++)
+        {
+            Qcow2Header header;
+            try
+            {
+                header = Qcow2Image.ReadHeader(current);
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                return; // not a qcow2 image (the guest sees it as written); nothing it names is opened
+            }
+
+            if (header.BackingFile is not { Length: > 0 } backing)
+            {
+                return;
+            }
+
+            if (depth == MaxBackingChain)
+            {
+                throw new RuntimeException(ErrorCode.PolicyViolation, $"disk '{dev}': the backing chain of '{image}' is more than {MaxBackingChain} images deep");
+            }
+
+            if (backing.Contains("://", StringComparison.Ordinal) || backing.StartsWith("json:", StringComparison.Ordinal))
+            {
+                throw new RuntimeException(ErrorCode.PolicyViolation, $"disk '{dev}': '{current}' has the backing file '{backing}', which is not a local file");
+            }
+
+            var path = Path.IsPathRooted(backing) ? backing : Path.Combine(Path.GetDirectoryName(current)!, backing);
+            RequireConfined($"disk '{dev}' (the backing file of '{current}')", path);
+            if (!seen.Add(Path.GetFullPath(path)))
+            {
+                throw new RuntimeException(ErrorCode.PolicyViolation, $"disk '{dev}': the backing chain of '{image}' loops back to '{path}'");
+            }
+
+            if (!File.Exists(path))
+            {
+                throw new RuntimeException(ErrorCode.SystemError, $"Cannot access backing file '{path}' of storage file '{current}': No such file or directory");
+            }
+
+            qcow2 = header.BackingFormat is null or "qcow2";
+            current = path;
+        }
+    }
+
+    private bool PathAllowed(string file, bool resolveLinks = true)
     {
         foreach (var dir in Options.AllowedImageDirectories)
         {
-            if (IsInside(dir, file))
+            if (IsInside(dir, file, resolveLinks))
             {
                 return true;
             }
@@ -622,7 +718,7 @@ public sealed partial class Hypervisor
 
         lock (_sync)
         {
-            return _poolsByUuid.Values.Any(p => p.IsActive && p.TargetPath is { } target && IsInside(target, file));
+            return _poolsByUuid.Values.Any(p => p.IsActive && p.TargetPath is { } target && IsInside(target, file, resolveLinks));
         }
     }
 }

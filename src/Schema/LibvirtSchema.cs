@@ -69,8 +69,10 @@ public static class LibvirtSchema
         var schema = kind is null ? null : Array.Find(Kinds, k => k.Kind == kind);
         if (schema is null)
         {
-            return Fail(path, null, SchemaError.Create(ErrorCode.XmlDetail,
-                $"unknown root element '{root.Name.LocalName}': a spec file defines a domain, network, pool or volume",
+            var detail = root.Name.Namespace == XNamespace.None
+                ? $"unknown root element '{root.Name.LocalName}': a spec file defines a domain, network, pool or volume"
+                : $"unknown root element '{root.Name.LocalName}' in namespace '{root.Name.NamespaceName}': a spec file defines a domain, network, pool or volume, in no namespace";
+            return Fail(path, null, SchemaError.Create(ErrorCode.XmlDetail, detail,
                 XmlPosition.Of(root)));
         }
 
@@ -96,6 +98,20 @@ public static class LibvirtSchema
             if (Environment.GetEnvironmentVariable("RECONCILER_DEBUG") == "1")
             {
                 Console.Error.WriteLine(e);
+            }
+        }
+
+        if (!context.HasErrors && !options.ReadingBack)
+        {
+            // The definition a spec becomes is what the runtime stores and reads again (and libvirt, after a
+            // restart). libvirt writes a few definitions it accepts in a form it then refuses: such a spec is
+            // refused now, with the reason, rather than lost later.
+            var again = Load(path, System.Text.Encoding.UTF8.GetBytes(LibvirtXmlWriter.Format(root)), options with { ReadingBack = true });
+            if (!again.IsValid)
+            {
+                context.Report(ErrorCode.PolicyViolation,
+                    $"libvirt would store this {kind!.Value.Name()} in a form that it cannot read again ({again.Errors[0].Message}); change the spec so that this does not happen",
+                    root);
             }
         }
 

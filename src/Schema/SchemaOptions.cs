@@ -17,4 +17,7 @@ public sealed record SchemaOptions
     /// default here for a volume read on its own.
     /// </summary>
     public string VolumePoolPath { get; init; } = "/default-pool";
+
+    /// <summary>Set while the effective definition is read back (once, to see that it can be).</summary>
+    internal bool ReadingBack { get; init; }
 }

@@ -173,6 +173,15 @@ internal sealed class ControllerOptionsValidator : IValidateOptions<ControllerOp
                 {
                     failures.Add($"the peer key file {options.PeerKeyFile} holds fewer than 16 bytes; make one with: head -c 32 /dev/urandom > {options.PeerKeyFile}");
                 }
+
+                // Whoever can read the key can pose as a peer (and move guests here): it must be private, as ssh
+                // insists for its keys.
+                const UnixFileMode Others = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute |
+                    UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+                if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(options.PeerKeyFile) & Others) is var open && open != 0)
+                {
+                    failures.Add($"the peer key file {options.PeerKeyFile} is open to other users (mode {Convert.ToString((int)File.GetUnixFileMode(options.PeerKeyFile), 8).PadLeft(4, '0')}); make it private: chmod 600 {options.PeerKeyFile}");
+                }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

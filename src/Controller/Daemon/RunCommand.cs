@@ -93,7 +93,29 @@ internal static class RunCommand
             return 2;
         }
 
-        Directory.CreateDirectory(options.State);
+        if (!OperatingSystem.IsWindows())
+        {
+            // The state (and the API socket in it) is the daemon's own: a new state directory is private, and
+            // a directory others may write to (where they could swap the socket or the state) is refused.
+            if (!Directory.Exists(options.State))
+            {
+                Directory.CreateDirectory(options.State, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+
+            foreach (var dir in new[] { options.State, Path.GetDirectoryName(Path.GetFullPath(options.Socket)) }.Distinct())
+            {
+                if (dir is not null && OpenToOthers(dir) is { } problem)
+                {
+                    await stderr.WriteLineAsync($"reconciler run: {problem}").ConfigureAwait(false);
+                    return 2;
+                }
+            }
+        }
+        else
+        {
+            Directory.CreateDirectory(options.State);
+        }
+
         builder.Services.AddSingleton<IOptions<ControllerOptions>>(Options.Create(options));
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.Logging.ClearProviders();
@@ -181,6 +203,22 @@ internal static class RunCommand
         }
 
         return 0;
+    }
+
+    /// <summary>Why a directory others can write to (without the sticky bit of /tmp) may not hold the state or the socket, or null.</summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static string? OpenToOthers(string directory)
+    {
+        if (!Directory.Exists(directory))
+        {
+            return null; // the socket's directory is created private when missing
+        }
+
+        var mode = File.GetUnixFileMode(directory);
+        var writable = (mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0;
+        return writable && (mode & UnixFileMode.StickyBit) == 0
+            ? $"{directory} can be written by other users (mode {Convert.ToString((int)mode, 8).PadLeft(4, '0')}): they could replace the API socket or the state in it; make it private (chmod 700 {directory}) or choose another directory"
+            : null;
     }
 
     private sealed class NoListener : IAsyncDisposable

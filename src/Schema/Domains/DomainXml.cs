@@ -6,6 +6,8 @@ namespace Reconciler.Schema.Domains;
 /// <summary>A domain document as validators see it: the root and quick access to its parts.</summary>
 public sealed class DomainXml(XElement root)
 {
+    private readonly Dictionary<string, object?> _memo = new(StringComparer.Ordinal);
+
     public XElement Root { get; } = root;
 
     public XElement? Os => Root.El("os");
@@ -22,4 +24,20 @@ public sealed class DomainXml(XElement root)
 
     /// <summary>The OS type as written; an empty one counts as none.</summary>
     public string? OsType => Os.Text("type") is { Length: > 0 } type ? type : null;
+
+    /// <summary>
+    /// A fact about the whole document that a rule run for each device asks for, computed once: asking it
+    /// again for each of thousands of devices would make a validation quadratic. Only for rules that read
+    /// the document without changing it.
+    /// </summary>
+    internal T Memo<T>(string key, Func<DomainXml, T> compute)
+    {
+        if (!_memo.TryGetValue(key, out var value))
+        {
+            value = compute(this);
+            _memo[key] = value;
+        }
+
+        return (T)value!;
+    }
 }

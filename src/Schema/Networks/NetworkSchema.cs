@@ -32,6 +32,15 @@ internal sealed class NetworkSchema : IKindSchema
         }
 
         var definition = network.ToDefinition(network.Uuid ?? context.Options.Identity.NewUuid());
+        if (definition.Bridge is { Delay: > long.MaxValue } bridge)
+        {
+            // libvirt takes it, but formats it with "%ld" and then refuses its own XML when it reads it again.
+            context.Report(ErrorCode.PolicyViolation,
+                $"bridge delay {bridge.Delay} is above {long.MaxValue}: libvirt accepts it but writes it back as a negative number that it cannot read again; use a smaller delay",
+                context.Root.Element("bridge")?.Attribute("delay"));
+            return;
+        }
+
         NetworkFormatter.Write(definition, context.Root);
     }
 

@@ -47,6 +47,7 @@ public static class LibvirtXmlWriter
 
         var hasElements = false;
         var hasText = false;
+        var blankText = false;
         foreach (var node in element.Nodes())
         {
             if (node is XElement)
@@ -57,7 +58,15 @@ public static class LibvirtXmlWriter
             {
                 hasText = true;
             }
+            else if (node is XText blank && blank.Value.Length > 0 && !blank.Value.Contains('\n', StringComparison.Ordinal))
+            {
+                blankText = true;
+            }
         }
+
+        // A value of blanks alone (a name of one space, which libvirt takes) is a value, kept as it is; blanks
+        // with a line break are the indentation of an empty element.
+        hasText |= blankText && !hasElements;
 
         if (!hasElements && !hasText)
         {
@@ -84,34 +93,69 @@ public static class LibvirtXmlWriter
             return;
         }
 
-        sb.Append(">\n");
         if (hasText)
         {
-            // Mixed content (only ever seen in foreign metadata): keep every node, in order.
-            foreach (var node in element.Nodes())
-            {
-                if (node is XElement child)
-                {
-                    Write(sb, child, depth + 1);
-                }
-                else if (node is XText text && !string.IsNullOrWhiteSpace(text.Value))
-                {
-                    Indent(sb, depth + 1);
-                    Escape(sb, text.Value.Trim());
-                    sb.Append('\n');
-                }
-            }
+            // Mixed content: written as it is, without a space added or taken away (as libxml2 does), so
+            // that its text reads back the same (libvirt reads such an element as its text).
+            sb.Append('>');
+            WriteInlineContent(sb, element);
+            CloseTag(sb, element);
+            return;
         }
-        else
+
+        sb.Append(">\n");
+        foreach (var child in element.Elements())
         {
-            foreach (var child in element.Elements())
-            {
-                Write(sb, child, depth + 1);
-            }
+            Write(sb, child, depth + 1);
         }
 
         Indent(sb, depth);
         CloseTag(sb, element);
+    }
+
+    private static void WriteInlineContent(StringBuilder sb, XElement element)
+    {
+        foreach (var node in element.Nodes())
+        {
+            if (node is XText text)
+            {
+                Escape(sb, text.Value);
+            }
+            else if (node is XElement child)
+            {
+                sb.Append('<');
+                AppendName(sb, child, child.Name);
+                foreach (var attribute in child.Attributes())
+                {
+                    sb.Append(' ');
+                    if (attribute.IsNamespaceDeclaration)
+                    {
+                        sb.Append(attribute.Name.Namespace == XNamespace.None ? "xmlns" : "xmlns:" + attribute.Name.LocalName);
+                    }
+                    else
+                    {
+                        AppendName(sb, child, attribute.Name);
+                    }
+
+                    sb.Append("='");
+                    Escape(sb, attribute.Value);
+                    sb.Append('\'');
+                }
+
+                if (child.IsEmpty)
+                {
+                    sb.Append("/>");
+                }
+                else
+                {
+                    sb.Append('>');
+                    WriteInlineContent(sb, child);
+                    sb.Append("</");
+                    AppendName(sb, child, child.Name);
+                    sb.Append('>');
+                }
+            }
+        }
     }
 
     private static void CloseTag(StringBuilder sb, XElement element)

@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
 using System.Xml;
 using System.Xml.Linq;
 using Reconciler.Schema.Diagnostics;
@@ -6,11 +9,14 @@ namespace Reconciler.Schema.Xml;
 
 /// <summary>
 /// Reads a spec file into an <see cref="XDocument"/> with line information. DTDs are prohibited, no
-/// external entity is ever resolved, and size and depth are limited: hostile input yields an error,
-/// never an exception, a hang or a network access.
+/// external entity is ever resolved, and size, depth and the length of values are limited: hostile input
+/// yields an error (with the line and column where it goes wrong), never an exception, a hang or a network
+/// access. A UTF-8 byte order mark is accepted, as libvirt does.
 /// </summary>
-public static class SpecXmlReader
+public static partial class SpecXmlReader
 {
+    private static readonly string[] Utf16Names = ["utf-16", "utf-16le", "utf-16be", "ucs-2", "iso-10646-ucs-2", "unicode", "utf-32", "utf-32le", "utf-32be", "ucs-4", "iso-10646-ucs-4"];
+
     /// <summary>Parses <paramref name="content"/>; on failure returns null and sets <paramref name="error"/>.</summary>
     public static XDocument? Parse(ReadOnlyMemory<byte> content, XmlLimits limits, out SchemaError? error)
     {
@@ -28,9 +34,16 @@ public static class SpecXmlReader
             return null;
         }
 
+        var declared = DeclaredEncoding(content.Span);
+        error = CheckBytes(content.Span, declared) ?? CheckTags(content.Span, limits);
+        if (error is not null)
+        {
+            return null;
+        }
+
         try
         {
-            CheckDepth(content, limits);
+            Scan(content, limits);
             using var reader = XmlReader.Create(new ReadOnlyMemoryStream(content), Settings(limits));
             return XDocument.Load(reader, LoadOptions.SetLineInfo);
         }
@@ -42,16 +55,15 @@ public static class SpecXmlReader
                 (line, column) = doctype;
             }
 
-            error = new SchemaError(ErrorCode.XmlDetail, Describe(e), Math.Max(line, 1), Math.Max(column, 1));
+            error = new SchemaError(ErrorCode.XmlDetail, Describe(e, declared?.Name), Math.Max(line, 1), Math.Max(column, 1));
             return null;
         }
-        catch (DepthExceededException e)
+        catch (LimitException e)
         {
-            error = new SchemaError(ErrorCode.XmlDetail,
-                $"elements are nested more than {limits.MaxDepth} levels deep", e.Line, e.Column);
+            error = new SchemaError(ErrorCode.XmlDetail, e.Message, Math.Max(e.Line, 1), Math.Max(e.Column, 1));
             return null;
         }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or System.Text.DecoderFallbackException or IOException)
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or DecoderFallbackException or IOException)
         {
             error = new SchemaError(ErrorCode.XmlDetail, "the file is not a readable XML document: " + e.Message, 1, 1);
             return null;
@@ -60,7 +72,7 @@ public static class SpecXmlReader
 
     /// <summary>Parses a string (already decoded text).</summary>
     public static XDocument? Parse(string text, XmlLimits limits, out SchemaError? error) =>
-        Parse(System.Text.Encoding.UTF8.GetBytes(text), limits, out error);
+        Parse(Encoding.UTF8.GetBytes(text), limits, out error);
 
     private static XmlReaderSettings Settings(XmlLimits limits) => new()
     {
@@ -73,18 +85,197 @@ public static class SpecXmlReader
         CloseInput = true,
     };
 
-    private static void CheckDepth(ReadOnlyMemory<byte> content, XmlLimits limits)
+    /// <summary>
+    /// A first pass that streams the document without building it: refuses what the tree should never hold
+    /// (too deep, processing instructions, values too long) before any of it is kept in memory.
+    /// </summary>
+    private static void Scan(ReadOnlyMemory<byte> content, XmlLimits limits)
     {
-        using var reader = XmlReader.Create(new ReadOnlyMemoryStream(content), Settings(limits));
+        var settings = Settings(limits);
+        settings.IgnoreProcessingInstructions = false;
+        using var reader = XmlReader.Create(new ReadOnlyMemoryStream(content), settings);
         var info = (IXmlLineInfo)reader;
+        string? element = null;
         while (reader.Read())
         {
-            if (reader.NodeType == XmlNodeType.Element && reader.Depth >= limits.MaxDepth)
+            switch (reader.NodeType)
             {
-                throw new DepthExceededException(info.LineNumber, info.LinePosition);
+                case XmlNodeType.Element:
+                    element = reader.Name;
+                    if (reader.Depth >= limits.MaxDepth)
+                    {
+                        throw new LimitException($"elements are nested more than {limits.MaxDepth} levels deep", info);
+                    }
+
+                    if (reader.MoveToFirstAttribute())
+                    {
+                        do
+                        {
+                            if (reader.Value.Length > limits.MaxAttributeLength)
+                            {
+                                throw new LimitException(
+                                    $"attribute '{reader.Name}' of <{element}> is {reader.Value.Length} characters long, at most {limits.MaxAttributeLength} are accepted",
+                                    info);
+                            }
+                        }
+                        while (reader.MoveToNextAttribute());
+
+                        reader.MoveToElement();
+                    }
+
+                    break;
+                case XmlNodeType.Text or XmlNodeType.CDATA or XmlNodeType.Whitespace or XmlNodeType.SignificantWhitespace:
+                    if (reader.Value.Length > limits.MaxTextLength)
+                    {
+                        throw new LimitException(
+                            $"the text in <{element}> is {reader.Value.Length} characters long, at most {limits.MaxTextLength} are accepted",
+                            info);
+                    }
+
+                    break;
+                case XmlNodeType.ProcessingInstruction:
+                    throw new LimitException(
+                        $"processing instructions (<?{reader.Name} ...?>) are not allowed in spec files: remove it", info);
             }
         }
     }
+
+    /// <summary>The encoding named by the XML declaration, and where it is, when the file starts with one in 8-bit text.</summary>
+    private static (string Name, int Line, int Column)? DeclaredEncoding(ReadOnlySpan<byte> content)
+    {
+        if (content.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+        {
+            content = content[3..];
+        }
+
+        if (!content.StartsWith("<?xml"u8))
+        {
+            return null;
+        }
+
+        var end = content.IndexOf("?>"u8);
+        var declaration = content[..(end < 0 ? Math.Min(content.Length, 200) : end)];
+        var at = declaration.IndexOf("encoding"u8);
+        if (at < 0)
+        {
+            return null;
+        }
+
+        var text = Encoding.Latin1.GetString(declaration[at..]);
+        var match = EncodingAttribute().Match(text);
+        return match.Success ? (match.Groups[1].Value, 1, at + 1) : null;
+    }
+
+    /// <summary>Problems of the raw bytes that the XML reader would report badly or not at all.</summary>
+    private static SchemaError? CheckBytes(ReadOnlySpan<byte> content, (string Name, int Line, int Column)? declared)
+    {
+        if (IsWide(content))
+        {
+            return null;
+        }
+
+        if (declared is { } d && Array.IndexOf(Utf16Names, d.Name.ToLowerInvariant()) >= 0)
+        {
+            return new SchemaError(ErrorCode.XmlDetail,
+                $"the XML declaration says encoding '{d.Name}', but the file is not in it (it has no byte order mark and is written in single bytes): declare encoding='UTF-8', or save the file as {d.Name} with a byte order mark",
+                d.Line, d.Column);
+        }
+
+        var nul = content.IndexOf((byte)0);
+        if (nul >= 0)
+        {
+            var (line, column) = Position(content, nul);
+            return new SchemaError(ErrorCode.XmlDetail,
+                "the file contains a NUL byte, which no XML document can contain: it is a binary file or it is damaged", line, column);
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Refuses a start tag longer than the limit before the XML reader sees it (it would spend minutes on
+    /// one of megabytes). Walks the bytes once: text, comments, CDATA sections and processing instructions
+    /// are skipped, quoted attribute values are stepped over. Files in UTF-16 or UTF-32 and files with a
+    /// DTD (refused anyway, right where it starts) are left to the XML reader.
+    /// </summary>
+    private static SchemaError? CheckTags(ReadOnlySpan<byte> content, XmlLimits limits)
+    {
+        if (content.Length <= limits.MaxTagLength || IsWide(content))
+        {
+            return null;
+        }
+
+        var i = 0;
+        while (i < content.Length)
+        {
+            var lt = content[i..].IndexOf((byte)'<');
+            if (lt < 0)
+            {
+                return null;
+            }
+
+            i += lt;
+            var rest = content[i..];
+            ReadOnlySpan<byte> end = rest.StartsWith("<!--"u8) ? "-->"u8 : rest.StartsWith("<![CDATA["u8) ? "]]>"u8 : rest.StartsWith("<?"u8) ? "?>"u8 : default;
+            if (rest.StartsWith("<!DOCTYPE"u8))
+            {
+                return null;
+            }
+
+            if (!end.IsEmpty)
+            {
+                var close = rest.IndexOf(end);
+                if (close < 0)
+                {
+                    return null;
+                }
+
+                i += close + end.Length;
+                continue;
+            }
+
+            var j = 1;
+            byte quote = 0;
+            for (; j < rest.Length; j++)
+            {
+                var c = rest[j];
+                if (quote != 0)
+                {
+                    if (c == quote)
+                    {
+                        quote = 0;
+                    }
+                }
+                else if (c is (byte)'"' or (byte)'\'')
+                {
+                    quote = c;
+                }
+                else if (c == (byte)'>')
+                {
+                    break;
+                }
+            }
+
+            if (j + 1 > limits.MaxTagLength)
+            {
+                var (line, column) = Position(content, i);
+                return new SchemaError(ErrorCode.XmlDetail,
+                    $"a tag is {j + 1} bytes long, at most {limits.MaxTagLength} are accepted (too many or too long attributes)", line, column);
+            }
+
+            i += j + 1;
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// UTF-16 and UTF-32 files (with a byte order mark, or detected from "&lt;" written in two or four bytes)
+    /// hold NUL bytes of their own and are not read byte by byte here; the XML reader checks them.
+    /// </summary>
+    private static bool IsWide(ReadOnlySpan<byte> content) =>
+        content.Length >= 2 && (content[0] == 0 || content[1] == 0 ||
+            (content[0] == 0xFF && content[1] == 0xFE) || (content[0] == 0xFE && content[1] == 0xFF));
 
     private static bool IsBlank(ReadOnlySpan<byte> span)
     {
@@ -111,18 +302,19 @@ public static class SpecXmlReader
     private static (int Line, int Column)? Find(ReadOnlySpan<byte> content, ReadOnlySpan<byte> needle)
     {
         var at = content.IndexOf(needle);
-        if (at < 0)
-        {
-            return null;
-        }
-
-        var before = content[..at];
-        var line = before.Count((byte)'\n') + 1;
-        var lastNewline = before.LastIndexOf((byte)'\n');
-        return (line, at - lastNewline);
+        return at < 0 ? null : Position(content, at);
     }
 
-    private static string Describe(XmlException e)
+    /// <summary>The 1-based line and column of the byte at <paramref name="offset"/> (columns count bytes).</summary>
+    private static (int Line, int Column) Position(ReadOnlySpan<byte> content, int offset)
+    {
+        var before = content[..offset];
+        var line = before.Count((byte)'\n') + 1;
+        var lastNewline = before.LastIndexOf((byte)'\n');
+        return (line, offset - lastNewline);
+    }
+
+    private static string Describe(XmlException e, string? declared)
     {
         var message = e.Message;
         if (IsDtdError(e))
@@ -137,13 +329,43 @@ public static class SpecXmlReader
             message = message[..at];
         }
 
-        return message.TrimEnd();
+        message = message.TrimEnd();
+        if (message.StartsWith("Invalid character in the given encoding", StringComparison.Ordinal))
+        {
+            return $"the bytes here are not valid {declared ?? "UTF-8"}, the encoding the file {(declared is null ? "is read in (it declares none)" : "declares")}: save the file as {declared ?? "UTF-8"}, or declare the encoding it is written in";
+        }
+
+        if (UnsupportedEncoding().Match(message) is { Success: true } unsupported)
+        {
+            return $"unsupported encoding '{unsupported.Groups[1].Value}': spec files are read in UTF-8, UTF-16, US-ASCII or ISO-8859-1; save the file as UTF-8";
+        }
+
+        if (message.StartsWith("There is no Unicode byte order mark", StringComparison.Ordinal))
+        {
+            return "the XML declaration names a UTF-16 encoding, but the file has no byte order mark: declare encoding='UTF-8', or save the file as UTF-16 with a byte order mark";
+        }
+
+        if (InvalidCharacter().Match(message) is { Success: true } invalid)
+        {
+            return $"character 0x{invalid.Groups[1].Value} is not allowed in an XML document (control characters are not)";
+        }
+
+        return "not well-formed XML: " + message;
     }
 
-    private sealed class DepthExceededException(int line, int column) : Exception("too deep")
-    {
-        public int Line { get; } = line;
+    [GeneratedRegex("""^encoding\s*=\s*["']([^"']*)["']""")]
+    private static partial Regex EncodingAttribute();
 
-        public int Column { get; } = column;
+    [GeneratedRegex("^System does not support '([^']*)' encoding")]
+    private static partial Regex UnsupportedEncoding();
+
+    [GeneratedRegex("hexadecimal value 0x([0-9A-Fa-f]+), is an invalid character")]
+    private static partial Regex InvalidCharacter();
+
+    private sealed class LimitException(string message, IXmlLineInfo at) : Exception(message)
+    {
+        public int Line { get; } = at.LineNumber;
+
+        public int Column { get; } = at.LinePosition;
     }
 }

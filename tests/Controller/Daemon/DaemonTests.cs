@@ -8,7 +8,7 @@ namespace Reconciler.Controller.Tests.Daemon;
 public sealed class DaemonTests
 {
     /// <summary>The repository's examples, with the pool's directory moved into <paramref name="dir"/>.</summary>
-    private static string CopyExamples(TempDir dir)
+    internal static string CopyExamples(TempDir dir)
     {
         var source = Path.Combine(RepoRoot(), "examples");
         var specs = Path.Combine(dir.Path, "specs");
@@ -33,11 +33,11 @@ public sealed class DaemonTests
         return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
     }
 
-    private static bool Is(Dictionary<string, JsonElement> status, string key, string sync, string health, string? messageStart = null) =>
+    internal static bool Is(Dictionary<string, JsonElement> status, string key, string sync, string health, string? messageStart = null) =>
         status.TryGetValue(key, out var s) && s.GetProperty("sync").GetString() == sync && s.GetProperty("health").GetString() == health &&
         (messageStart is null || s.GetProperty("message").GetString()!.StartsWith(messageStart, StringComparison.Ordinal));
 
-    private static string Message(Dictionary<string, JsonElement> status, string key) => status[key].GetProperty("message").GetString()!;
+    internal static string Message(Dictionary<string, JsonElement> status, string key) => status[key].GetProperty("message").GetString()!;
 
     /// <summary>The MACs of a domain's interfaces in the runtime's definition of it (its state directory).</summary>
     private static List<string> Macs(string state, string name) =>

@@ -27,6 +27,10 @@ public sealed class MigrationDaemonTests
             Specs = Path.Combine(_dir.Path, "specs");
             KeyFile = _dir.Write("peer.key", string.Empty);
             File.WriteAllBytes(KeyFile, RandomNumberGenerator.GetBytes(32));
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(KeyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite); // the daemon refuses a key others can read
+            }
             Ports = Enumerable.Range(1, hosts).ToDictionary(i => $"host-{i}", _ => FreePort());
             var shared = Path.Combine(_dir.Path, "shared");
             _dir.Write("specs/networks/net0.xml", "<network><name>net0</name><bridge name='rcbr0'/><ip address='10.77.0.1' netmask='255.255.255.0'/></network>");

@@ -135,9 +135,12 @@ public sealed class PoolAndVolumeTests
         Assert.Contains($"backing file: {baseVol.Path}", info, StringComparison.Ordinal);
         Assert.Contains($"<path>{baseVol.Path}</path>", await hv.GetVolumeXmlAsync("p", "overlay.qcow2"));
 
+        // A missing backing store inside the pool gets libvirt's message (one outside is refused by policy
+        // before anything is said about it: PathConfinementTests).
+        var missing = Path.Combine(Path.GetDirectoryName(overlay.Path)!, "missing-base.qcow2");
         var e = await Assert.ThrowsAsync<RuntimeException>(() => hv.CreateVolumeAsync("p", Volume("o2.qcow2", "1048576", "qcow2",
-            extra: "<backingStore><path>/nonexistent/base.qcow2</path><format type='qcow2'/></backingStore>")));
-        Assert.Equal("Cannot access backing file '/nonexistent/base.qcow2': No such file or directory", e.Message);
+            extra: $"<backingStore><path>{missing}</path><format type='qcow2'/></backingStore>")));
+        Assert.Equal($"Cannot access backing file '{missing}': No such file or directory", e.Message);
     }
 
     [Fact]

@@ -82,4 +82,30 @@ public sealed class OperatorRuleTests
             """));
         Assert.True(doc.IsValid, string.Join("; ", doc.Errors));
     }
+
+    [Fact]
+    public void ADriveAddressControllerAbove255IsRefusedAndOneAtItIsNot()
+    {
+        // libvirt adds an implicit controller for every index up to the one named: 2^31 of them would never end.
+        const string disk = "<disk type='file' device='disk'><source file='/var/lib/images/a.img'/><target dev='sda' bus='scsi'/><address type='drive' controller='{0}' bus='0' target='0' unit='0'/></disk>";
+        var doc = Specs.Load(Domain(string.Empty, string.Format(System.Globalization.CultureInfo.InvariantCulture, disk, 2147483647)));
+        Assert.False(doc.IsValid);
+        Assert.Equal("drive address controller 2147483647 is above 255: libvirt would add a controller for every index from 0 to 2147483647; use controller 255 or lower", doc.Errors[0].Message);
+        Assert.Equal("RECONCILER_POLICY", doc.Errors[0].CodeName);
+
+        var at = Specs.Load(Domain(string.Empty, string.Format(System.Globalization.CultureInfo.InvariantCulture, disk, 255)));
+        Assert.True(at.IsValid, string.Join("\n", at.Errors));
+        Assert.Equal(256, at.Effective!.Element("devices")!.Elements("controller").Count(c => c.Attribute("type")?.Value == "scsi"));
+    }
+
+    [Fact]
+    public void TextWithAStrayElementReadsBackTheSame()
+    {
+        // libvirt reads <name> as its text; the effective definition, written out and read again, has the same name.
+        var doc = Specs.Load(Domain(string.Empty).Replace("<name>op</name>", "<name>op<clock offset='utc'/></name>", StringComparison.Ordinal));
+        Assert.True(doc.IsValid, string.Join("\n", doc.Errors));
+        var again = LibvirtSchema.LoadText("again.xml", doc.Format());
+        Assert.True(again.IsValid, string.Join("\n", again.Errors));
+        Assert.Equal("op", again.Name);
+    }
 }

@@ -29,4 +29,17 @@ public sealed class NetworkRuleTests
         var doc = Specs.Load("<network>\n  <name>n1</name>\n  <bridge delay='x'/>\n  <mtu size='x'/>\n</network>\n");
         Assert.Equal(["XML error: Invalid delay value in network 'n1'"], doc.Errors.Select(e => e.Message));
     }
+
+    [Fact]
+    public void A_bridge_delay_libvirt_could_not_read_back_is_refused()
+    {
+        // libvirt takes 2^63 and writes it with "%ld" as -9223372036854775808, which it then refuses to read.
+        var doc = Specs.Load("<network>\n  <name>n1</name>\n  <bridge name='br1' delay='9223372036854775808'/>\n</network>\n");
+        Assert.Equal(["bridge delay 9223372036854775808 is above 9223372036854775807: libvirt accepts it but writes it back as a negative number that it cannot read again; use a smaller delay"], doc.Errors.Select(e => e.Message));
+        Assert.Equal(3, doc.Errors[0].Line);
+
+        var largest = Specs.Load("<network>\n  <name>n1</name>\n  <bridge name='br1' delay='9223372036854775807'/>\n</network>\n");
+        Assert.True(largest.IsValid);
+        Assert.True(LibvirtSchema.LoadText("again.xml", largest.Format()).IsValid);
+    }
 }

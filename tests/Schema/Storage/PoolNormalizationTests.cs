@@ -155,10 +155,15 @@ public sealed class PoolNormalizationTests
     [Fact]
     public void Owner_and_group_are_written_as_c_ints()
     {
-        var pool = Effective("<pool type='dir'><name>p</name><target><path>/p</path><permissions><owner>4294967294</owner><group>0107</group></permissions></target></pool>");
+        var pool = Effective("<pool type='dir'><name>p</name><target><path>/p</path><permissions><owner>4294967295</owner><group>0107</group></permissions></target></pool>");
         var permissions = pool.Element("target")!.Element("permissions")!;
-        Assert.Equal("-2", permissions.Element("owner")!.Value);
+        Assert.Null(permissions.Element("owner")); // (uid_t)-1: no owner
         Assert.Equal("107", permissions.Element("group")!.Value);
+
+        // libvirt writes 4294967294 as -2, and then refuses -2 ("malformed owner element") when it reads its
+        // own XML again: such a spec is refused up front.
+        var refused = Reconciler.Schema.Tests.Support.Specs.Load("<pool type='dir'><name>p</name><target><path>/p</path><permissions><owner>4294967294</owner></permissions></target></pool>");
+        Assert.Equal("libvirt would store this pool in a form that it cannot read again (XML error: malformed owner element); change the spec so that this does not happen", refused.Errors.Single().Message);
     }
 
     [Fact]

@@ -314,6 +314,11 @@ public static class Qcow2Image
         return ReadHeader(buffer);
     }
 
+    /// <summary>
+    /// Reads a qcow2 header from its first bytes. The header may come from anywhere (a raw image whose guest
+    /// wrote something that looks like one): every offset and length is checked, and anything inconsistent
+    /// is an <see cref="InvalidDataException"/>, never another exception or an endless loop.
+    /// </summary>
     public static Qcow2Header ReadHeader(ReadOnlySpan<byte> data)
     {
         if (data.Length < 72 || BinaryPrimitives.ReadUInt32BigEndian(data) != Magic)
@@ -322,23 +327,34 @@ public static class Qcow2Image
         }
 
         var version = BinaryPrimitives.ReadUInt32BigEndian(data[4..]);
-        var clusterBits = (int)BinaryPrimitives.ReadUInt32BigEndian(data[20..]);
+        var clusterBits = BinaryPrimitives.ReadUInt32BigEndian(data[20..]);
         var backingOffset = BinaryPrimitives.ReadUInt64BigEndian(data[8..]);
         var backingSize = BinaryPrimitives.ReadUInt32BigEndian(data[16..]);
-        var refcountOrder = version >= 3 && data.Length >= 104 ? (int)BinaryPrimitives.ReadUInt32BigEndian(data[96..]) : 4;
-        var headerLength = version >= 3 && data.Length >= 104 ? (int)BinaryPrimitives.ReadUInt32BigEndian(data[100..]) : 72;
-        string? backing = null;
-        if (backingOffset > 0 && backingOffset + backingSize <= (ulong)data.Length)
+        var refcountOrder = version >= 3 && data.Length >= 104 ? BinaryPrimitives.ReadUInt32BigEndian(data[96..]) : 4;
+        var headerLength = version >= 3 && data.Length >= 104 ? BinaryPrimitives.ReadUInt32BigEndian(data[100..]) : 72;
+        if (version is not (2 or 3) || clusterBits is < 9 or > 21 || refcountOrder > 6 || headerLength < 72 || headerLength > (ulong)data.Length)
         {
+            throw new InvalidDataException("not a valid qcow2 header");
+        }
+
+        string? backing = null;
+        if (backingOffset > 0)
+        {
+            // qemu's limit for a backing file name is 1023 bytes.
+            if (backingSize > 1023 || backingOffset > (ulong)data.Length || backingOffset + backingSize > (ulong)data.Length)
+            {
+                throw new InvalidDataException("the qcow2 header's backing file name lies outside its first cluster");
+            }
+
             backing = Encoding.UTF8.GetString(data.Slice((int)backingOffset, (int)backingSize));
         }
 
         string? backingFormat = null;
-        var offset = headerLength;
+        var offset = (long)headerLength;
         while (offset + 8 <= data.Length)
         {
-            var type = BinaryPrimitives.ReadUInt32BigEndian(data[offset..]);
-            var length = (int)BinaryPrimitives.ReadUInt32BigEndian(data[(offset + 4)..]);
+            var type = BinaryPrimitives.ReadUInt32BigEndian(data[(int)offset..]);
+            var length = (long)BinaryPrimitives.ReadUInt32BigEndian(data[((int)offset + 4)..]);
             if (type == 0 || offset + 8 + length > data.Length)
             {
                 break;
@@ -346,21 +362,21 @@ public static class Qcow2Image
 
             if (type == BackingFormatExtension)
             {
-                backingFormat = Encoding.UTF8.GetString(data.Slice(offset + 8, length));
+                backingFormat = Encoding.UTF8.GetString(data.Slice((int)offset + 8, (int)length));
             }
 
-            offset += 8 + ((length + 7) & ~7);
+            offset += 8 + ((length + 7) & ~7L);
         }
 
         return new Qcow2Header(
             version,
             BinaryPrimitives.ReadUInt64BigEndian(data[24..]),
-            clusterBits,
+            (int)clusterBits,
             BinaryPrimitives.ReadUInt32BigEndian(data[36..]),
             BinaryPrimitives.ReadUInt64BigEndian(data[40..]),
             BinaryPrimitives.ReadUInt64BigEndian(data[48..]),
             BinaryPrimitives.ReadUInt32BigEndian(data[56..]),
-            refcountOrder,
+            (int)refcountOrder,
             backing,
             backingFormat);
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Xml.Linq;
 using Reconciler.Schema.Domains.Devices;
+using Reconciler.Schema.Support;
 using Reconciler.Schema.Xml;
 
 namespace Reconciler.Schema.Domains.Defaults;
@@ -18,56 +19,21 @@ internal static partial class DomainDefaults
     private static bool HasMaster(XElement c) =>
         c.El("master") is not null || (ControllerType(c) == "usb" && c.A("model") is "ich9-uhci1" or "ich9-uhci2" or "ich9-uhci3");
 
-    /// <summary>virDomainControllerInsertPreAlloced: controllers of one type are kept sorted by index.</summary>
-    private static void InsertController(List<XElement> list, XElement controller)
-    {
-        var type = ControllerType(controller);
-        var index = ControllerIndex(controller);
-        var insertAt = -1;
-        for (var i = list.Count - 1; i >= 0; i--)
-        {
-            var current = list[i];
-            if (ControllerType(current) != type)
-            {
-                continue;
-            }
-
-            if (index == -1)
-            {
-                insertAt = i + 1;
-                break;
-            }
-
-            var currentIndex = ControllerIndex(current);
-            if (currentIndex > index)
-            {
-                insertAt = i;
-            }
-            else if (!HasMaster(controller) && HasMaster(current) && currentIndex == index)
-            {
-                insertAt = i;
-            }
-            else if (insertAt == -1)
-            {
-                insertAt = i + 1;
-            }
-        }
-
-        if (insertAt < 0)
-        {
-            list.Add(controller);
-        }
-        else
-        {
-            list.Insert(insertAt, controller);
-        }
-    }
+    /// <summary>
+    /// virDomainControllerInsertPreAlloced: controllers of one type are kept sorted by index, a master before
+    /// the companions of the same index; a controller without an index goes after the last of its type.
+    /// </summary>
+    private static List<XElement> InsertControllers(IEnumerable<XElement> controllers) =>
+        SortedInsertion.Order(
+            controllers,
+            ControllerType,
+            c => ControllerIndex(c) is var index and >= 0 ? (index, HasMaster(c) ? 1 : 0) : ((int, int)?)null);
 
     /// <summary>Parse-time controller handling: USB2 companions get their master port; sorted insertion.</summary>
     private static List<XElement> ParseControllers(XElement devices)
     {
-        var list = new List<XElement>();
-        foreach (var c in devices.Els("controller"))
+        var all = devices.Els("controller").ToList();
+        foreach (var c in all)
         {
             var type = ControllerType(c);
             c.Set("type", type);
@@ -94,11 +60,9 @@ internal static partial class DomainDefaults
                     c.Add(new XElement("master", new XAttribute("startport", port)));
                 }
             }
-
-            InsertController(list, c);
         }
 
-        return list;
+        return InsertControllers(all);
     }
 
     /// <summary>

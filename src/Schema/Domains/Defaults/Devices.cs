@@ -28,12 +28,16 @@ internal static partial class DomainDefaults
         var parallels = devices.Els("parallel").Select(ChrDevice.Parse).ToList();
         var consoles = devices.Els("console").Select(ChrDevice.Parse).ToList();
         var channels = devices.Els("channel").Select(ChrDevice.Parse).ToList();
-        for (var i = 0; i < parallels.Count; i++)
+        var maxPort = -1;
+        foreach (var parallel in parallels)
         {
-            if (parallels[i].Port == -1)
+            if (parallel.Port == -1)
             {
-                parallels[i].Port = parallels.Take(i).Select(p => p.Port).DefaultIfEmpty(-1).Max() + 1;
+                // The highest port of the parallel ports before this one, plus one.
+                parallel.Port = maxPort + 1;
             }
+
+            maxPort = Math.Max(maxPort, parallel.Port);
         }
 
         for (var i = 0; i < consoles.Count; i++)
@@ -183,33 +187,43 @@ internal static partial class DomainDefaults
     /// <summary>Replaces every child named <paramref name="name"/> by <paramref name="items"/>, where the first one was.</summary>
     private static void ReplaceAll(XElement devices, string name, IEnumerable<XElement> items)
     {
+        // The children are rebuilt in one pass: removing thousands of elements one by one is quadratic in
+        // LINQ to XML (each removal walks the sibling list).
         var list = items.ToList();
-        var existing = devices.Els(name).ToList();
-        var anchor = new XElement("anchor");
-        if (existing.Count > 0)
-        {
-            existing[0].AddBeforeSelf(anchor);
-        }
-        else
-        {
-            devices.Add(anchor);
-        }
-
-        foreach (var e in existing)
-        {
-            e.Remove();
-        }
-
         foreach (var item in list)
         {
-            if (item.Parent is not null)
+            if (item.Parent is { } parent && parent != devices)
             {
                 item.Remove();
             }
         }
 
-        anchor.AddAfterSelf(list);
-        anchor.Remove();
+        var moving = new HashSet<XElement>(list);
+        var xname = XName.Get(name);
+        var nodes = new List<XNode>();
+        var placed = false;
+        foreach (var node in devices.Nodes())
+        {
+            if (node is XElement element && (element.Name == xname || moving.Contains(element)))
+            {
+                if (!placed && element.Name == xname)
+                {
+                    nodes.AddRange(list);
+                    placed = true;
+                }
+
+                continue;
+            }
+
+            nodes.Add(node);
+        }
+
+        if (!placed)
+        {
+            nodes.AddRange(list);
+        }
+
+        devices.ReplaceNodes(nodes);
     }
 
     /// <summary>virDomainChrIsaSerialDefPostParse: explicit isa-serial ports get the lowest free port.</summary>

@@ -1,5 +1,6 @@
 using System.Xml.Linq;
 using Reconciler.Schema.Domains.Devices;
+using Reconciler.Schema.Support;
 using Reconciler.Schema.Xml;
 
 namespace Reconciler.Schema.Domains.Defaults;
@@ -64,41 +65,11 @@ internal static partial class DomainDefaults
     }
 
     /// <summary>virDomainDiskInsert: disks on the same (written) bus are kept in the order of their target names.</summary>
-    private static List<XElement> InsertDisks(XElement devices)
-    {
-        var result = new List<XElement>();
-        foreach (var disk in devices.Els("disk"))
-        {
-            var bus = disk.El("target").A("bus");
-            var dst = disk.El("target").A("dev");
-            var insertAt = -1;
-            for (var i = result.Count - 1; i >= 0; i--)
-            {
-                var other = result[i];
-                var otherBus = other.El("target").A("bus");
-                var otherDst = other.El("target").A("dev");
-                if (otherBus == bus && otherDst is not null && dst is not null && DiskNameToIndex(otherDst) > DiskNameToIndex(dst))
-                {
-                    insertAt = i;
-                }
-                else if (otherBus == bus && insertAt == -1)
-                {
-                    insertAt = i + 1;
-                }
-            }
-
-            if (insertAt < 0)
-            {
-                result.Add(disk);
-            }
-            else
-            {
-                result.Insert(insertAt, disk);
-            }
-        }
-
-        return result;
-    }
+    private static List<XElement> InsertDisks(XElement devices) =>
+        SortedInsertion.Order(
+            devices.Els("disk"),
+            disk => disk.El("target").A("bus"),
+            disk => disk.El("target").A("dev") is { } dst ? DiskNameToIndex(dst) : (int?)null);
 
     /// <summary>The bus libvirt infers from a disk's target name when none is given (virDomainDiskDefPostParse).</summary>
     internal static string DefaultDiskBus(string device, string? dst)

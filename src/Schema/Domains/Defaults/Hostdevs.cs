@@ -189,6 +189,14 @@ internal static partial class DomainDefaults
     private static void AssignSmartcardAddresses(XElement devices)
     {
         var cards = devices.Els("smartcard").ToList();
+
+        // The highest slot on CCID controller 0 (kept up to date instead of searched for each card).
+        var max = -1;
+        foreach (var other in cards)
+        {
+            max = Math.Max(max, Controller0Slot(other.El("address")));
+        }
+
         foreach (var card in cards)
         {
             if (card.El("address") is not null)
@@ -196,20 +204,22 @@ internal static partial class DomainDefaults
                 continue;
             }
 
-            var max = -1;
-            foreach (var other in cards)
-            {
-                var a = other.El("address");
-                if (a?.A("type") == "ccid" && (CNumber.TryParseUInt(a.A("controller"), 10, out var c) ? c : 0) == 0)
-                {
-                    max = Math.Max(max, CNumber.TryParseUInt(a.A("slot"), 10, out var s) ? (int)s : 0);
-                }
-            }
-
-            card.Add(new XElement("address",
+            var address = new XElement("address",
                 new XAttribute("type", "ccid"),
                 new XAttribute("controller", 0),
-                new XAttribute("slot", (max + 1).ToString(CultureInfo.InvariantCulture))));
+                new XAttribute("slot", unchecked(max + 1).ToString(CultureInfo.InvariantCulture)));
+            card.Add(address);
+            max = Math.Max(max, Controller0Slot(address));
         }
+    }
+
+    private static int Controller0Slot(XElement? a)
+    {
+        if (a?.A("type") == "ccid" && (CNumber.TryParseUInt(a.A("controller"), 10, out var c) ? c : 0) == 0)
+        {
+            return CNumber.TryParseUInt(a.A("slot"), 10, out var s) ? (int)s : 0;
+        }
+
+        return -1;
     }
 }

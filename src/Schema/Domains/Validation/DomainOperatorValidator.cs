@@ -14,8 +14,28 @@ namespace Reconciler.Schema.Domains.Validation;
 /// </summary>
 internal sealed class DomainOperatorValidator : AbstractValidator<DomainXml>
 {
+    /// <summary>The highest controller a drive address may name (libvirt's own limit for PCI controllers).</summary>
+    public const int MaxDriveController = 255;
+
     public DomainOperatorValidator()
     {
+        // libvirt adds an implicit controller for every index up to the highest one a drive address names:
+        // controller='2147483647' would have it (and us) add two billion controllers.
+        RuleFor(d => d).Custom((doc, context) =>
+        {
+            foreach (var device in doc.DevicesOf("disk").Concat(doc.DevicesOf("hostdev")))
+            {
+                var address = device.El("address");
+                if (address?.A("type") == "drive" && CNumber.TryParseUInt(address.A("controller"), 10, out var controller) && controller > MaxDriveController)
+                {
+                    context.Report(ErrorCode.PolicyViolation,
+                        $"drive address controller {controller} is above {MaxDriveController}: libvirt would add a controller for every index from 0 to {controller}; use controller {MaxDriveController} or lower",
+                        address.Attribute("controller"));
+                    return;
+                }
+            }
+        });
+
         // A memory of 0 is no memory: libvirt then takes the NUMA cells' total, or refuses the domain.
         RuleFor(d => d).Custom((doc, context) =>
         {

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using Reconciler.Schema.Diagnostics;
+using Reconciler.Schema.Support;
 using Reconciler.Schema.Validation;
 using Reconciler.Schema.Xml;
 using Problem = Reconciler.Schema.Validation.XmlProp.Problem;
@@ -327,6 +328,7 @@ internal static partial class ParseRules
 
         const string valueInvalid = " \",;\\";
         const string nameInvalid = "()<>@:/[]?={}";
+        var next = Pairs.NextWithSameKey(list, cookie => cookie.A("name"));
         for (var i = 0; i < list.Count; i++)
         {
             var name = list[i].A("name")!;
@@ -351,12 +353,9 @@ internal static partial class ParseRules
                 return P(ErrorCode.XmlError, $"value of cookie '{name}' contains invalid characters", list[i]);
             }
 
-            for (var j = i + 1; j < list.Count; j++)
+            if (next[i] >= 0)
             {
-                if (list[j].A("name") == name)
-                {
-                    return P(ErrorCode.XmlError, $"duplicate cookie '{name}'", list[j]);
-                }
+                return P(ErrorCode.XmlError, $"duplicate cookie '{name}'", list[next[i]]);
             }
         }
 

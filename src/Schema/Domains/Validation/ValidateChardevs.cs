@@ -143,7 +143,8 @@ internal static partial class ValidateRules
     /// </summary>
     private static bool IsCompatConsole(DomainXml d, XElement device) =>
         device.Is("console") && OsType(d) == "hvm" && device.El("target").A("type") == "serial" &&
-        d.DevicesOf("serial").Any() && d.DevicesOf("console").First() == device;
+        d.Memo("chardev: a serial port", static d => d.DevicesOf("serial").Any()) &&
+        d.Memo("chardev: the first console", static d => d.DevicesOf("console").First()) == device;
 
     /// <summary>
     /// The first console as virDomainDefAddConsoleCompat leaves it, as written: the console itself when it was

@@ -1,5 +1,6 @@
 using System.Xml.Linq;
 using Reconciler.Schema.Diagnostics;
+using Reconciler.Schema.Support;
 using Reconciler.Schema.Xml;
 using Problem = Reconciler.Schema.Validation.XmlProp.Problem;
 
@@ -57,47 +58,31 @@ internal static partial class ValidateRules
     private static Problem? DuplicateDiskTargets(DomainXml d)
     {
         var disks = d.DevicesOf("disk").ToList();
-        for (var i = 0; i < disks.Count; i++)
+        if (Pairs.FirstWithSameKey(disks, disk => disk.El("target").A("dev")) is not var (i, j))
         {
-            for (var j = i + 1; j < disks.Count; j++)
-            {
-                var dst = disks[i].El("target").A("dev");
-                if (dst is not null && dst == disks[j].El("target").A("dev"))
-                {
-                    return P(ErrorCode.XmlError,
-                        $"target '{dst}' duplicated for disk sources '{DiskSourcePath(disks[i]) ?? "<null>"}' and '{DiskSourcePath(disks[j]) ?? "<null>"}'",
-                        disks[j].El("target"));
-                }
-            }
+            return null;
         }
 
-        return null;
+        return P(ErrorCode.XmlError,
+            $"target '{disks[i].El("target").A("dev")}' duplicated for disk sources '{DiskSourcePath(disks[i]) ?? "<null>"}' and '{DiskSourcePath(disks[j]) ?? "<null>"}'",
+            disks[j].El("target"));
     }
 
     /// <summary>virDomainDefDuplicateDriveAddressesValidate: disks and SCSI hostdevs each on their own drive address.</summary>
     private static Problem? DuplicateDriveAddresses(DomainXml d)
     {
         var disks = d.DevicesOf("disk").ToList();
-        for (var i = 0; i < disks.Count; i++)
+        if (Pairs.FirstWithSameKey(disks, disk => DriveAddress.Of(disk) is { } a ? (disk.El("target").A("bus"), a) : null) is var (i, j))
         {
-            if (DriveAddress.Of(disks[i]) is not { } a)
-            {
-                continue;
-            }
-
-            for (var j = i + 1; j < disks.Count; j++)
-            {
-                if (disks[i].El("target").A("bus") == disks[j].El("target").A("bus") && DriveAddress.Of(disks[j]) == a)
-                {
-                    return P(ErrorCode.ConfigUnsupported,
-                        $"Found duplicate drive address for disk with target name '{disks[i].El("target").A("dev")}' {a}",
-                        disks[j].El("address"));
-                }
-            }
+            return P(ErrorCode.ConfigUnsupported,
+                $"Found duplicate drive address for disk with target name '{disks[i].El("target").A("dev")}' {DriveAddress.Of(disks[i])}",
+                disks[j].El("address"));
         }
 
         var hostdevs = d.DevicesOf("hostdev").Where(IsScsiHostdev).ToList();
-        for (var i = 0; i < hostdevs.Count; i++)
+        var next = Pairs.NextWithSameKey(hostdevs, hostdev => DriveAddress.Of(hostdev));
+        var scsiDisks = ScsiDiskAddresses(d);
+        for (i = 0; i < hostdevs.Count; i++)
         {
             if (DriveAddress.Of(hostdevs[i]) is not { } a)
             {
@@ -106,15 +91,12 @@ internal static partial class ValidateRules
 
             // libvirt names the bus 'controller' and the controller 'bus' in these two messages.
             var swapped = $"controller='{a.Bus}' bus='{a.Controller}' target='{a.Target}' unit='{a.Unit}'";
-            for (var j = i + 1; j < hostdevs.Count; j++)
+            if (next[i] >= 0)
             {
-                if (DriveAddress.Of(hostdevs[j]) == a)
-                {
-                    return P(ErrorCode.ConfigUnsupported, $"SCSI host address {swapped} in use by another SCSI host device", hostdevs[j].El("address"));
-                }
+                return P(ErrorCode.ConfigUnsupported, $"SCSI host address {swapped} in use by another SCSI host device", hostdevs[next[i]].El("address"));
             }
 
-            if (disks.Any(disk => disk.El("target").A("bus") == "scsi" && DriveAddress.Of(disk) == a))
+            if (scsiDisks.Contains(a))
             {
                 return P(ErrorCode.ConfigUnsupported, $"SCSI host address {swapped} in use by another SCSI disk", hostdevs[i].El("address"));
             }

@@ -1,5 +1,6 @@
 using System.Xml.Linq;
 using Reconciler.Schema.Diagnostics;
+using Reconciler.Schema.Support;
 using Reconciler.Schema.Xml;
 using Problem = Reconciler.Schema.Validation.XmlProp.Problem;
 
@@ -67,14 +68,12 @@ internal static partial class ValidateRules
     {
         var hostdevs = Devices(d, allConsoles: true, missingInfo: false).Where(x => x.Kind == "hostdev").ToList();
         var ramfb = false;
+        var next = Pairs.NextMatches(hostdevs, HostdevProbe, HostdevKeys);
         for (var i = 0; i < hostdevs.Count; i++)
         {
-            for (var j = i + 1; j < hostdevs.Count; j++)
+            if (next[i] >= 0)
             {
-                if (HostdevMatch(hostdevs[i], hostdevs[j]))
-                {
-                    return P(ErrorCode.XmlError, "Hostdev already exists in the domain configuration", hostdevs[j].Element);
-                }
+                return P(ErrorCode.XmlError, "Hostdev already exists in the domain configuration", hostdevs[next[i]].Element);
             }
 
             var e = hostdevs[i].Element;
@@ -92,75 +91,69 @@ internal static partial class ValidateRules
         return null;
     }
 
-    /// <summary>virDomainHostdevMatch: the same host device (by its source).</summary>
-    private static bool HostdevMatch(DomainDevice a, DomainDevice b)
+    /// <summary>
+    /// virDomainHostdevMatch as keys: two host devices are the same when the key of the first is among the
+    /// keys of the second. A USB device is compared by bus and device when its own address gives both, and
+    /// by vendor and product otherwise, so it can be found by either.
+    /// </summary>
+    private static object? HostdevProbe(DomainDevice device) => HostdevKey(device, byUsbAddress: null);
+
+    private static IEnumerable<object> HostdevKeys(DomainDevice device)
     {
-        var (ea, eb) = (a.Element, b.Element);
-        var modeA = a.ParentNet ? "subsystem" : ea.A("mode") ?? "subsystem";
-        var modeB = b.ParentNet ? "subsystem" : eb.A("mode") ?? "subsystem";
-        if (modeA != modeB)
+        if (HostdevKey(device, byUsbAddress: true) is { } first)
         {
-            return false;
+            yield return first;
         }
 
-        var typeA = a.ParentNet ? "pci" : ea.A("type");
-        var typeB = b.ParentNet ? "pci" : eb.A("type");
-        if (typeA != typeB)
+        if (HostdevKey(device, byUsbAddress: false) is { } second && !second.Equals(HostdevKey(device, byUsbAddress: true)))
         {
-            return false;
+            yield return second;
         }
+    }
 
-        var (sa, sb) = (ea.El("source"), eb.El("source"));
-        if (modeA != "subsystem")
+    private static object? HostdevKey(DomainDevice device, bool? byUsbAddress)
+    {
+        var e = device.Element;
+        var mode = device.ParentNet ? "subsystem" : e.A("mode") ?? "subsystem";
+        var type = device.ParentNet ? "pci" : e.A("type");
+        var source = e.El("source");
+        if (mode != "subsystem")
         {
-            var child = typeA switch
+            var child = type switch
             {
                 "storage" => "block",
                 "misc" => "char",
                 "net" => "interface",
                 _ => null,
             };
-            return child is not null && sa.El(child)?.Value == sb.El(child)?.Value;
+            return child is null ? null : ("capabilities", mode, type, source.El(child)?.Value);
         }
 
-        switch (typeA)
+        switch (type)
         {
             case "pci":
-                return SameNumbers(sa.El("address"), sb.El("address"), "domain", "bus", "slot", "function");
+                return (type, Numbers(source.El("address"), "domain", "bus", "slot", "function"));
             case "usb":
-                var (addrA, addrB) = (sa.El("address"), sb.El("address"));
-                if (UInt(addrA, "bus") != 0 && UInt(addrA, "device") != 0)
-                {
-                    return SameNumbers(addrA, addrB, "bus", "device");
-                }
-
-                return UInt(sa.El("vendor"), "id") == UInt(sb.El("vendor"), "id") &&
-                       UInt(sa.El("product"), "id") == UInt(sb.El("product"), "id");
+                var address = source.El("address");
+                var byAddress = byUsbAddress ?? (UInt(address, "bus") != 0 && UInt(address, "device") != 0);
+                return byAddress
+                    ? (type, "address", Numbers(address, "bus", "device"))
+                    : (type, "id", UInt(source.El("vendor"), "id"), UInt(source.El("product"), "id"));
             case "scsi":
-                var protocol = sa.A("protocol") ?? "adapter";
-                if (protocol != (sb.A("protocol") ?? "adapter"))
-                {
-                    return false;
-                }
-
-                if (protocol == "iscsi")
-                {
-                    return sa.El("host").A("name") == sb.El("host").A("name") &&
-                           UInt(sa.El("host"), "port") == UInt(sb.El("host"), "port") &&
-                           sa.A("name") == sb.A("name");
-                }
-
-                return sa.El("adapter").A("name") == sb.El("adapter").A("name") &&
-                       SameNumbers(sa.El("address"), sb.El("address"), "bus", "target", "unit");
+                var protocol = source.A("protocol") ?? "adapter";
+                return protocol == "iscsi"
+                    ? (type, protocol, source.El("host").A("name"), UInt(source.El("host"), "port"), source.A("name"))
+                    : (type, protocol, source.El("adapter").A("name"), Numbers(source.El("address"), "bus", "target", "unit"));
             case "scsi_host":
-                return sa.A("protocol") == sb.A("protocol") && sa.A("wwpn") == sb.A("wwpn");
+                return (type, source.A("protocol"), source.A("wwpn"));
             case "mdev":
-                return sa.El("address").A("uuid") == sb.El("address").A("uuid");
+                return (type, source.El("address").A("uuid"));
             default:
-                return false;
+                return null;
         }
     }
 
-    private static bool SameNumbers(XElement? a, XElement? b, params string[] names) =>
-        names.All(n => ULong(a, n, 0) == ULong(b, n, 0));
+    /// <summary>Numbers compared as virDomainHostdevMatch compares them (any base; absent or unreadable alike).</summary>
+    private static string Numbers(XElement? element, params string[] names) =>
+        string.Join(',', names.Select(n => ULong(element, n, 0)?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"));
 }

@@ -127,6 +127,12 @@ internal static partial class ValidateRules
     private static bool HasWrittenAddress(XElement device) =>
         WrittenDomain.CopyOf(device) is { } written ? written.El("address") is not null : IsWritten(device.El("address"));
 
+    /// <summary>The drive addresses of the SCSI disks (asked for each SCSI host device).</summary>
+    internal static HashSet<DriveAddress> ScsiDiskAddresses(DomainXml d) =>
+        d.Memo("disk: SCSI drive addresses", static d => d.DevicesOf("disk")
+            .Where(disk => disk.El("target").A("bus") == "scsi")
+            .Select(DriveAddress.Of).OfType<DriveAddress>().ToHashSet());
+
     internal static bool IsScsiHostdev(XElement hostdev) =>
         hostdev.Is("hostdev") && (hostdev.A("mode") ?? "subsystem") == "subsystem" && hostdev.A("type") == "scsi";
 
@@ -141,8 +147,7 @@ internal static partial class ValidateRules
         switch (hostdev.A("type"))
         {
             case "scsi":
-                if (DriveAddress.Of(hostdev) is { } addr &&
-                    d.DevicesOf("disk").Any(disk => disk.El("target").A("bus") == "scsi" && DriveAddress.Of(disk) == addr))
+                if (DriveAddress.Of(hostdev) is { } addr && ScsiDiskAddresses(d).Contains(addr))
                 {
                     return P(ErrorCode.XmlError, $"SCSI host address {addr} in use by a SCSI disk", hostdev.El("address"));
                 }

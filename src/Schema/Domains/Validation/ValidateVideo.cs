@@ -13,8 +13,7 @@ internal static partial class ValidateRules
     {
         var model = video.El("model");
         var type = model.A("type") ?? "default";
-        var videos = d.DevicesOf("video").ToList();
-        if (videos.Count > 1 && videos.Any(v => v.El("model").A("type") == "none"))
+        if (d.Memo("video: a none video among several", static d => d.DevicesOf("video").Skip(1).Any() && d.DevicesOf("video").Any(v => v.El("model").A("type") == "none")))
         {
             return P(ErrorCode.ConfigUnsupported, "a 'none' video type must be the only video device defined for the domain", video);
         }
