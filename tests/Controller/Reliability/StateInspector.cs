@@ -107,6 +107,15 @@ internal sealed partial class StateInspector(string state, Fleet fleet)
                 {
                     _ = XDocument.Parse(File.ReadAllText(path));
                 }
+                else if (name == "controller-managed.journal")
+                {
+                    // Lines "Kind<TAB>name"; only the last may be cut short by the kill.
+                    var lines = File.ReadAllText(path).Split('\n');
+                    if (lines[..^1].FirstOrDefault(l => l.Split('\t') is not [var kind, { Length: > 0 }] || !Enum.TryParse<Reconciler.Controller.Daemon.ObjectKind>(kind, out _)) is { } bad)
+                    {
+                        problems.Add($"{relative}: a damaged line '{bad}'");
+                    }
+                }
                 else if (!relative.StartsWith("runtime/networks/dnsmasq/", StringComparison.Ordinal) && name != "reconciler.sock")
                 {
                     problems.Add($"{relative}: a file the state directory should not hold");
