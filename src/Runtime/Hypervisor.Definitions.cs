@@ -103,6 +103,13 @@ public sealed partial class Hypervisor
             dom.HasManagedSave = false;
         }
 
+        if (!dom.IsActive)
+        {
+            // Leases go first: a crash in between leaves a definition without a lease (it gets one at its next
+            // start), never a lease whose domain is gone.
+            _leases.ReleaseDomain(dom.Uuid);
+        }
+
         StateDirectory.Delete(DefinitionPath(dom.Uuid));
         StateDirectory.Delete(FlagsPath(dom.Uuid));
         dom.Persistent = null;
@@ -114,7 +121,6 @@ public sealed partial class Hypervisor
         }
         else
         {
-            _leases.ReleaseDomain(dom.Uuid);
             Unregister(dom);
         }
     }

@@ -115,6 +115,8 @@ public static class LibvirtSchema
             }
         }
 
+        Domains.Validation.WrittenDomain.Release(root);
+
         return new SpecDocument(path, kind, context.Errors, context.HasErrors ? null : root, extensions);
     }
 

@@ -40,8 +40,17 @@ public sealed partial class ReconcileLoop
 
         if (await MissingDependencyAsync(desired.Definition, ct).ConfigureAwait(false) is { } waiting)
         {
-            return new Outcome(SyncStatus.OutOfSync, HealthStatus.Progressing, "waiting for " + waiting, TimeSpan.FromSeconds(5),
-                Cond("WaitingForDependency", "DependencyNotReady", waiting));
+            // Woken as soon as the dependency's own reconcile ends; looked at again after registering, in
+            // case it ended in between (and every 5 s all the same).
+            WaitFor(waiting.Key, key);
+            if (await MissingDependencyAsync(desired.Definition, ct).ConfigureAwait(false) is not { } still || still.Key != waiting.Key)
+            {
+                return new Outcome(SyncStatus.OutOfSync, HealthStatus.Progressing, "waiting for " + waiting.What, TimeSpan.Zero,
+                    Cond("WaitingForDependency", "DependencyNotReady", waiting.What));
+            }
+
+            return new Outcome(SyncStatus.OutOfSync, HealthStatus.Progressing, "waiting for " + waiting.What, TimeSpan.FromSeconds(5),
+                Cond("WaitingForDependency", "DependencyNotReady", waiting.What));
         }
 
         var record = _store.Get(key);
@@ -99,7 +108,7 @@ public sealed partial class ReconcileLoop
     }
 
     /// <summary>The network, pool or volume the domain waits for, or null when all are there and running.</summary>
-    private async Task<string?> MissingDependencyAsync(XElement def, CancellationToken ct)
+    private async Task<Dependency?> MissingDependencyAsync(XElement def, CancellationToken ct)
     {
         var model = DomainDefinition.FromXml(def);
         var networks = Hypervisor.ListNetworks();
@@ -108,7 +117,7 @@ public sealed partial class ReconcileLoop
             var network = networks.FirstOrDefault(n => n.Name == net.Network);
             if (network is not { Active: true })
             {
-                return $"network '{net.Network}' ({(network is null ? "not defined" : "not active")})";
+                return new(new ObjectKey(ObjectKind.Network, net.Network!), $"network '{net.Network}' ({(network is null ? "not defined" : "not active")})");
             }
         }
 
@@ -118,12 +127,12 @@ public sealed partial class ReconcileLoop
             var pool = pools.FirstOrDefault(p => p.Name == disk.Source!.Pool);
             if (pool is not { State: Runtime.Storage.StoragePoolState.Running })
             {
-                return $"pool '{disk.Source!.Pool}' ({(pool is null ? "not defined" : "not running")})";
+                return new(new ObjectKey(ObjectKind.Pool, disk.Source!.Pool!), $"pool '{disk.Source!.Pool}' ({(pool is null ? "not defined" : "not running")})");
             }
 
             if (disk.Source!.Volume is not { } volume || await Hypervisor.GetVolumeAsync(pool.Name, volume, ct).ConfigureAwait(false) is null)
             {
-                return $"volume '{disk.Source!.Volume}' of pool '{pool.Name}'";
+                return new(new ObjectKey(ObjectKind.Volume, pool.Name + "/" + disk.Source!.Volume), $"volume '{disk.Source!.Volume}' of pool '{pool.Name}'");
             }
         }
 
@@ -134,7 +143,7 @@ public sealed partial class ReconcileLoop
                 dp.Definition.Element("target")?.Element("path")?.Value is { } target && disk.Source!.Path!.StartsWith(target.TrimEnd('/') + "/", StringComparison.Ordinal));
             if (pool is not null)
             {
-                return $"pool '{pool.Name}' (not running)";
+                return new(new ObjectKey(ObjectKind.Pool, pool.Name), $"pool '{pool.Name}' (not running)");
             }
         }
 

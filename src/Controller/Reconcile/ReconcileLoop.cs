@@ -144,13 +144,19 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
         }
     }
 
-    /// <summary>Reads the spec directory and queues what changed (everything on a full resync).</summary>
-    internal async Task RescanAsync(bool initial, CancellationToken cancellationToken, bool everything = false)
+    /// <summary>
+    /// Reads the spec directory and queues what changed (everything on a full resync); with
+    /// <paramref name="paths"/>, reads only those files again (what the watcher reported).
+    /// </summary>
+    internal async Task RescanAsync(bool initial, CancellationToken cancellationToken, bool everything = false, IReadOnlyCollection<string>? paths = null)
     {
         await _scanLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var scan = await Task.Run(_specs.Scan, cancellationToken).ConfigureAwait(false);
+            var scan = paths is null || initial || everything || !_scanned
+                ? await Task.Run(_specs.Scan, cancellationToken).ConfigureAwait(false)
+                : await Task.Run(() => _specs.ScanPaths(paths), cancellationToken).ConfigureAwait(false);
+            _scanned = true;
             var changed = _desired.Apply(scan);
             if (_desired.Blocked is { } blocked)
             {
@@ -232,10 +238,35 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
                     Enqueue(key);
                 }
 
+                if (key.Kind != ObjectKind.Domain)
+                {
+                    WakeWaiters(key);
+                }
+
                 if (_pendingFirstPass > 0 && Interlocked.Decrement(ref _pendingFirstPass) == 0)
                 {
                     _firstPass.TrySetResult();
                 }
+            }
+        }
+    }
+
+    /// <summary>What a domain waits for: the object, and how its status says so.</summary>
+    private sealed record Dependency(ObjectKey Key, string What);
+
+    // Domains waiting for a network, pool or volume, by that object: queued again when its reconcile ends.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ObjectKey, System.Collections.Concurrent.ConcurrentDictionary<ObjectKey, byte>> _waiters = new();
+
+    private void WaitFor(ObjectKey dependency, ObjectKey waiter) =>
+        _waiters.GetOrAdd(dependency, _ => new()).TryAdd(waiter, 0);
+
+    private void WakeWaiters(ObjectKey dependency)
+    {
+        if (_waiters.TryRemove(dependency, out var waiting))
+        {
+            foreach (var key in waiting.Keys)
+            {
+                Enqueue(key);
             }
         }
     }
@@ -277,6 +308,9 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
         }
     }
 
+    // Whether a full scan was made (a scan of the watcher's paths only keeps what it read of the rest).
+    private bool _scanned;
+
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _stopReasons = new(StringComparer.Ordinal);
 
     private FileSystemWatcher? StartWatcher()
@@ -292,18 +326,40 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
             NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size,
             InternalBufferSize = 64 * 1024,
         };
-        var debounce = new Debouncer(TimeSpan.FromMilliseconds(_options.DebounceMilliseconds), () => _ = SafeRescanAsync(everything: false));
+        var debounce = new Debouncer(TimeSpan.FromMilliseconds(_options.DebounceMilliseconds), batch => _ = SafeRescanAsync(batch));
         FileSystemEventHandler changed = (_, e) =>
         {
-            if (SpecDirectory.IsSpecPath(_specs.Root, e.FullPath) || Directory.Exists(e.FullPath) || e.ChangeType == WatcherChangeTypes.Deleted)
+            if (SpecDirectory.IsSpecPath(_specs.Root, e.FullPath))
             {
-                debounce.Poke();
+                debounce.Poke(e.FullPath, urgent: false);
+            }
+            else if (Directory.Exists(e.FullPath) || e.ChangeType == WatcherChangeTypes.Deleted)
+            {
+                debounce.Poke(null, urgent: false); // a directory came or went (or may have): read everything
             }
         };
         watcher.Created += changed;
         watcher.Changed += changed;
         watcher.Deleted += changed;
-        watcher.Renamed += (_, e) => debounce.Poke();
+        watcher.Renamed += (_, e) =>
+        {
+            // A file renamed into place is complete (the atomic write of editors, git and configuration
+            // tools): it is read at once unless a burst is under way, which the quiet period collects.
+            var spec = SpecDirectory.IsSpecPath(_specs.Root, e.FullPath);
+            var wasSpec = SpecDirectory.IsSpecPath(_specs.Root, e.OldFullPath);
+            if (!spec && !wasSpec && Directory.Exists(e.FullPath))
+            {
+                debounce.Poke(null, urgent: false);
+                return;
+            }
+
+            if (wasSpec)
+            {
+                debounce.Poke(e.OldFullPath, urgent: false);
+            }
+
+            debounce.Poke(e.FullPath, urgent: spec);
+        };
         watcher.Error += (_, e) =>
         {
             _log.LogWarning(e.GetException(), "The spec directory watcher overflowed or failed; resyncing everything");
@@ -325,6 +381,18 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
         }
     }
 
+    private async Task SafeRescanAsync(IReadOnlyCollection<string>? paths)
+    {
+        try
+        {
+            await RescanAsync(initial: false, CancellationToken.None, everything: false, paths).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            _log.LogError(e, "Reading the spec directory failed");
+        }
+    }
+
     private static bool IsTransient(RuntimeException e) => e.IsTransient;
 
     /// <summary>Runs a runtime operation with retries of transient failures, counted and traced by <see cref="Telemetry"/>.</summary>
@@ -335,19 +403,68 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
             return true;
         }).ConfigureAwait(false);
 
-    /// <summary>Calls an action once the pokes stop for a while.</summary>
-    private sealed class Debouncer(TimeSpan quiet, Action action)
+    /// <summary>
+    /// Collects the paths the watcher reports and hands them over once the pokes stop for a while; an
+    /// urgent poke (a file renamed into place) is handed over at once when nothing happened for that
+    /// while — so a single edit is read immediately and a burst still costs two scans. A null path
+    /// stands for "read everything".
+    /// </summary>
+    private sealed class Debouncer(TimeSpan quiet, Action<IReadOnlyCollection<string>?> action)
     {
         private readonly Lock _sync = new();
+        private HashSet<string> _paths = new(StringComparer.Ordinal);
+        private bool _everything;
+        private bool _pending;
+        private long _last = -1;
         private Timer? _timer;
 
-        public void Poke()
+        public void Poke(string? path, bool urgent)
         {
             lock (_sync)
             {
-                _timer ??= new Timer(_ => action(), null, Timeout.Infinite, Timeout.Infinite);
+                if (path is null)
+                {
+                    _everything = true;
+                }
+                else
+                {
+                    _paths.Add(path);
+                }
+
+                var now = Environment.TickCount64;
+                if (urgent && !_pending && (_last < 0 || now - _last >= quiet.TotalMilliseconds))
+                {
+                    _last = now;
+                    var batch = Take();
+                    ThreadPool.QueueUserWorkItem(_ => action(batch));
+                    return;
+                }
+
+                _pending = true;
+                _timer ??= new Timer(_ => Fire(), null, Timeout.Infinite, Timeout.Infinite);
                 _timer.Change(quiet, Timeout.InfiniteTimeSpan);
             }
+        }
+
+        private void Fire()
+        {
+            IReadOnlyCollection<string>? batch;
+            lock (_sync)
+            {
+                _pending = false;
+                _last = Environment.TickCount64;
+                batch = Take();
+            }
+
+            action(batch);
+        }
+
+        private IReadOnlyCollection<string>? Take()
+        {
+            IReadOnlyCollection<string>? batch = _everything ? null : _paths;
+            _paths = new HashSet<string>(StringComparer.Ordinal);
+            _everything = false;
+            return batch;
         }
     }
 }

@@ -86,6 +86,48 @@ public sealed class SpecDirectory(string root)
         return new SpecScan(files, null);
     }
 
+    /// <summary>
+    /// Reads again only <paramref name="paths"/> (files the watcher saw change, appear or go), keeping what
+    /// the last scan read of every other file: an edit costs one file, not the whole directory. Only valid
+    /// after a full <see cref="Scan"/>; a directory among the paths needs a full scan instead.
+    /// </summary>
+    public SpecScan ScanPaths(IEnumerable<string> paths)
+    {
+        if (!Directory.Exists(Root))
+        {
+            return Scan();
+        }
+
+        foreach (var path in paths.Select(System.IO.Path.GetFullPath).Distinct(StringComparer.Ordinal))
+        {
+            if (!IsSpecPath(Root, path) || !File.Exists(path))
+            {
+                _cache.Remove(path);
+                continue;
+            }
+
+            try
+            {
+                var bytes = File.ReadAllBytes(path);
+                var revision = RevisionOf(bytes);
+                if (!_cache.TryGetValue(path, out var cached) || cached.Revision != revision)
+                {
+                    _cache[path] = Read(path, revision, bytes);
+                }
+            }
+            catch (FileNotFoundException)
+            {
+                _cache.Remove(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _cache[path] = new SpecFile(path, string.Empty, null, null, [$"{path}: cannot read the file: {e.Message}"]);
+            }
+        }
+
+        return new SpecScan(new Dictionary<string, SpecFile>(_cache, StringComparer.Ordinal), null);
+    }
+
     /// <summary>A spec file's revision: the start of the SHA-256 of its content.</summary>
     public static string RevisionOf(ReadOnlySpan<byte> content) => Convert.ToHexStringLower(SHA256.HashData(content))[..16];
 

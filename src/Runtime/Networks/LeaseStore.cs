@@ -1,5 +1,4 @@
 using System.Net;
-using System.Numerics;
 using System.Text.Json;
 using Reconciler.Runtime.Persistence;
 using Reconciler.Schema.Diagnostics;
@@ -17,10 +16,23 @@ public sealed record DhcpLeaseInfo(string Network, string Mac, string Address, i
 /// </summary>
 internal sealed class LeaseStore
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
     private readonly Lock _sync = new();
     private readonly string _dir;
     private readonly Dictionary<string, List<DhcpLeaseInfo>> _byNetwork = new(StringComparer.Ordinal);
+
+    // Each change of a network's leases gets a version (under _sync); its file is written outside _sync, by
+    // one writer at a time per network, and a writer writes whatever is newest: concurrent changes share
+    // one write (and the file never goes back to an older version).
+    private readonly Dictionary<string, long> _versions = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, LeaseFile> _files = new(StringComparer.Ordinal);
+
+    private sealed class LeaseFile
+    {
+        public Lock Gate { get; } = new();
+
+        public long Written { get; set; }
+    }
 
     public LeaseStore(string dir)
     {
@@ -67,6 +79,8 @@ internal sealed class LeaseStore
             return null;
         }
 
+        long version;
+        DhcpLeaseInfo result;
         lock (_sync)
         {
             var leases = LeasesOf(network.Name);
@@ -82,11 +96,18 @@ internal sealed class LeaseStore
 
             if (address is null)
             {
-                var reserved = new HashSet<string>(dhcp.Hosts.Where(h => h.Ip is not null).Select(h => h.Ip!.ToString()), StringComparer.Ordinal)
+                var reserved = new HashSet<UInt128>(dhcp.Hosts.Where(h => h.Ip is not null).Select(h => ToNumber(h.Ip!)))
                 {
-                    dhcp.Address.ToString(),
+                    ToNumber(dhcp.Address),
                 };
-                reserved.UnionWith(leases.Where(l => !string.Equals(l.Mac, mac, StringComparison.OrdinalIgnoreCase)).Select(l => l.Address));
+                foreach (var l in leases)
+                {
+                    if (!string.Equals(l.Mac, mac, StringComparison.OrdinalIgnoreCase) && IPAddress.TryParse(l.Address, out var taken))
+                    {
+                        reserved.Add(ToNumber(taken));
+                    }
+                }
+
                 address = FirstFree(dhcp, reserved)
                     ?? throw new RuntimeException(ErrorCode.OperationFailed,
                         $"network '{network.Name}' has no free DHCP address left for MAC {mac}: every address of its ranges is leased or reserved");
@@ -107,45 +128,26 @@ internal sealed class LeaseStore
                 leases.Add(lease);
             }
 
-            Save(network.Name, leases);
-            return lease;
+            version = Changed(network.Name);
+            result = lease;
         }
+
+        Persist(network.Name, version);
+        return result;
     }
 
     /// <summary>Releases every lease of a domain (when it is undefined, or when a transient one stops).</summary>
-    public void ReleaseDomain(Guid domain)
-    {
-        lock (_sync)
-        {
-            foreach (var (network, leases) in _byNetwork)
-            {
-                if (leases.RemoveAll(l => l.Domain == domain) > 0)
-                {
-                    Save(network, leases);
-                }
-            }
-        }
-    }
+    public void ReleaseDomain(Guid domain) => ReleaseWhere(l => l.Domain == domain);
 
     /// <summary>Releases the lease of one MAC (an interface detached from the definition).</summary>
-    public void ReleaseMac(Guid domain, string mac)
-    {
-        lock (_sync)
-        {
-            foreach (var (network, leases) in _byNetwork)
-            {
-                if (leases.RemoveAll(l => l.Domain == domain && string.Equals(l.Mac, mac, StringComparison.OrdinalIgnoreCase)) > 0)
-                {
-                    Save(network, leases);
-                }
-            }
-        }
-    }
+    public void ReleaseMac(Guid domain, string mac) =>
+        ReleaseWhere(l => l.Domain == domain && string.Equals(l.Mac, mac, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Releases every lease <paramref name="release"/> selects; returns how many.</summary>
     public int ReleaseWhere(Func<DhcpLeaseInfo, bool> release)
     {
         var count = 0;
+        var changed = new List<(string Network, long Version)>();
         lock (_sync)
         {
             foreach (var (network, leases) in _byNetwork)
@@ -154,9 +156,14 @@ internal sealed class LeaseStore
                 if (removed > 0)
                 {
                     count += removed;
-                    Save(network, leases);
+                    changed.Add((network, Changed(network)));
                 }
             }
+        }
+
+        foreach (var (network, version) in changed)
+        {
+            Persist(network, version);
         }
 
         return count;
@@ -165,13 +172,18 @@ internal sealed class LeaseStore
     /// <summary>Forgets the leases of a network that is undefined.</summary>
     public void DropNetwork(string network)
     {
+        long version;
         lock (_sync)
         {
-            if (_byNetwork.Remove(network))
+            if (!_byNetwork.Remove(network))
             {
-                StateDirectory.Delete(Path.Combine(_dir, network + ".json"));
+                return;
             }
+
+            version = Changed(network);
         }
+
+        Persist(network, version);
     }
 
     private List<DhcpLeaseInfo> LeasesOf(string network)
@@ -185,8 +197,46 @@ internal sealed class LeaseStore
         return leases;
     }
 
-    private void Save(string network, List<DhcpLeaseInfo> leases) =>
-        StateDirectory.WriteAtomic(Path.Combine(_dir, network + ".json"), JsonSerializer.Serialize(leases, Json));
+    /// <summary>A new version of the network's leases (under _sync).</summary>
+    private long Changed(string network)
+    {
+        var version = _versions.GetValueOrDefault(network) + 1;
+        _versions[network] = version;
+        return version;
+    }
+
+    /// <summary>Returns once the network's lease file holds <paramref name="version"/> or a newer one (durably).</summary>
+    private void Persist(string network, long version)
+    {
+        var file = _files.GetOrAdd(network, _ => new LeaseFile());
+        lock (file.Gate)
+        {
+            if (file.Written >= version)
+            {
+                return; // someone else's write carried this change
+            }
+
+            long current;
+            DhcpLeaseInfo[]? snapshot;
+            lock (_sync)
+            {
+                current = _versions[network];
+                snapshot = _byNetwork.TryGetValue(network, out var leases) ? [.. leases] : null;
+            }
+
+            var path = Path.Combine(_dir, network + ".json");
+            if (snapshot is null)
+            {
+                StateDirectory.Delete(path);
+            }
+            else
+            {
+                StateDirectory.WriteAtomic(path, JsonSerializer.SerializeToUtf8Bytes(snapshot, Json));
+            }
+
+            file.Written = current;
+        }
+    }
 
     private static bool InRanges(NetworkIp ip, IPAddress address)
     {
@@ -194,17 +244,21 @@ internal sealed class LeaseStore
         return ip.Ranges.Any(r => ToNumber(r.Start) <= value && value <= ToNumber(r.End));
     }
 
-    private static string? FirstFree(NetworkIp ip, HashSet<string> reserved)
+    private static string? FirstFree(NetworkIp ip, HashSet<UInt128> reserved)
     {
         foreach (var range in ip.Ranges)
         {
             var end = ToNumber(range.End);
             for (var value = ToNumber(range.Start); value <= end; value++)
             {
-                var address = FromNumber(value, range.Start.AddressFamily).ToString();
-                if (!reserved.Contains(address))
+                if (!reserved.Contains(value))
                 {
-                    return address;
+                    return FromNumber(value, range.Start.AddressFamily).ToString();
+                }
+
+                if (value == UInt128.MaxValue)
+                {
+                    break;
                 }
             }
         }
@@ -212,14 +266,29 @@ internal sealed class LeaseStore
         return null;
     }
 
-    private static BigInteger ToNumber(IPAddress address) => new(address.GetAddressBytes(), isUnsigned: true, isBigEndian: true);
+    private static UInt128 ToNumber(IPAddress address)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        address.TryWriteBytes(bytes, out var written);
+        UInt128 value = 0;
+        for (var i = 0; i < written; i++)
+        {
+            value = (value << 8) | bytes[i];
+        }
 
-    private static IPAddress FromNumber(BigInteger value, System.Net.Sockets.AddressFamily family)
+        return value;
+    }
+
+    private static IPAddress FromNumber(UInt128 value, System.Net.Sockets.AddressFamily family)
     {
         var length = family == System.Net.Sockets.AddressFamily.InterNetwork ? 4 : 16;
-        var bytes = value.ToByteArray(isUnsigned: true, isBigEndian: true);
         var full = new byte[length];
-        bytes.CopyTo(full, length - bytes.Length);
+        for (var i = length - 1; i >= 0; i--)
+        {
+            full[i] = (byte)(value & 0xFF);
+            value >>= 8;
+        }
+
         return new IPAddress(full);
     }
 }

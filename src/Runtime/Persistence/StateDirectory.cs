@@ -5,8 +5,8 @@ namespace Reconciler.Runtime.Persistence;
 
 /// <summary>
 /// The runtime's state directory. Every write is atomic — a temporary file in the same directory, fsync,
-/// rename, fsync of the directory — so a crash leaves either the old or the new content, never half of
-/// it. A damaged file is moved to quarantine/ and reported, never silently dropped.
+/// rename, fsync of the directory (shared with concurrent renames there, <see cref="GroupSync"/>) — so a
+/// crash leaves either the old or the new content, never half of it. A damaged file is moved to quarantine/ and reported, never silently dropped.
 /// </summary>
 public sealed class StateDirectory
 {
@@ -47,8 +47,10 @@ public sealed class StateDirectory
                 stream.Flush(flushToDisk: true);
             }
 
+            // The content is durable before the name points at it, and the name before the caller goes on
+            // (the directory sync shared with whoever renames in this directory at the same time).
             File.Move(temp, path, overwrite: true);
-            SyncDirectory(dir);
+            GroupSync.Barrier(dir);
         }
         catch
         {
@@ -73,7 +75,7 @@ public sealed class StateDirectory
             }
 
             File.Move(temp, path, overwrite: true);
-            SyncDirectory(dir);
+            GroupSync.Barrier(dir);
         }
         catch
         {
@@ -143,15 +145,7 @@ public sealed class StateDirectory
             return;
         }
 
-        try
-        {
-            using SafeFileHandle handle = File.OpenHandle(dir, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            RandomAccess.FlushToDisk(handle);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Some file systems cannot sync a directory; the rename itself is still atomic.
-        }
+        GroupSync.Barrier(dir);
     }
 
     private static void TryDelete(string path)

@@ -96,4 +96,26 @@ public sealed class DesiredStateTests
         Assert.Single(permissive.Apply(specs.Scan()));
         Assert.Empty(permissive.Objects);
     }
+
+    [Fact]
+    public void Reading_only_the_paths_the_watcher_reported_gives_what_a_full_scan_gives()
+    {
+        using var dir = new TempDir();
+        var n1 = dir.Write("networks/n1.xml", Net);
+        var n2 = dir.Write("networks/n2.xml", Net.Replace("n1", "n2", StringComparison.Ordinal).Replace("br5", "br6", StringComparison.Ordinal));
+        var specs = new SpecDirectory(dir.Path);
+        specs.Scan();
+
+        // n1 edited, n2 removed, n3 added, a dot file written (reported, but never a spec).
+        File.WriteAllText(n1, Net.Replace("br5", "br7", StringComparison.Ordinal));
+        File.Delete(n2);
+        var n3 = dir.Write("networks/n3.xml", Net.Replace("n1", "n3", StringComparison.Ordinal).Replace("br5", "br8", StringComparison.Ordinal));
+        var hidden = dir.Write("networks/.n4.xml", Net);
+        var partial = specs.ScanPaths([n1, n2, n3, hidden]);
+        var full = new SpecDirectory(dir.Path).Scan();
+
+        Assert.Equal(full.Files.Keys.Order(StringComparer.Ordinal), partial.Files.Keys.Order(StringComparer.Ordinal));
+        Assert.All(full.Files, f => Assert.Equal(f.Value.Revision, partial.Files[f.Key].Revision));
+        Assert.Equal(2, partial.Files.Count);
+    }
 }

@@ -268,6 +268,38 @@ public sealed class NetworkTests
     }
 
     [Fact]
+    public async Task Leases_taken_by_many_domains_starting_at_once_are_all_on_disk_each_with_its_own_address()
+    {
+        await using var h = new RuntimeHarness(hostMemoryKiB: 64UL * 1024 * 1024, hostCpus: 128);
+        var hv = await h.OpenAsync();
+        await hv.DefineNetworkAsync(RuntimeHarness.DefaultNetwork);
+        await hv.SetNetworkAutostartAsync("default", true);
+        await hv.StartNetworkAsync("default");
+        var names = Enumerable.Range(0, 40).Select(i => $"p{i}").ToList();
+        foreach (var n in names)
+        {
+            await hv.DefineAsync(h.Domain(n, devices: NatNet));
+        }
+
+        // The lease file is written by one writer at a time per network, each write carrying every change
+        // made so far: concurrent starts share writes, and none may be lost.
+        await Task.WhenAll(names.Select(n => Task.Run(() => hv.StartAsync(n))));
+        var addresses = new Dictionary<string, string>();
+        foreach (var n in names)
+        {
+            addresses[n] = Assert.Single(await hv.GetInterfaceAddressesAsync(n)).Address;
+        }
+
+        hv.Abandon();
+
+        var again = await h.OpenAsync();
+        var leases = again.GetDhcpLeases("default");
+        Assert.Equal(40, leases.Count);
+        Assert.Equal(40, leases.Select(l => l.Address).Distinct().Count());
+        Assert.Equal(addresses.Values.Order(StringComparer.Ordinal), leases.Select(l => l.Address).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task A_thousand_start_stop_cycles_of_fifty_domains_leak_no_tap_lease_or_mac()
     {
         await using var h = new RuntimeHarness(hostMemoryKiB: 64UL * 1024 * 1024, hostCpus: 128);

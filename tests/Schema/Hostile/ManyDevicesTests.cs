@@ -133,7 +133,9 @@ public sealed class ManyDevicesTests
         watch.Stop();
         Assert.True(doc.IsValid || doc.Errors.Count > 0);
         Assert.DoesNotContain(doc.Errors, e => e.Message.StartsWith("internal error: cannot process", StringComparison.Ordinal));
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"{count} {what}: {watch.Elapsed.TotalSeconds:F1} s");
+        // A guard against the quadratic scans that took minutes, with room for a loaded 2-core CI machine
+        // (the figure itself is not the point: it is printed by the message).
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), $"{count} {what}: {watch.Elapsed.TotalSeconds:F1} s");
     }
 
     /// <summary>libvirt's disk name suffix for an index: 0 → a, 25 → z, 26 → aa.</summary>

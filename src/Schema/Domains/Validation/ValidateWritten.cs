@@ -44,6 +44,25 @@ internal sealed class WrittenDomain
     /// </summary>
     public static XElement? CopyOf(XElement effective) => effective.Annotation<Copy>()?.Element;
 
+    /// <summary>
+    /// Drops the written copy once validation is over: a daemon keeps thousands of accepted definitions,
+    /// and the copy (with a link on every element) doubled each one.
+    /// </summary>
+    public static void Release(XElement root)
+    {
+        if (root.Annotation<WrittenDomain>() is null)
+        {
+            return;
+        }
+
+        root.RemoveAnnotations<WrittenDomain>();
+        root.RemoveAnnotations<Copy>();
+        foreach (var element in root.Descendants())
+        {
+            element.RemoveAnnotations<Copy>();
+        }
+    }
+
     private static void Link(XElement original, XElement copy)
     {
         copy.AddAnnotation(new Origin(original));
