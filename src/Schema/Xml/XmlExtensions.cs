@@ -35,8 +35,8 @@ public static class XmlExtensions
     }
 
     /// <summary>The child elements with this local name and no namespace.</summary>
-    public static IEnumerable<XElement> Els(this XElement? element, string name) =>
-        element is null ? [] : element.Elements(name);
+    /// <remarks>Hot: a struct, so that a foreach over it allocates nothing.</remarks>
+    public static NamedElements Els(this XElement? element, string name) => new(element, name);
 
     /// <summary>The value of an attribute, or null when it is absent.</summary>
     public static string? A(this XElement? element, string name) => Attr(element, name)?.Value;
@@ -300,3 +300,67 @@ public static class XmlExtensions
         return -1;
     }
 }
+
+/// <summary>
+/// The child elements of an element that have a local name and no namespace, in document order, enumerated
+/// like <see cref="XContainer.Elements(XName)"/> (lazily; an element removed while it is the current one ends
+/// the enumeration).
+/// </summary>
+public readonly struct NamedElements(XElement? parent, string name) : IEnumerable<XElement>
+{
+    public Enumerator GetEnumerator() => new(parent, name);
+
+    IEnumerator<XElement> IEnumerable<XElement>.GetEnumerator() => GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    public struct Enumerator(XElement? parent, string name) : IEnumerator<XElement>
+    {
+        private XNode? _node;
+        private bool _started;
+
+        public XElement Current { get; private set; } = null!;
+
+        readonly object System.Collections.IEnumerator.Current => Current;
+
+        public bool MoveNext()
+        {
+            if (parent is null)
+            {
+                return false;
+            }
+
+            if (name.StartsWith('{'))
+            {
+                throw new ArgumentException("Els takes a local name without a namespace", nameof(name));
+            }
+
+            var none = XNamespace.None;
+            var node = _started ? _node?.NextNode : parent.FirstNode;
+            _started = true;
+            for (; node is not null; node = node.NextNode)
+            {
+                if (node is XElement e && e.Name is var n && n.LocalName == name && n.Namespace == none)
+                {
+                    _node = node;
+                    Current = e;
+                    return true;
+                }
+            }
+
+            _node = null;
+            return false;
+        }
+
+        public void Reset()
+        {
+            _node = null;
+            _started = false;
+        }
+
+        public readonly void Dispose()
+        {
+        }
+    }
+}
+
