@@ -47,8 +47,17 @@ public static class LibvirtSchema
     }
 
     /// <summary>Processes spec content; <paramref name="path"/> is only used to name the file in results.</summary>
-    public static SpecDocument Load(string path, ReadOnlyMemory<byte> content, SchemaOptions? options = null)
+    public static SpecDocument Load(string path, ReadOnlyMemory<byte> content, SchemaOptions? options = null) =>
+        Load(path, content, options, out _);
+
+    /// <summary>
+    /// Processes spec content and, when it is valid, also gives the effective definition as libvirt formats it
+    /// (what <see cref="SpecDocument.Format"/> returns until the definition is changed), made anyway to check
+    /// that the definition reads back.
+    /// </summary>
+    public static SpecDocument Load(string path, ReadOnlyMemory<byte> content, SchemaOptions? options, out string? formatted)
     {
+        formatted = null;
         options ??= SchemaOptions.Default;
         var document = SpecXmlReader.Parse(content, options.Limits, out var parseError);
         if (document?.Root is null)
@@ -56,15 +65,16 @@ public static class LibvirtSchema
             return Fail(path, null, parseError ?? new SchemaError(ErrorCode.XmlDetail, "no root element", 1, 1));
         }
 
-        return Process(path, document.Root, options);
+        return Process(path, document.Root, options, out formatted);
     }
 
     /// <summary>Processes spec text already in memory.</summary>
     public static SpecDocument LoadText(string path, string text, SchemaOptions? options = null) =>
         Load(path, System.Text.Encoding.UTF8.GetBytes(text), options);
 
-    private static SpecDocument Process(string path, XElement root, SchemaOptions options)
+    private static SpecDocument Process(string path, XElement root, SchemaOptions options, out string? formatted)
     {
+        formatted = null;
         var kind = root.Name.Namespace == XNamespace.None ? SpecKinds.FromRootElement(root.Name.LocalName) : null;
         var schema = kind is null ? null : Array.Find(Kinds, k => k.Kind == kind);
         if (schema is null)
@@ -106,7 +116,8 @@ public static class LibvirtSchema
             // The definition a spec becomes is what the runtime stores and reads again (and libvirt, after a
             // restart). libvirt writes a few definitions it accepts in a form it then refuses: such a spec is
             // refused now, with the reason, rather than lost later.
-            var again = Load(path, System.Text.Encoding.UTF8.GetBytes(LibvirtXmlWriter.Format(root)), options with { ReadingBack = true });
+            formatted = LibvirtXmlWriter.Format(root);
+            var again = Load(path, System.Text.Encoding.UTF8.GetBytes(formatted), options with { ReadingBack = true });
             if (!again.IsValid)
             {
                 context.Report(ErrorCode.PolicyViolation,
@@ -116,6 +127,10 @@ public static class LibvirtSchema
         }
 
         Domains.Validation.WrittenDomain.Release(root);
+        if (context.HasErrors)
+        {
+            formatted = null;
+        }
 
         return new SpecDocument(path, kind, context.Errors, context.HasErrors ? null : root, extensions);
     }

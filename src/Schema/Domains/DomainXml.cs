@@ -3,19 +3,70 @@ using Reconciler.Schema.Xml;
 
 namespace Reconciler.Schema.Domains;
 
-/// <summary>A domain document as validators see it: the root and quick access to its parts.</summary>
+/// <summary>
+/// A domain document as validators see it: the root and quick access to its parts. Validators read the
+/// document without changing it, so the parts are looked up once.
+/// </summary>
 public sealed class DomainXml(XElement root)
 {
     private readonly Dictionary<string, object?> _memo = new(StringComparer.Ordinal);
 
+    private XElement? _os;
+    private XElement? _devices;
+    private bool _found;
+    private Dictionary<string, List<XElement>>? _devicesByName;
+
     public XElement Root { get; } = root;
 
-    public XElement? Os => Root.El("os");
+    public XElement? Os
+    {
+        get
+        {
+            Find();
+            return _os;
+        }
+    }
 
-    public XElement? Devices => Root.El("devices");
+    public XElement? Devices
+    {
+        get
+        {
+            Find();
+            return _devices;
+        }
+    }
 
-    /// <summary>The devices of a kind, from every &lt;devices&gt; element (libvirt's ./devices/NAME).</summary>
-    public IEnumerable<XElement> DevicesOf(string name) => Root.Elements("devices").Elements(name);
+    /// <summary>The devices of a kind, from every &lt;devices&gt; element (libvirt's ./devices/NAME), in document order.</summary>
+    public IReadOnlyList<XElement> DevicesOf(string name)
+    {
+        if (_devicesByName is null)
+        {
+            _devicesByName = new Dictionary<string, List<XElement>>(StringComparer.Ordinal);
+            foreach (var devices in Root.Elements("devices"))
+            {
+                for (var node = devices.FirstNode; node is not null; node = node.NextNode)
+                {
+                    if (node is XElement device && device.Name.Namespace == XNamespace.None)
+                    {
+                        ref var list = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_devicesByName, device.Name.LocalName, out _);
+                        (list ??= []).Add(device);
+                    }
+                }
+            }
+        }
+
+        return _devicesByName.TryGetValue(name, out var found) ? found : [];
+    }
+
+    private void Find()
+    {
+        if (!_found)
+        {
+            _os = Root.El("os");
+            _devices = Root.El("devices");
+            _found = true;
+        }
+    }
 
     public string? VirtType => Root.A("type");
 

@@ -14,13 +14,25 @@ public static class LibvirtXmlWriter
     /// Elements that libvirt always writes with an opening and closing tag, even when empty, as
     /// "parent/name" (a domain's devices, a pool's source).
     /// </summary>
-    private static readonly HashSet<string> AlwaysOpen = ["domain/devices", "pool/source"];
+    private static readonly (string Parent, string Name)[] AlwaysOpen = [("domain", "devices"), ("pool", "source")];
+
+    /// <summary>A builder kept per thread: formatting is hot (every definition is formatted to be read back).</summary>
+    [ThreadStatic]
+    private static StringBuilder? cached;
 
     public static string Format(XElement root)
     {
-        var sb = new StringBuilder(4096);
+        var sb = cached ?? new StringBuilder(4096);
+        cached = null;
+        sb.Clear();
         Write(sb, root, 0);
-        return sb.ToString();
+        var text = sb.ToString();
+        if (sb.Capacity <= 1 << 20)
+        {
+            cached = sb;
+        }
+
+        return text;
     }
 
     public static void Write(StringBuilder sb, XElement element, int depth)
@@ -70,8 +82,7 @@ public static class LibvirtXmlWriter
 
         if (!hasElements && !hasText)
         {
-            if (element.Name.Namespace == XNamespace.None && element.Parent is { } parent &&
-                AlwaysOpen.Contains(parent.Name.LocalName + "/" + element.Name.LocalName))
+            if (element.Name.Namespace == XNamespace.None && element.Parent is { } parent && IsAlwaysOpen(parent, element))
             {
                 sb.Append(">\n");
                 Indent(sb, depth);
@@ -111,6 +122,19 @@ public static class LibvirtXmlWriter
 
         Indent(sb, depth);
         CloseTag(sb, element);
+    }
+
+    private static bool IsAlwaysOpen(XElement parent, XElement element)
+    {
+        foreach (var (p, n) in AlwaysOpen)
+        {
+            if (element.Name.LocalName == n && parent.Name.LocalName == p)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static void WriteInlineContent(StringBuilder sb, XElement element)

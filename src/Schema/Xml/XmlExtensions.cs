@@ -7,14 +7,64 @@ namespace Reconciler.Schema.Xml;
 public static class XmlExtensions
 {
     /// <summary>The first child element with this local name and no namespace, or null.</summary>
-    public static XElement? El(this XElement? element, string name) => element?.Element(name);
+    /// <remarks>
+    /// Hot: compares local names rather than looking the name up in LINQ to XML's name table on every call.
+    /// </remarks>
+    public static XElement? El(this XElement? element, string name)
+    {
+        if (element is null)
+        {
+            return null;
+        }
+
+        if (name.StartsWith('{'))
+        {
+            return element.Element(name);
+        }
+
+        var none = XNamespace.None;
+        for (var node = element.FirstNode; node is not null; node = node.NextNode)
+        {
+            if (node is XElement child && child.Name is var n && n.LocalName == name && n.Namespace == none)
+            {
+                return child;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>The child elements with this local name and no namespace.</summary>
-    public static IEnumerable<XElement> Els(this XElement? element, string name) =>
-        element is null ? [] : element.Elements(name);
+    /// <remarks>Hot: a struct, so that a foreach over it allocates nothing.</remarks>
+    public static NamedElements Els(this XElement? element, string name) => new(element, name);
 
     /// <summary>The value of an attribute, or null when it is absent.</summary>
-    public static string? A(this XElement? element, string name) => element?.Attribute(name)?.Value;
+    public static string? A(this XElement? element, string name) => Attr(element, name)?.Value;
+
+    /// <summary>The attribute with this local name and no namespace, or null (without a name table lookup).</summary>
+    private static XAttribute? Attr(XElement? element, string name)
+    {
+        if (element is null)
+        {
+            return null;
+        }
+
+        if (name.StartsWith('{'))
+        {
+            return element.Attribute(name);
+        }
+
+        var none = XNamespace.None;
+        for (var a = element.FirstAttribute; a is not null; a = a.NextAttribute)
+        {
+            if (a.Name is var n && n.LocalName == name && n.Namespace == none)
+            {
+                return a;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>Sets an attribute, keeping its place when it exists; removes it when value is null.</summary>
     public static XElement Set(this XElement element, string name, string? value)
@@ -29,7 +79,7 @@ public static class XmlExtensions
     /// <summary>Sets an attribute only when it is absent.</summary>
     public static XElement Default(this XElement element, string name, string value)
     {
-        if (element.Attribute(name) is null)
+        if (Attr(element, name) is null)
         {
             element.SetAttributeValue(name, value);
         }
@@ -40,7 +90,7 @@ public static class XmlExtensions
     /// <summary>The child with this name, created (appended) when it does not exist.</summary>
     public static XElement GetOrAdd(this XElement element, string name)
     {
-        var child = element.Element(name);
+        var child = element.El(name);
         if (child is null)
         {
             child = new XElement(name);
@@ -51,7 +101,7 @@ public static class XmlExtensions
     }
 
     /// <summary>The trimmed text of a child element, or null when the child is absent.</summary>
-    public static string? Text(this XElement? element, string name) => element?.Element(name)?.Value.Trim();
+    public static string? Text(this XElement? element, string name) => element.El(name)?.Value.Trim();
 
     /// <summary>True when the element exists and its local name is one of the given names.</summary>
     public static bool Is(this XElement? element, params ReadOnlySpan<string> names)
@@ -85,12 +135,42 @@ public static class XmlExtensions
     /// <summary>Orders the attributes of an element: the listed names first, in that order, then the rest as they were.</summary>
     public static void OrderAttributes(this XElement element, IReadOnlyList<string> order)
     {
-        var attributes = element.Attributes().ToList();
-        if (attributes.Count < 2)
+        var first = element.FirstAttribute;
+        if (first is null || first.NextAttribute is null)
         {
             return;
         }
 
+        // Most elements are in order already (always so when a definition is read back): check first, without
+        // allocating, whether every attribute sits at or after the rank of the one before it.
+        var last = -1;
+        var ordered = true;
+        var unlisted = false;
+        for (var a = first; a is not null; a = a.NextAttribute)
+        {
+            var rank = a.IsNamespaceDeclaration || a.Name.Namespace != XNamespace.None ? -1 : IndexOf(order, a.Name.LocalName);
+            if (rank < 0)
+            {
+                unlisted = true;
+            }
+            else if (unlisted || rank < last)
+            {
+                // A listed attribute after an unlisted one, or before a listed one of a higher rank, moves.
+                ordered = false;
+                break;
+            }
+            else
+            {
+                last = rank;
+            }
+        }
+
+        if (ordered)
+        {
+            return;
+        }
+
+        var attributes = element.Attributes().ToList();
         var sorted = new List<XAttribute>(attributes.Count);
         foreach (var name in order)
         {
@@ -127,6 +207,11 @@ public static class XmlExtensions
     /// </summary>
     public static void OrderChildren(this XElement element, IReadOnlyList<string> order)
     {
+        if (IsOrdered(element, order))
+        {
+            return;
+        }
+
         var children = element.Elements().ToList();
         if (children.Count < 2)
         {
@@ -167,6 +252,41 @@ public static class XmlExtensions
         element.Add(sorted);
     }
 
+    /// <summary>True when the children already have the order <see cref="OrderChildren"/> gives them (checked without allocating).</summary>
+    private static bool IsOrdered(XElement element, IReadOnlyList<string> order)
+    {
+        double last = -1;
+        double previous = double.MinValue;
+        for (var node = element.FirstNode; node is not null; node = node.NextNode)
+        {
+            if (node is not XElement c)
+            {
+                continue;
+            }
+
+            var idx = c.Name.Namespace == XNamespace.None ? IndexOf(order, c.Name.LocalName) : -1;
+            double key;
+            if (idx >= 0)
+            {
+                key = idx;
+                last = idx;
+            }
+            else
+            {
+                key = last + 0.5;
+            }
+
+            if (key < previous)
+            {
+                return false;
+            }
+
+            previous = key;
+        }
+
+        return true;
+    }
+
     private static int IndexOf(IReadOnlyList<string> list, string name)
     {
         for (var i = 0; i < list.Count; i++)
@@ -180,3 +300,67 @@ public static class XmlExtensions
         return -1;
     }
 }
+
+/// <summary>
+/// The child elements of an element that have a local name and no namespace, in document order, enumerated
+/// like <see cref="XContainer.Elements(XName)"/> (lazily; an element removed while it is the current one ends
+/// the enumeration).
+/// </summary>
+public readonly struct NamedElements(XElement? parent, string name) : IEnumerable<XElement>
+{
+    public Enumerator GetEnumerator() => new(parent, name);
+
+    IEnumerator<XElement> IEnumerable<XElement>.GetEnumerator() => GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    public struct Enumerator(XElement? parent, string name) : IEnumerator<XElement>
+    {
+        private XNode? _node;
+        private bool _started;
+
+        public XElement Current { get; private set; } = null!;
+
+        readonly object System.Collections.IEnumerator.Current => Current;
+
+        public bool MoveNext()
+        {
+            if (parent is null)
+            {
+                return false;
+            }
+
+            if (name.StartsWith('{'))
+            {
+                throw new ArgumentException("Els takes a local name without a namespace", nameof(name));
+            }
+
+            var none = XNamespace.None;
+            var node = _started ? _node?.NextNode : parent.FirstNode;
+            _started = true;
+            for (; node is not null; node = node.NextNode)
+            {
+                if (node is XElement e && e.Name is var n && n.LocalName == name && n.Namespace == none)
+                {
+                    _node = node;
+                    Current = e;
+                    return true;
+                }
+            }
+
+            _node = null;
+            return false;
+        }
+
+        public void Reset()
+        {
+            _node = null;
+            _started = false;
+        }
+
+        public readonly void Dispose()
+        {
+        }
+    }
+}
+

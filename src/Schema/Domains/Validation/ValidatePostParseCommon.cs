@@ -96,7 +96,7 @@ internal static partial class ValidateRules
     private static Problem? DuplicatePanics(DomainXml d, XElement? written)
     {
         // A panic device of the default model without an address is not formatted: look at the written ones.
-        var panics = written is not null ? written.El("devices").Els("panic") : d.DevicesOf("panic");
+        var panics = written is not null ? (IEnumerable<XElement>)written.El("devices").Els("panic") : d.DevicesOf("panic");
         var seen = new HashSet<string>();
         foreach (var panic in panics)
         {

@@ -122,64 +122,84 @@ internal static partial class ValidateRules
         var devices = d.Devices;
         if (devices is null)
         {
-            yield break;
+            return [];
         }
 
-        foreach (var kind in (string[])["disk", "interface", "sound"])
+        // One pass over the children (rather than one per kind), then a stable sort by kind.
+        var found = new List<(int Rank, int Seq, DomainDevice Device)>();
+        var seq = 0;
+        var consoles = 0;
+        var none = XNamespace.None;
+        for (var node = devices.FirstNode; node is not null; node = node.NextNode)
         {
-            foreach (var e in devices.Els(kind))
+            if (node is not XElement e || e.Name.Namespace != none)
             {
-                yield return new DomainDevice(kind, e);
+                continue;
             }
-        }
 
-        foreach (var net in devices.Els("interface").Where(n => n.A("type") == "hostdev"))
-        {
-            yield return new DomainDevice("hostdev", net, ParentNet: true);
-        }
-
-        foreach (var kind in (string[])["hostdev", "video", "controller", "smartcard", "serial", "parallel", "channel"])
-        {
-            foreach (var e in devices.Els(kind))
+            var kind = e.Name.LocalName;
+            var rank = DeviceRank(kind);
+            if (rank < 0 || (rank >= MissingInfoRank && !missingInfo))
             {
-                yield return new DomainDevice(kind, e);
+                continue;
             }
-        }
 
-        var hvm = OsType(d) == "hvm";
-        var index = 0;
-        foreach (var console in devices.Els("console"))
-        {
-            var skip = !allConsoles && index == 0 && hvm && console.El("target").A("type") is null or "serial" or "none";
-            index++;
-            if (!skip)
+            if (kind == "console")
             {
-                yield return new DomainDevice("console", console);
-            }
-        }
-
-        string[] rest =
-        [
-            "input", "filesystem", "watchdog", "memballoon", "rng", "nvram", "hub", "shmem", "tpm", "panic", "memory",
-            "redirdev", "iommu", "vsock",
-        ];
-        foreach (var kind in rest)
-        {
-            foreach (var e in devices.Els(kind))
-            {
-                yield return new DomainDevice(kind, e);
-            }
-        }
-
-        if (missingInfo)
-        {
-            foreach (var kind in (string[])["graphics", "audio", "lease"])
-            {
-                foreach (var e in devices.Els(kind))
+                var skip = !allConsoles && consoles == 0 && OsType(d) == "hvm" && e.El("target").A("type") is null or "serial" or "none";
+                consoles++;
+                if (skip)
                 {
-                    yield return new DomainDevice(kind, e);
+                    continue;
                 }
             }
+
+            found.Add((rank, seq++, new DomainDevice(kind, e)));
+            if (kind == "interface" && e.A("type") == "hostdev")
+            {
+                found.Add((HostdevOfInterfaceRank, seq++, new DomainDevice("hostdev", e, ParentNet: true)));
+            }
         }
+
+        found.Sort(static (x, y) => x.Rank != y.Rank ? x.Rank.CompareTo(y.Rank) : x.Seq.CompareTo(y.Seq));
+        return found.ConvertAll(static f => f.Device);
     }
+
+    private const int HostdevOfInterfaceRank = 3;
+
+    private const int MissingInfoRank = 26;
+
+    /// <summary>The place of a device kind in virDomainDeviceInfoIterateFlags' order, or -1 for other elements.</summary>
+    private static int DeviceRank(string kind) => kind switch
+    {
+        "disk" => 0,
+        "interface" => 1,
+        "sound" => 2,
+        "hostdev" => 4,
+        "video" => 5,
+        "controller" => 6,
+        "smartcard" => 7,
+        "serial" => 8,
+        "parallel" => 9,
+        "channel" => 10,
+        "console" => 11,
+        "input" => 12,
+        "filesystem" => 13,
+        "watchdog" => 14,
+        "memballoon" => 15,
+        "rng" => 16,
+        "nvram" => 17,
+        "hub" => 18,
+        "shmem" => 19,
+        "tpm" => 20,
+        "panic" => 21,
+        "memory" => 22,
+        "redirdev" => 23,
+        "iommu" => 24,
+        "vsock" => 25,
+        "graphics" => 26,
+        "audio" => 27,
+        "lease" => 28,
+        _ => -1,
+    };
 }
