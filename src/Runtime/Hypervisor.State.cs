@@ -51,9 +51,12 @@ public sealed partial class Hypervisor
     private void LoadState()
     {
         _state.RemoveInterruptedWrites();
-        foreach (var path in Directory.EnumerateFiles(_state.Domains, "*.xml").Order(StringComparer.Ordinal))
+        // Parsed on every core (a host may hold thousands), registered in order.
+        var loaded = Directory.EnumerateFiles(_state.Domains, "*.xml").Order(StringComparer.Ordinal)
+            .AsParallel().AsOrdered().Select(path => (Path: path, Document: LibvirtSchema.LoadFile(path))).ToList();
+        foreach (var (path, doc) in loaded)
         {
-            LoadDefinition(path);
+            LoadDefinition(path, doc);
         }
 
         foreach (var flags in Directory.EnumerateFiles(_state.Domains, "*.json"))
@@ -93,9 +96,8 @@ public sealed partial class Hypervisor
         }
     }
 
-    private void LoadDefinition(string path)
+    private void LoadDefinition(string path, SpecDocument doc)
     {
-        var doc = LibvirtSchema.LoadFile(path);
         if (!doc.IsValid || doc.Kind != SpecKind.Domain)
         {
             var why = doc.Errors.Count > 0 ? doc.Errors[0].ToString(path) : "not a domain definition";
@@ -170,7 +172,8 @@ public sealed partial class Hypervisor
             }
         }
 
-        foreach (var entry in resume)
+        // Resumed side by side: each reads its own image; IDs are given in the order the guests come up.
+        await Parallel.ForEachAsync(resume, new ParallelOptions { MaxDegreeOfParallelism = SaveParallelism, CancellationToken = cancellationToken }, async (entry, ct) =>
         {
             try
             {
@@ -179,13 +182,13 @@ public sealed partial class Hypervisor
                     var path = TransientSavePath(entry.Uuid);
                     if (File.Exists(path))
                     {
-                        await RestoreAsync(path, cancellationToken: cancellationToken).ConfigureAwait(false);
+                        await RestoreAsync(path, cancellationToken: ct).ConfigureAwait(false);
                         StateDirectory.Delete(path);
                     }
                 }
-                else if (_byUuid.TryGetValue(entry.Uuid, out var dom) && !dom.IsActive && dom.HasManagedSave)
+                else if (Registered(entry.Uuid) is { IsActive: false, HasManagedSave: true } dom)
                 {
-                    await dom.Job.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    await dom.Job.WaitAsync(ct).ConfigureAwait(false);
                     try
                     {
                         StartInactive(dom, paused: false, forceBoot: false);
@@ -200,7 +203,7 @@ public sealed partial class Hypervisor
             {
                 ReportProblem($"Domain {entry.Name} saved at the last stop could not be resumed: {e.Message}");
             }
-        }
+        }).ConfigureAwait(false);
 
         StateDirectory.Delete(ResumeListPath);
 
@@ -234,15 +237,18 @@ public sealed partial class Hypervisor
             active = [.. _byUuid.Values.Where(d => d.IsActive)];
         }
 
-        List<ResumeEntry> saved = [];
-        foreach (var dom in active)
+        // The list is written ahead, once: an entry whose save never happened (a kill half way) has no image
+        // and is skipped at the next start. The saves themselves run side by side (each writes its image).
+        StateDirectory.WriteAtomic(ResumeListPath, JsonSerializer.Serialize(
+            active.Select(d => new ResumeEntry(d.Name, d.Uuid, !d.IsPersistent)).ToList(), Json));
+        await Parallel.ForEachAsync(active, new ParallelOptions { MaxDegreeOfParallelism = SaveParallelism, CancellationToken = cancellationToken }, async (dom, ct) =>
         {
-            await dom.Job.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await dom.Job.WaitAsync(ct).ConfigureAwait(false);
             try
             {
                 if (!dom.IsActive || dom.Removed)
                 {
-                    continue;
+                    return;
                 }
 
                 if (dom.IsPersistent)
@@ -254,9 +260,6 @@ public sealed partial class Hypervisor
                     WriteSaveImage(dom, TransientSavePath(dom.Uuid));
                     Stop(dom, ShutoffReason.Saved, DomainEventType.Stopped, "saved", spontaneous: false);
                 }
-
-                saved.Add(new ResumeEntry(dom.Name, dom.Uuid, !dom.IsPersistent));
-                StateDirectory.WriteAtomic(ResumeListPath, JsonSerializer.Serialize(saved, Json));
             }
             catch (RuntimeException e)
             {
@@ -266,8 +269,19 @@ public sealed partial class Hypervisor
             {
                 dom.Job.Release();
             }
+        }).ConfigureAwait(false);
+    }
+
+    private DomainObject? Registered(Guid uuid)
+    {
+        lock (_sync)
+        {
+            return _byUuid.GetValueOrDefault(uuid);
         }
     }
+
+    /// <summary>How many domains are saved or resumed at once around a restart (their images are written and read in parallel).</summary>
+    private static int SaveParallelism => Math.Max(4, Environment.ProcessorCount * 4);
 
     /// <summary>A persistent domain's flags: autostart, how many times a guest of it was started, why it last shut off.</summary>
     private sealed record DomainFlags(bool Autostart, long Starts = 0, ShutoffReason? StopReason = null);
