@@ -123,7 +123,8 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
             await RescanAsync(initial: true, stoppingToken).ConfigureAwait(false);
             var workers = Enumerable.Range(0, _options.Parallelism).Select(_ => WorkerAsync(stoppingToken)).ToList();
             var resync = ResyncLoopAsync(stoppingToken);
-            await Task.WhenAll(workers.Append(resync)).ConfigureAwait(false);
+            var trim = TrimLoopAsync(stoppingToken);
+            await Task.WhenAll(workers.Append(resync).Append(trim)).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -134,6 +135,40 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
             _store.SaveNow();
         }
     }
+
+    /// <summary>
+    /// After a busy spell (a cold converge, a burst of edits), once the queue has stayed empty for a couple
+    /// of seconds, compacts the heap and gives the memory the spell's garbage held back to the system: an
+    /// idle daemon's footprint is what its objects need, not the high-water mark of its last converge.
+    /// </summary>
+    private async Task TrimLoopAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(2));
+        long seen = Interlocked.Read(ref _reconciled);
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        {
+            var now = Interlocked.Read(ref _reconciled);
+            bool idle;
+            lock (_sync)
+            {
+                idle = _queued.Count == 0 && _running.Count == 0;
+            }
+
+            if (now - seen >= TrimAfterReconciles && idle)
+            {
+                // Quiet since the last tick too: the spell is over.
+                await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false);
+                if (Interlocked.Read(ref _reconciled) == now)
+                {
+                    GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                    seen = now;
+                }
+            }
+        }
+    }
+
+    private const long TrimAfterReconciles = 200;
+    private long _reconciled;
 
     private async Task ResyncLoopAsync(CancellationToken stoppingToken)
     {
@@ -205,6 +240,7 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
             try
             {
                 await ReconcileAsync(key, stoppingToken).ConfigureAwait(false);
+                Interlocked.Increment(ref _reconciled);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
