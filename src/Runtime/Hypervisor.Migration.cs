@@ -808,17 +808,83 @@ public sealed partial class Hypervisor
             }
         }
 
+        var replace = false;
         if (File.Exists(path))
         {
-            throw new RuntimeException(ErrorCode.StorageVolumeExists,
-                $"copy-storage: '{path}' exists already on host '{Host.Name}'; copy-storage never overwrites a disk (with shared storage, migrate without it)");
+            // A volume the same specs created here (each host applies them), or one left blank by an earlier
+            // migration away, is taken over as libvirt pre-creates it; a disk with data never is.
+            if (BlankAndUnused(path) is { } why)
+            {
+                throw new RuntimeException(ErrorCode.StorageVolumeExists,
+                    $"copy-storage: '{path}' exists already on host '{Host.Name}' and {why}; copy-storage never overwrites data (with shared storage, migrate without it)");
+            }
+
+            replace = true;
         }
 
         var temp = Path.Combine(Path.GetDirectoryName(path)!, "." + Path.GetFileName(path) + ".incoming-" + Guid.NewGuid().ToString("N")[..8]);
         var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, useAsync: true);
         stream.SetLength(copy.Size);
-        incoming.Disk = new IncomingDisk(path, temp, copy.Pool, copy.Size, stream);
+        incoming.Disk = new IncomingDisk(path, temp, copy.Pool, copy.Size, stream) { Replace = replace };
         return Task.CompletedTask;
+    }
+
+    /// <summary>Null when <paramref name="path"/> holds no data (a blank qcow2, or a raw file without a block) and no running domain uses it; else why not.</summary>
+    private string? BlankAndUnused(string path)
+    {
+        var blank = IsQcow2File(path) ? Storage.Images.Qcow2Image.IsBlank(path) : FileBlocks.Allocated(path) == 0;
+        if (!blank)
+        {
+            return "holds data";
+        }
+
+        List<DomainObject> active;
+        lock (_sync)
+        {
+            active = [.. _byUuid.Values.Where(d => d.IsActive && d.Live is not null)];
+        }
+
+        var users = active.Where(d => d.Live!.El("devices").Els("disk").Any(disk => DiskPath(disk) == path)).Select(d => d.Name).ToList();
+        return users.Count > 0 ? $"is in use by {string.Join(", ", users)}" : null;
+    }
+
+    private static bool IsQcow2File(string path)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            Span<byte> magic = stackalloc byte[4];
+            return stream.Read(magic) == 4 && magic.SequenceEqual((ReadOnlySpan<byte>)[0x51, 0x46, 0x49, 0xFB]);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The file a disk element points at on this host (a file source, or a volume of a pool here).</summary>
+    private string? DiskPath(XElement disk)
+    {
+        var source = disk.El("source");
+        if (source is null)
+        {
+            return null;
+        }
+
+        if (source.A("file") is { } file)
+        {
+            return Path.GetFullPath(file);
+        }
+
+        if (source.A("pool") is { } poolName && source.A("volume") is { } volume)
+        {
+            lock (_sync)
+            {
+                return _poolsByName.GetValueOrDefault(poolName)?.TargetPath is { } target ? Path.Combine(target, volume) : null;
+            }
+        }
+
+        return null;
     }
 
     private async Task EndDiskAsync(Incoming incoming, CancellationToken ct)
@@ -831,7 +897,12 @@ public sealed partial class Hypervisor
         try
         {
             // Under its final name only when complete, and never over a file that appeared meanwhile.
-            File.Move(disk.Temp, disk.Path, overwrite: false);
+            if (disk.Replace && BlankAndUnused(disk.Path) is { } why)
+            {
+                throw new IOException($"it {why} now");
+            }
+
+            File.Move(disk.Temp, disk.Path, overwrite: disk.Replace);
             Persistence.StateDirectory.SyncDirectory(Path.GetDirectoryName(disk.Path)!);
         }
         catch (IOException e)
@@ -992,7 +1063,11 @@ public sealed partial class Hypervisor
         }
     }
 
-    private sealed record IncomingDisk(string Path, string Temp, string? Pool, long Size, FileStream Stream);
+    private sealed record IncomingDisk(string Path, string Temp, string? Pool, long Size, FileStream Stream)
+    {
+        /// <summary>Whether the copy replaces a blank, unused volume that was there (checked again before it does).</summary>
+        public bool Replace { get; init; }
+    }
 
     private static readonly byte[] ZeroPage = new byte[GuestMemory.PageSize];
 

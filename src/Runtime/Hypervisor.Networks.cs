@@ -445,7 +445,7 @@ public sealed partial class Hypervisor
                 }
 
                 var model = NetworkDefinition.FromXml(live);
-                var clash = _bridges.Taps().FirstOrDefault(t => t.Network == network.Name && string.Equals(t.Mac, net.Mac, StringComparison.OrdinalIgnoreCase));
+                var clash = _bridges.TapWith(network.Name, net.Mac);
                 if (clash is not null)
                 {
                     throw new RuntimeException(ErrorCode.OperationInvalid,
@@ -534,25 +534,42 @@ public sealed partial class Hypervisor
     /// <summary>A MAC with the KVM prefix that no interface of any domain of this host has.</summary>
     private byte[] NewHostMac()
     {
-        HashSet<string> used;
         lock (_sync)
         {
-            used = new HashSet<string>(_byUuid.Values
-                .SelectMany(d => new[] { d.Persistent, d.Live })
-                .Where(x => x is not null)
-                .SelectMany(x => x!.El("devices").Els("interface").Select(i => i.El("mac").A("address") ?? string.Empty))
-                .Concat(_networksByUuid.Values.Select(n => n.Current.Element("mac")?.Attribute("address")?.Value ?? string.Empty)),
-                StringComparer.OrdinalIgnoreCase);
-        }
-
-        while (true)
-        {
-            var mac = RandomIdentityGenerator.Instance.NewMac();
-            if (!used.Contains(Identifiers.FormatMac(mac)))
+            while (true)
             {
-                return mac;
+                var mac = RandomIdentityGenerator.Instance.NewMac();
+                var text = Identifiers.FormatMac(mac);
+                bool Taken(XElement? tree) => tree is not null && Array.Exists(MacsOf(tree), m => string.Equals(m, text, StringComparison.OrdinalIgnoreCase));
+                if (!_byUuid.Values.Any(d => Taken(d.Persistent) || Taken(d.Live)) && !_networksByUuid.Values.Any(n => Taken(n.Current)))
+                {
+                    return mac;
+                }
             }
         }
+    }
+
+    // The MACs of each domain or network definition, read once per version of the tree: a change anywhere in
+    // it drops the entry. (Generating a MAC checks it against every definition of the host; reading them all
+    // each time made defining n domains cost n² element walks.)
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<XElement, string[]> Macs = new();
+
+    private static string[] MacsOf(XElement tree)
+    {
+        if (Macs.TryGetValue(tree, out var cached))
+        {
+            return cached;
+        }
+
+        string[] macs = tree.Name.LocalName == "network"
+            ? [tree.Element("mac")?.Attribute("address")?.Value ?? string.Empty]
+            : [.. tree.El("devices").Els("interface").Select(i => i.El("mac").A("address") ?? string.Empty)];
+        if (Macs.TryAdd(tree, macs))
+        {
+            tree.Changed += (_, _) => Macs.Remove(tree);
+        }
+
+        return macs;
     }
 
     private NetworkInfo NetworkInfoOf(NetworkObject network)

@@ -172,6 +172,23 @@ internal sealed class HostBridges
         }
     }
 
+    /// <summary>The tap with <paramref name="mac"/> on <paramref name="network"/>, if any (without copying every tap).</summary>
+    public TapInfo? TapWith(string network, string mac)
+    {
+        lock (_sync)
+        {
+            foreach (var tap in _taps.Values)
+            {
+                if (tap.Network == network && string.Equals(tap.Mac, mac, StringComparison.OrdinalIgnoreCase))
+                {
+                    return tap;
+                }
+            }
+
+            return null;
+        }
+    }
+
     public IReadOnlyList<TapInfo> Taps()
     {
         lock (_sync)

@@ -230,6 +230,60 @@ public sealed class MigrationTests
     }
 
     [Fact]
+    public async Task Copy_storage_takes_over_a_blank_volume_the_target_made_from_the_same_spec_but_not_one_in_use()
+    {
+        var (source, target, from, to, listener, endpoint) = await TwoHostsAsync();
+        await using (source)
+        await using (target)
+        await using (listener)
+        {
+            const string Volume = "<volume><name>data.qcow2</name><capacity unit='MiB'>64</capacity><target><format type='qcow2'/></target></volume>";
+            foreach (var (hv, h) in new[] { (from, source), (to, target) })
+            {
+                // Every host applies the same specs: the volume exists on both, blank on the target.
+                await hv.DefinePoolAsync($"<pool type='dir'><name>images</name><target><path>{Path.Combine(h.ImagesDir, "pool")}</path></target></pool>");
+                await hv.StartPoolAsync("images", build: true);
+                await hv.CreateVolumeAsync("images", Volume);
+            }
+
+            var sourcePath = Path.Combine(source.ImagesDir, "pool", "data.qcow2");
+            var targetPath = Path.Combine(target.ImagesDir, "pool", "data.qcow2");
+            Assert.True(HostTool.Run("qemu-io", "-f", "qcow2", "-c", "write -P 0x6b 1M 1M", sourcePath).ExitCode == 0);
+            string Carrier(RuntimeHarness h, string name) => h.Domain(name, memoryMiB: 64).Replace(
+                $"<source file='{h.ImagesDir}/{name}.qcow2'/>", "<source pool='images' volume='data.qcow2'/>", StringComparison.Ordinal)
+                .Replace("<disk type='file' device='disk'>", "<disk type='volume' device='disk'>", StringComparison.Ordinal);
+
+            // While a domain on the target runs on the blank volume, it is not taken.
+            await to.DefineAsync(Carrier(target, "squatter"));
+            await to.StartAsync("squatter");
+            await from.DefineAsync(Carrier(source, "carrier"));
+            await from.StartAsync("carrier");
+            var refused = await Assert.ThrowsAsync<RuntimeException>(() => from.MigrateAsync("carrier", endpoint, new MigrationParameters { CopyStorage = true }));
+            Assert.True(refused.Message.Contains("is in use by squatter", StringComparison.Ordinal), refused.Message);
+            Assert.Equal(DomainState.Running, (await from.GetInfoAsync("carrier")).Status.State);
+            Assert.True(Qcow2BlankOnDisk(targetPath));
+
+            await to.DestroyAsync("squatter");
+            var job = await from.MigrateAsync("carrier", endpoint, new MigrationParameters { CopyStorage = true });
+
+            Assert.Equal("completed", job.Phase);
+            Assert.Equal(await File.ReadAllBytesAsync(sourcePath), await File.ReadAllBytesAsync(targetPath));
+            Assert.Equal(0, HostTool.QemuImg("check", targetPath).ExitCode);
+            var read = HostTool.Run("qemu-io", "-f", "qcow2", "-c", "read -P 0x6b 1M 1M", targetPath);
+            Assert.True(read.ExitCode == 0 && !read.Output.Contains("verification failed", StringComparison.Ordinal), read.Output);
+            Assert.Equal(DomainState.Running, (await to.GetInfoAsync("carrier")).Status.State);
+            Assert.Empty(Directory.EnumerateFiles(Path.Combine(target.ImagesDir, "pool"), ".*incoming*"));
+        }
+
+        static bool Qcow2BlankOnDisk(string path)
+        {
+            // qemu-img map lists no allocated data for an image nothing was written to.
+            var map = HostTool.QemuImg("map", "--output=json", path);
+            return map.ExitCode == 0 && !map.Output.Contains("\"data\": true", StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task A_migrated_domain_leaves_no_lease_behind_on_its_source()
     {
         var (source, target, from, to, listener, endpoint) = await TwoHostsAsync();

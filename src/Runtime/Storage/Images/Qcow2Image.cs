@@ -305,6 +305,38 @@ public static class Qcow2Image
         }
     }
 
+    /// <summary>
+    /// Whether a qcow2 image holds no data: no backing file and an L1 table of zeros (no cluster was ever
+    /// allocated: what vol-create makes). False for anything unreadable or inconsistent.
+    /// </summary>
+    public static bool IsBlank(string path)
+    {
+        try
+        {
+            var header = ReadHeader(path);
+            if (header.BackingFile is not null)
+            {
+                return false;
+            }
+
+            using var stream = File.OpenRead(path);
+            var length = (long)header.L1Size * 8;
+            if (length > 64L << 20 || header.L1TableOffset > (ulong)stream.Length || (long)header.L1TableOffset + length > stream.Length)
+            {
+                return false;
+            }
+
+            var table = new byte[length];
+            stream.Position = (long)header.L1TableOffset;
+            stream.ReadExactly(table);
+            return !table.AsSpan().ContainsAnyExcept((byte)0);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Reads the header of a qcow2 image; throws <see cref="InvalidDataException"/> for anything else.</summary>
     public static Qcow2Header ReadHeader(string path)
     {
