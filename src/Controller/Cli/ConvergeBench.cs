@@ -71,9 +71,9 @@ internal static class ConvergeBench
                 var cold = await daemon.WaitAsync(c => ConvergedAsync(c, expected, ct), TimeSpan.FromMinutes(30), ct).ConfigureAwait(false);
                 await stdout.WriteLineAsync(string.Create(inv, $"cold converge         {cold.TotalSeconds:0.00} s to {n} domains running, every object Synced (target <= 20 s at 10,000)")).ConfigureAwait(false);
 
-                // Idle: the lowest RSS over the next 6 s (the daemon gives back what the converge's garbage held once its queue stays empty).
+                // Idle: the lowest RSS over the next 12 s (the daemon gives back what the converge's garbage held once its queue has stayed empty for 4-6 s).
                 var rss = daemon.RssBytes();
-                for (var settle = Stopwatch.StartNew(); settle.Elapsed < TimeSpan.FromSeconds(6);)
+                for (var settle = Stopwatch.StartNew(); settle.Elapsed < TimeSpan.FromSeconds(12);)
                 {
                     await Task.Delay(250, ct).ConfigureAwait(false);
                     rss = Math.Min(rss, daemon.RssBytes());
@@ -109,9 +109,17 @@ internal static class ConvergeBench
                         latencies.Add(clock.Elapsed.TotalMilliseconds);
                     }
 
+                    // The first edit of a daemon's life runs the live-apply path for the first time (JIT): shown
+                    // on its own, the others make the distribution.
+                    var first = latencies[0];
+                    if (latencies.Count > 1)
+                    {
+                        latencies.RemoveAt(0);
+                    }
+
                     latencies.Sort();
                     await stdout.WriteLineAsync(string.Create(inv,
-                        $"spec edit             median {Percentile(latencies, 0.5):0.0} ms, p99 {Percentile(latencies, 0.99):0.0} ms over {edits} edits, rename to status at the new revision (target <= 20 ms median, <= 100 ms p99)")).ConfigureAwait(false);
+                        $"spec edit             median {Percentile(latencies, 0.5):0.0} ms, p99 {Percentile(latencies, 0.99):0.0} ms, max {latencies[^1]:0.0} ms over {latencies.Count} edits after a first one of {first:0.0} ms, rename to status at the new revision (target <= 20 ms median, <= 100 ms p99)")).ConfigureAwait(false);
                     await daemon.WaitAsync(c => ConvergedAsync(c, expected, ct), TimeSpan.FromMinutes(5), ct).ConfigureAwait(false);
                 }
 

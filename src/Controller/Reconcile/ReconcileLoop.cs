@@ -156,7 +156,9 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
 
             if (now - seen >= TrimAfterReconciles && idle)
             {
-                // Quiet since the last tick too: the spell is over.
+                // Quiet for two more ticks (4–6 s): the spell is over. (The collection stops the daemon for a
+                // moment — about a second with 10,000 domains — so it waits for real quiet.)
+                await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false);
                 await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false);
                 if (Interlocked.Read(ref _reconciled) == now)
                 {
