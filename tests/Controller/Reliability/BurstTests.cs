@@ -96,7 +96,8 @@ public sealed class BurstTests(ITestOutputHelper output)
             daemon.Pause();
             try
             {
-                for (var n = 0; n <= limit; n++)
+                // Twice the queue's size: an overflow whatever the daemon had read just before it stopped.
+                for (var n = 0; n <= 2 * limit; n++)
                 {
                     // Alternating files: the kernel merges an event only with an identical one just before it.
                     var stream = n % 2 == 0 ? a : b;

@@ -130,7 +130,31 @@ internal sealed partial class DaemonProcess : IDisposable
     }
 
     /// <summary>SIGSTOP: the daemon stops running (and reading its watcher) until <see cref="Resume"/>.</summary>
-    public void Pause() => Assert.Equal(0, Kill(_process.Id, 19));
+    public void Pause()
+    {
+        Assert.Equal(0, Kill(_process.Id, 19));
+
+        // kill(2) returns before every thread has stopped: wait until each one is (state T in its stat).
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        while (!Directory.EnumerateDirectories($"/proc/{_process.Id}/task").All(Stopped))
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), "the daemon's threads did not all stop after SIGSTOP");
+            Thread.Sleep(1);
+        }
+
+        static bool Stopped(string task)
+        {
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                return stat[(stat.LastIndexOf(')') + 2)..].StartsWith('T');
+            }
+            catch (IOException)
+            {
+                return true; // the thread is gone
+            }
+        }
+    }
 
     /// <summary>SIGCONT after <see cref="Pause"/>.</summary>
     public void Resume() => Assert.Equal(0, Kill(_process.Id, 18));
