@@ -364,7 +364,7 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
             NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size,
             InternalBufferSize = 64 * 1024,
         };
-        var debounce = new Debouncer(TimeSpan.FromMilliseconds(_options.DebounceMilliseconds), batch => _ = SafeRescanAsync(batch));
+        var debounce = new Debouncer(TimeSpan.FromMilliseconds(_options.DebounceMilliseconds), SafeRescanAsync);
         FileSystemEventHandler changed = (_, e) =>
         {
             if (SpecDirectory.IsSpecPath(_specs.Root, e.FullPath))
@@ -442,24 +442,29 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
         }).ConfigureAwait(false);
 
     /// <summary>
-    /// Collects the paths the watcher reports and hands them over once the pokes stop for a while; an
-    /// urgent poke (a file renamed into place) is handed over at once when nothing happened for that
-    /// while — so a single edit is read immediately and a burst still costs two scans. A null path
-    /// stands for "read everything".
+    /// Collects the paths the watcher reports and hands them over once the pokes stop for a while. An
+    /// urgent poke (a file renamed into place) of a file that saw no event for that while is handed over at
+    /// once — or, when such a hand-over is still being read, right after it, with whatever came meanwhile —
+    /// so an edit is read immediately, while a burst (the same files rewritten again and again) waits for
+    /// the quiet period and costs a couple of scans. A null path stands for "read everything".
     /// </summary>
-    private sealed class Debouncer(TimeSpan quiet, Action<IReadOnlyCollection<string>?> action)
+    private sealed class Debouncer(TimeSpan quiet, Func<IReadOnlyCollection<string>?, Task> action)
     {
         private readonly Lock _sync = new();
+        private readonly Dictionary<string, long> _seen = new(StringComparer.Ordinal);
         private HashSet<string> _paths = new(StringComparer.Ordinal);
         private bool _everything;
-        private bool _pending;
-        private long _last = -1;
+        private bool _inFlight;
+        private bool _chase;
         private Timer? _timer;
 
         public void Poke(string? path, bool urgent)
         {
             lock (_sync)
             {
+                var now = Environment.TickCount64;
+                var quietMs = (long)quiet.TotalMilliseconds;
+                var recent = false;
                 if (path is null)
                 {
                     _everything = true;
@@ -467,20 +472,73 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
                 else
                 {
                     _paths.Add(path);
+                    recent = _seen.TryGetValue(path, out var seen) && now - seen < quietMs;
+                    if (_seen.Count > 4096)
+                    {
+                        foreach (var old in _seen.Where(p => now - p.Value >= quietMs).Select(p => p.Key).ToList())
+                        {
+                            _seen.Remove(old);
+                        }
+                    }
+
+                    _seen[path] = now;
                 }
 
-                var now = Environment.TickCount64;
-                if (urgent && !_pending && (_last < 0 || now - _last >= quiet.TotalMilliseconds))
+                if (urgent && !recent)
                 {
-                    _last = now;
-                    var batch = Take();
-                    ThreadPool.QueueUserWorkItem(_ => action(batch));
+                    if (_inFlight)
+                    {
+                        _chase = true;
+                    }
+                    else
+                    {
+                        _inFlight = true;
+                        var batch = Take();
+                        _ = Task.Run(() => RunAtOnceAsync(batch));
+                    }
+
                     return;
                 }
 
-                _pending = true;
                 _timer ??= new Timer(_ => Fire(), null, Timeout.Infinite, Timeout.Infinite);
                 _timer.Change(quiet, Timeout.InfiniteTimeSpan);
+            }
+        }
+
+        private async Task RunAtOnceAsync(IReadOnlyCollection<string>? batch)
+        {
+            var done = false;
+            try
+            {
+                while (!done)
+                {
+                    await action(batch).ConfigureAwait(false);
+                    lock (_sync)
+                    {
+                        if (!_chase)
+                        {
+                            _inFlight = false;
+                            done = true;
+                        }
+                        else
+                        {
+                            _chase = false;
+                            batch = Take();
+                        }
+                    }
+                }
+            }
+            finally
+            {
+                if (!done)
+                {
+                    // The action failed (it reports its own errors): the next poke may go at once again.
+                    lock (_sync)
+                    {
+                        _inFlight = false;
+                        _chase = false;
+                    }
+                }
             }
         }
 
@@ -489,12 +547,10 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
             IReadOnlyCollection<string>? batch;
             lock (_sync)
             {
-                _pending = false;
-                _last = Environment.TickCount64;
                 batch = Take();
             }
 
-            action(batch);
+            _ = action(batch);
         }
 
         private IReadOnlyCollection<string>? Take()

@@ -130,14 +130,17 @@ public sealed class DaemonTests
         var specs = CopyExamples(dir);
         var state = Path.Combine(dir.Path, "state");
         using var daemon = new DaemonProcess(specs, state);
-        daemon.WaitFor(s => Is(s, "domain/db-01", "Synced", "Healthy", "running"), "db-01 running");
+        // Every example domain defined (their definitions are counted) and the two that run, running.
+        daemon.WaitFor(s => Is(s, "domain/db-01", "Synced", "Healthy", "running") && Is(s, "domain/web-01", "Synced", "Healthy", "running") &&
+            s.Count(p => p.Key.StartsWith("domain/", StringComparison.Ordinal) && p.Value.GetProperty("sync").GetString() == "Synced") == 4, "every example domain synced");
         var definitions = Directory.GetFiles(Path.Combine(state, "runtime", "domains"), "*.xml").Length;
 
         File.Delete(Path.Combine(specs, "domains", "db-01.xml"));
         daemon.WaitFor(s => !s.ContainsKey("domain/db-01"), "db-01 gone");
         Assert.Equal(definitions - 1, Directory.GetFiles(Path.Combine(state, "runtime", "domains"), "*.xml").Length);
         Assert.True(File.Exists(Path.Combine(dir.Path, "images", "db-01-root.qcow2")));
-        Assert.True(Is(daemon.Status(), "domain/web-01", "Synced", "Healthy", "running"));
+        var after = daemon.Status();
+        Assert.True(Is(after, "domain/web-01", "Synced", "Healthy", "running"), after.TryGetValue("domain/web-01", out var w) ? w.ToString() : "no web-01 status");
     }
 
     [Fact]
