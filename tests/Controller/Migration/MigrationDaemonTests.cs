@@ -22,7 +22,11 @@ public sealed class MigrationDaemonTests
         private readonly TempDir _dir = new();
         private readonly Dictionary<string, DaemonProcess> _daemons = new(StringComparer.Ordinal);
 
-        public Cluster(int hosts, string placement, string migration = "", int memoryMiB = 256)
+        /// <param name="ownStorage">
+        /// Each host gets its own clone of the spec directory, whose pool 'shared' lies in a directory of
+        /// its own: the same pool name at another path, so not shared storage (copy-storage moves disks).
+        /// </param>
+        public Cluster(int hosts, string placement, string migration = "", int memoryMiB = 256, bool ownStorage = false)
         {
             Specs = Path.Combine(_dir.Path, "specs");
             KeyFile = _dir.Write("peer.key", string.Empty);
@@ -38,8 +42,31 @@ public sealed class MigrationDaemonTests
             _dir.Write("specs/pools/shared/mover.qcow2.xml", "<volume><name>mover.qcow2</name><capacity unit='GiB'>1</capacity><target><format type='qcow2'/></target></volume>");
             MemoryMiB = memoryMiB;
             Migration = migration;
+            if (ownStorage)
+            {
+                foreach (var host in Ports.Keys)
+                {
+                    var clone = Path.Combine(_dir.Path, "specs-" + host);
+                    foreach (var file in Directory.GetFiles(Specs, "*.xml", SearchOption.AllDirectories))
+                    {
+                        var target = Path.Combine(clone, Path.GetRelativePath(Specs, file));
+                        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                        File.WriteAllText(target, File.ReadAllText(file).Replace(shared, Images(host), StringComparison.Ordinal));
+                    }
+
+                    _clones[host] = clone;
+                }
+            }
+
             Place(placement);
         }
+
+        private readonly Dictionary<string, string> _clones = new(StringComparer.Ordinal);
+
+        /// <summary>The directory of pool 'shared' on a host with its own storage.</summary>
+        public string Images(string host) => Path.Combine(_dir.Path, "images-" + host);
+
+        private string SpecsOf(string host) => _clones.GetValueOrDefault(host) ?? Specs;
 
         public string Specs { get; }
 
@@ -76,8 +103,13 @@ public sealed class MigrationDaemonTests
                   </devices>
                 </domain>
                 """;
-            var temp = _dir.Write("specs/domains/.mover.xml.tmp", xml);
-            File.Move(temp, Path.Combine(Specs, "domains", "mover.xml"), overwrite: true);
+            foreach (var specs in _clones.Values.Append(Specs))
+            {
+                var temp = Path.Combine(specs, "domains", ".mover.xml.tmp");
+                Directory.CreateDirectory(Path.GetDirectoryName(temp)!);
+                File.WriteAllText(temp, xml);
+                File.Move(temp, Path.Combine(specs, "domains", "mover.xml"), overwrite: true);
+            }
         }
 
         public DaemonProcess Start(string host, Dictionary<string, string>? environment = null)
@@ -99,7 +131,7 @@ public sealed class MigrationDaemonTests
                 args.AddRange(["--peer", $"{peer}=127.0.0.1:{port}"]);
             }
 
-            var daemon = new DaemonProcess(Specs, Path.Combine(_dir.Path, "state-" + host), env, [.. args]);
+            var daemon = new DaemonProcess(SpecsOf(host), Path.Combine(_dir.Path, "state-" + host), env, [.. args]);
             _daemons[host] = daemon;
             return daemon;
         }
@@ -141,6 +173,22 @@ public sealed class MigrationDaemonTests
     private static long WorkCounter(string socket) => Json(socket, "guestinfo", "mover").GetProperty("workCounter").GetInt64();
 
     private static string State(string socket) => ReconcilerProcess.Run("domstate", "mover", "--socket", socket).Stdout.Trim();
+
+    /// <summary>Runs a host tool (qemu-img, qemu-io) and returns its exit code and output.</summary>
+    private static (int ExitCode, string Output) Tool(string program, params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, stdout.Result + stderr);
+    }
 
     private static void Eventually(Func<bool> condition, string what, int seconds = 30)
     {
@@ -192,6 +240,32 @@ public sealed class MigrationDaemonTests
         c["host-3"].WaitFor(s => Is(s, "Synced", "Healthy", "placed on host 'host-2'"), "host-3 leaves mover to host-2");
         Move(c, "host-2", "host-3");
         Assert.True(Is(c["host-1"].Status(), "Synced", "Healthy", "placed on host 'host-3'"));
+    }
+
+    [Fact]
+    public void Without_shared_storage_copy_storage_moves_the_disk_into_the_volume_the_target_made_from_the_same_spec()
+    {
+        // Each host applies the same specs to its own pool directory: the volume exists, blank, on both.
+        using var c = new Cluster(2, "host-1", "<rc:migration copyStorage='yes'/>", ownStorage: true);
+        c.Start("host-1");
+        c.Start("host-2");
+        c["host-1"].WaitFor(s => Is(s, "Synced", "Healthy", "running (booted)"), "host-1 runs mover");
+        c["host-2"].WaitFor(s => Is(s, "Synced", "Healthy", "placed on host 'host-1'"), "host-2 leaves mover to host-1");
+        var source = Path.Combine(c.Images("host-1"), "mover.qcow2");
+        var target = Path.Combine(c.Images("host-2"), "mover.qcow2");
+        Assert.True(File.Exists(target), "host-2 created the volume from its spec");
+
+        // Data on the source's disk that the target's blank volume lacks.
+        var write = Tool("qemu-io", "-f", "qcow2", "-c", "write -P 0x3c 2M 1M", source);
+        Assert.True(write.ExitCode == 0, write.Output);
+
+        Move(c, "host-1", "host-2");
+
+        Assert.Equal(File.ReadAllBytes(source), File.ReadAllBytes(target));
+        Assert.Equal(0, Tool("qemu-img", "check", target).ExitCode);
+        var read = Tool("qemu-io", "-f", "qcow2", "-c", "read -P 0x3c 2M 1M", target);
+        Assert.True(read.ExitCode == 0 && !read.Output.Contains("verification failed", StringComparison.Ordinal), read.Output);
+        Assert.Empty(Directory.EnumerateFiles(c.Images("host-2"), ".*incoming*"));
     }
 
     [Fact]
