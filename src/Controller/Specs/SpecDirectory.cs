@@ -53,33 +53,14 @@ public sealed class SpecDirectory(string root)
         }
 
         // Read, hashed and (when new or changed) parsed on every core: a start reads thousands of files.
-        var read = paths.AsParallel().AsOrdered().Select(path =>
-        {
-            byte[] bytes;
-            try
-            {
-                bytes = File.ReadAllBytes(path);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                return (Path: path, File: new SpecFile(path, string.Empty, null, null, [$"{path}: cannot read the file: {e.Message}"]), Cache: false);
-            }
-
-            var revision = RevisionOf(bytes);
-            return _cache.TryGetValue(path, out var cached) && cached.Revision == revision
-                ? (Path: path, File: cached, Cache: false)
-                : (Path: path, File: Read(path, revision, bytes), Cache: true);
-        }).ToList();
-
+        var read = paths.AsParallel().AsOrdered().Select(ReadFile).ToList();
         var files = new Dictionary<string, SpecFile>(StringComparer.Ordinal);
-        foreach (var (path, file, cache) in read)
+        foreach (var file in read)
         {
-            if (cache)
-            {
-                _cache[path] = file;
-            }
-
-            files[path] = file;
+            // Every file is kept, an unreadable one too: a later scan of the watcher's paths alone starts
+            // from here, and a file missing from it would read as a removed spec.
+            _cache[file.Path] = file;
+            files[file.Path] = file;
         }
 
         foreach (var gone in _cache.Keys.Where(p => !files.ContainsKey(p)).ToList())
@@ -110,26 +91,35 @@ public sealed class SpecDirectory(string root)
                 continue;
             }
 
-            try
+            var file = ReadFile(path);
+            if (file.Errors.Count > 0 && !File.Exists(path))
             {
-                var bytes = File.ReadAllBytes(path);
-                var revision = RevisionOf(bytes);
-                if (!_cache.TryGetValue(path, out var cached) || cached.Revision != revision)
-                {
-                    _cache[path] = Read(path, revision, bytes);
-                }
+                _cache.Remove(path); // gone while it was read
             }
-            catch (FileNotFoundException)
+            else
             {
-                _cache.Remove(path);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                _cache[path] = new SpecFile(path, string.Empty, null, null, [$"{path}: cannot read the file: {e.Message}"]);
+                _cache[path] = file;
             }
         }
 
         return new SpecScan(new Dictionary<string, SpecFile>(_cache, StringComparer.Ordinal), null);
+    }
+
+    /// <summary>A file as the last scan read it when its content is the same, else read and parsed again.</summary>
+    private SpecFile ReadFile(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new SpecFile(path, string.Empty, null, null, [$"{path}: cannot read the file: {e.Message}"]);
+        }
+
+        var revision = RevisionOf(bytes);
+        return _cache.TryGetValue(path, out var cached) && cached.Revision == revision ? cached : Read(path, revision, bytes);
     }
 
     /// <summary>A spec file's revision: the start of the SHA-256 of its content.</summary>
