@@ -813,7 +813,7 @@ public sealed partial class Hypervisor
         {
             // A volume the same specs created here (each host applies them), or one left blank by an earlier
             // migration away, is taken over as libvirt pre-creates it; a disk with data never is.
-            if (BlankAndUnused(path) is { } why)
+            if (BlankAndUnused(path, copy.Pool) is { } why)
             {
                 throw new RuntimeException(ErrorCode.StorageVolumeExists,
                     $"copy-storage: '{path}' exists already on host '{Host.Name}' and {why}; copy-storage never overwrites data (with shared storage, migrate without it)");
@@ -830,61 +830,16 @@ public sealed partial class Hypervisor
     }
 
     /// <summary>Null when <paramref name="path"/> holds no data (a blank qcow2, or a raw file without a block) and no running domain uses it; else why not.</summary>
-    private string? BlankAndUnused(string path)
+    private string? BlankAndUnused(string path, string? pool)
     {
-        var blank = IsQcow2File(path) ? Storage.Images.Qcow2Image.IsBlank(path) : FileBlocks.Allocated(path) == 0;
+        var blank = ProbeFormat(path) == "qcow2" ? Storage.Images.Qcow2Image.IsBlank(path) : FileBlocks.Allocated(path) == 0;
         if (!blank)
         {
             return "holds data";
         }
 
-        List<DomainObject> active;
-        lock (_sync)
-        {
-            active = [.. _byUuid.Values.Where(d => d.IsActive && d.Live is not null)];
-        }
-
-        var users = active.Where(d => d.Live!.El("devices").Els("disk").Any(disk => DiskPath(disk) == path)).Select(d => d.Name).ToList();
+        var users = ActiveUsersOf(path, pool, pool is null ? null : Path.GetFileName(path));
         return users.Count > 0 ? $"is in use by {string.Join(", ", users)}" : null;
-    }
-
-    private static bool IsQcow2File(string path)
-    {
-        try
-        {
-            using var stream = File.OpenRead(path);
-            Span<byte> magic = stackalloc byte[4];
-            return stream.Read(magic) == 4 && magic.SequenceEqual((ReadOnlySpan<byte>)[0x51, 0x46, 0x49, 0xFB]);
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>The file a disk element points at on this host (a file source, or a volume of a pool here).</summary>
-    private string? DiskPath(XElement disk)
-    {
-        var source = disk.El("source");
-        if (source is null)
-        {
-            return null;
-        }
-
-        if (source.A("file") is { } file)
-        {
-            return Path.GetFullPath(file);
-        }
-
-        if (source.A("pool") is { } poolName && source.A("volume") is { } volume)
-        {
-            lock (_sync)
-            {
-                return _poolsByName.GetValueOrDefault(poolName)?.TargetPath is { } target ? Path.Combine(target, volume) : null;
-            }
-        }
-
-        return null;
     }
 
     private async Task EndDiskAsync(Incoming incoming, CancellationToken ct)
@@ -897,7 +852,7 @@ public sealed partial class Hypervisor
         try
         {
             // Under its final name only when complete, and never over a file that appeared meanwhile.
-            if (disk.Replace && BlankAndUnused(disk.Path) is { } why)
+            if (disk.Replace && BlankAndUnused(disk.Path, disk.Pool) is { } why)
             {
                 throw new IOException($"it {why} now");
             }

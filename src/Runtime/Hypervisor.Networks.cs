@@ -654,7 +654,7 @@ public sealed partial class Hypervisor
         // process. No domain runs yet, so the persistent definitions say which leases are owned (a transient
         // domain saved by a graceful stop released its leases when it stopped).
         var owned = _byUuid.Values.Where(d => d.Persistent is not null).ToDictionary(d => d.Uuid,
-            d => d.Persistent!.El("devices").Els("interface").Select(i => i.El("mac").A("address")).OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase));
+            d => MacsOf(d.Persistent!).ToHashSet(StringComparer.OrdinalIgnoreCase));
         var released = _leases.ReleaseWhere(l => !owned.TryGetValue(l.Domain, out var macs) || !macs.Contains(l.Mac));
         if (released > 0)
         {

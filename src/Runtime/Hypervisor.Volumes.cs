@@ -537,18 +537,24 @@ public sealed partial class Hypervisor
 
     private void RefuseIfInUse(PoolObject pool, VolumeObject volume)
     {
+        var users = ActiveUsersOf(volume.Path, pool.Name, volume.Name);
+        if (users.Count > 0)
+        {
+            throw new RuntimeException(ErrorCode.OperationInvalid, $"volume '{volume.Name}' is still in use by {string.Join(", ", users)}.");
+        }
+    }
+
+    /// <summary>The running domains with a disk on <paramref name="path"/>: by its file, or as <paramref name="volume"/> of <paramref name="pool"/>.</summary>
+    private List<string> ActiveUsersOf(string path, string? pool, string? volume)
+    {
         List<Domains.DomainObject> active;
         lock (_sync)
         {
             active = [.. _byUuid.Values.Where(d => d.IsActive)];
         }
 
-        var users = active.Where(d => Schema.Domains.Model.DomainDefinition.FromXml(d.Live!).Devices.Disks.Any(disk =>
-            disk.Source?.Path == volume.Path || (disk.Source?.Pool == pool.Name && disk.Source?.Volume == volume.Name))).Select(d => d.Name).ToList();
-        if (users.Count > 0)
-        {
-            throw new RuntimeException(ErrorCode.OperationInvalid, $"volume '{volume.Name}' is still in use by {string.Join(", ", users)}.");
-        }
+        return [.. active.Where(d => Schema.Domains.Model.DomainDefinition.FromXml(d.Live!).Devices.Disks.Any(disk =>
+            disk.Source?.Path == path || (pool is not null && disk.Source?.Pool == pool && disk.Source?.Volume == volume))).Select(d => d.Name)];
     }
 
     private static ulong CapacityOf(string path, string format) =>

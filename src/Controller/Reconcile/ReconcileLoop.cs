@@ -364,7 +364,7 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
             NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size,
             InternalBufferSize = 64 * 1024,
         };
-        var debounce = new Debouncer(TimeSpan.FromMilliseconds(_options.DebounceMilliseconds), SafeRescanAsync);
+        var debounce = new Debouncer(TimeSpan.FromMilliseconds(_options.DebounceMilliseconds), batch => SafeRescanAsync(everything: false, batch));
         FileSystemEventHandler changed = (_, e) =>
         {
             if (SpecDirectory.IsSpecPath(_specs.Root, e.FullPath))
@@ -407,23 +407,12 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
         return watcher;
     }
 
-    private async Task SafeRescanAsync(bool everything)
+    /// <summary>A rescan from the watcher (of <paramref name="paths"/> alone when given): its failure is logged, never thrown.</summary>
+    private async Task SafeRescanAsync(bool everything, IReadOnlyCollection<string>? paths = null)
     {
         try
         {
-            await RescanAsync(initial: false, CancellationToken.None, everything).ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            _log.LogError(e, "Reading the spec directory failed");
-        }
-    }
-
-    private async Task SafeRescanAsync(IReadOnlyCollection<string>? paths)
-    {
-        try
-        {
-            await RescanAsync(initial: false, CancellationToken.None, everything: false, paths).ConfigureAwait(false);
+            await RescanAsync(initial: false, CancellationToken.None, everything, paths).ConfigureAwait(false);
         }
         catch (Exception e)
         {

@@ -200,6 +200,23 @@ public sealed class MigrationDaemonTests
         }
     }
 
+    /// <summary>A guest that dirties 20,000 pages a second.</summary>
+    private static readonly Dictionary<string, string> BusyGuest = new() { ["RECONCILER_GUESTWORKLOAD"] = "20000" };
+
+    /// <summary>
+    /// Two hosts, mover running on host-1 with 1 GiB dirtied fast and a 16 MiB/s limit: a migration that takes
+    /// long enough for one side to be killed in the middle of it.
+    /// </summary>
+    private static Cluster SlowPairRunningOnHost1()
+    {
+        var c = new Cluster(2, "host-1", "<rc:migration bandwidth='16' autoConverge='no'/>", memoryMiB: 1024);
+        c.Start("host-1", BusyGuest);
+        c.Start("host-2").WaitFor(s => Is(s, "Synced", "Healthy", "placed on host 'host-1'"), "host-2 leaves mover to host-1");
+        c["host-1"].WaitFor(s => Is(s, "Synced", "Healthy", "running (booted)"), "host-1 runs mover");
+        Eventually(() => Json(c.Socket("host-1"), "guestinfo", "mover").GetProperty("touchedPages").GetInt64() > 20_000, "the guest dirtied memory");
+        return c;
+    }
+
     /// <summary>Moves the domain by editing its placement, and checks the switch-over from both sides.</summary>
     private static void Move(Cluster c, string from, string to)
     {
@@ -271,13 +288,7 @@ public sealed class MigrationDaemonTests
     [Fact]
     public void The_target_killed_in_mid_copy_leaves_the_domain_running_at_home_every_time()
     {
-        // 1 GiB dirtied fast, 16 MiB/s: a migration that takes long enough to be cut.
-        using var c = new Cluster(2, "host-1", "<rc:migration bandwidth='16' autoConverge='no'/>", memoryMiB: 1024);
-        var env = new Dictionary<string, string> { ["RECONCILER_GUESTWORKLOAD"] = "20000" };
-        c.Start("host-1", env);
-        c.Start("host-2").WaitFor(s => Is(s, "Synced", "Healthy", "placed on host 'host-1'"), "host-2 leaves mover to host-1");
-        c["host-1"].WaitFor(s => Is(s, "Synced", "Healthy", "running (booted)"), "host-1 runs mover");
-        Eventually(() => Json(c.Socket("host-1"), "guestinfo", "mover").GetProperty("touchedPages").GetInt64() > 20_000, "the guest dirtied memory");
+        using var c = SlowPairRunningOnHost1();
 
         c.Place("host-2");
         for (var round = 1; round <= 3; round++)
@@ -321,7 +332,7 @@ public sealed class MigrationDaemonTests
     public void Reconciler_migrate_moves_a_domain_with_a_progress_bar_and_it_stays_there_until_the_spec_changes()
     {
         using var c = new Cluster(2, "host-1", "<rc:migration bandwidth='64'/>", memoryMiB: 512);
-        c.Start("host-1", new Dictionary<string, string> { ["RECONCILER_GUESTWORKLOAD"] = "20000" });
+        c.Start("host-1", BusyGuest);
         c.Start("host-2").WaitFor(s => Is(s, "Synced", "Healthy", "placed on host 'host-1'"), "host-2 leaves mover to host-1");
         c["host-1"].WaitFor(s => Is(s, "Synced", "Healthy", "running (booted)"), "host-1 runs mover");
         Eventually(() => Json(c.Socket("host-1"), "guestinfo", "mover").GetProperty("touchedPages").GetInt64() > 20_000, "the guest dirtied memory");
@@ -369,12 +380,7 @@ public sealed class MigrationDaemonTests
     [Fact]
     public void The_source_killed_in_mid_copy_never_lets_the_domain_run_twice_and_it_ends_up_on_its_placement()
     {
-        using var c = new Cluster(2, "host-1", "<rc:migration bandwidth='16' autoConverge='no'/>", memoryMiB: 1024);
-        var env = new Dictionary<string, string> { ["RECONCILER_GUESTWORKLOAD"] = "20000" };
-        c.Start("host-1", env);
-        c.Start("host-2").WaitFor(s => Is(s, "Synced", "Healthy", "placed on host 'host-1'"), "host-2 leaves mover to host-1");
-        c["host-1"].WaitFor(s => Is(s, "Synced", "Healthy", "running (booted)"), "host-1 runs mover");
-        Eventually(() => Json(c.Socket("host-1"), "guestinfo", "mover").GetProperty("touchedPages").GetInt64() > 20_000, "the guest dirtied memory");
+        using var c = SlowPairRunningOnHost1();
 
         c.Place("host-2");
         c["host-1"].WaitFor(Migrating, "the migration is copying memory", seconds: 60);
@@ -386,7 +392,7 @@ public sealed class MigrationDaemonTests
         Assert.DoesNotContain("mover", ReconcilerProcess.Run("list", "--all", "--socket", c.Socket("host-2")).Stdout, StringComparison.Ordinal);
 
         // host-1 comes back: the domain ends up running on host-2, and only there.
-        c.Start("host-1", env);
+        c.Start("host-1", BusyGuest);
         c["host-2"].WaitFor(s => Is(s, "Synced", "Healthy", "running"), "host-2 runs mover", seconds: 90);
         c["host-1"].WaitFor(s => Is(s, "Synced", "Healthy", "placed on host 'host-2'"), "host-1 leaves mover to host-2", seconds: 60);
         Assert.Equal("running", State(c.Socket("host-2")));
