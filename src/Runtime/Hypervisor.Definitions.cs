@@ -370,7 +370,7 @@ public sealed partial class Hypervisor
                 throw new RuntimeException(ErrorCode.OperationFailed, $"domain '{model.Name}' already exists with uuid {Identifiers.FormatUuid(named.Uuid)}");
             }
 
-            dom = new DomainObject(model.Name, model.Uuid);
+            dom = new DomainObject(model.Name, model.Uuid) { Macs = _macs };
             dom.Job.Wait(0);
             _byName[dom.Name] = dom;
             _byUuid[dom.Uuid] = dom;

@@ -541,7 +541,7 @@ public sealed partial class Hypervisor
                 var mac = RandomIdentityGenerator.Instance.NewMac();
                 var text = Identifiers.FormatMac(mac);
                 bool Taken(XElement? tree) => tree is not null && Array.Exists(MacsOf(tree), m => string.Equals(m, text, StringComparison.OrdinalIgnoreCase));
-                if (!_byUuid.Values.Any(d => Taken(d.Persistent) || Taken(d.Live)) && !_networksByUuid.Values.Any(n => Taken(n.Current)))
+                if (!_macs.Contains(text) && !_networksByUuid.Values.Any(n => Taken(n.Current)))
                 {
                     return mac;
                 }
@@ -550,8 +550,8 @@ public sealed partial class Hypervisor
     }
 
     // The MACs of each domain or network definition, read once per version of the tree: a change anywhere in
-    // it drops the entry. (Generating a MAC checks it against every definition of the host; reading them all
-    // each time made defining n domains cost n² element walks.)
+    // it drops the entry. (A generated MAC is checked against the domains' MACs in _macs and against each
+    // network's here.)
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<XElement, string[]> Macs = new();
 
     private static string[] MacsOf(XElement tree)

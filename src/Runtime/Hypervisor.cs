@@ -22,6 +22,7 @@ public sealed partial class Hypervisor : IAsyncDisposable
     private readonly Dictionary<string, DomainObject> _byName = new(StringComparer.Ordinal);
     private readonly Dictionary<Guid, DomainObject> _byUuid = [];
     private readonly HashSet<int> _usedPorts = [];
+    private readonly Networks.MacTable _macs = new();
     private readonly List<Channel<DomainEvent>> _subscribers = [];
     private readonly List<string> _loadProblems = [];
     private readonly IGuestFactory _guests;
@@ -301,6 +302,7 @@ public sealed partial class Hypervisor : IAsyncDisposable
         {
             _byName[dom.Name] = dom;
             _byUuid[dom.Uuid] = dom;
+            dom.Macs = _macs;
         }
     }
 
@@ -318,6 +320,8 @@ public sealed partial class Hypervisor : IAsyncDisposable
             {
                 _byUuid.Remove(dom.Uuid);
             }
+
+            dom.Macs = null;
         }
     }
 }

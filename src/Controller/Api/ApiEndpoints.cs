@@ -39,7 +39,9 @@ internal static class ApiEndpoints
 
         var hv = view.Hypervisor;
         var v1 = app.MapGroup("/v1");
-        v1.MapGet("/status", () => view.Status().Select(ObjectStatusDto.From).ToList());
+        v1.MapGet("/status", (bool? pending) => view.Status()
+            .Where(s => pending != true || s.Sync != SyncStatus.Synced || s.Health != HealthStatus.Healthy)
+            .Select(ObjectStatusDto.From).ToList());
         v1.MapGet("/status/{kind}/{**name}", (string kind, string name) =>
             Enum.TryParse<ObjectKind>(kind, ignoreCase: true, out var k) && view.StatusOf(new ObjectKey(k, name)) is { } status
                 ? Results.Json(ObjectStatusDto.From(status), ApiJson.Options)

@@ -15,11 +15,48 @@ internal sealed class DomainObject(string name, Guid uuid)
 
     public Guid Uuid { get; } = uuid;
 
+    private XElement? _persistent;
+    private XElement? _live;
+    private Networks.MacTable? _macs;
+
     /// <summary>The persistent definition (libvirt's newDef while running); null for a transient domain.</summary>
-    public XElement? Persistent { get; set; }
+    public XElement? Persistent
+    {
+        get => _persistent;
+        set
+        {
+            _macs?.Replace(_persistent, value);
+            _persistent = value;
+        }
+    }
 
     /// <summary>The definition the running domain was started with, changed by live operations.</summary>
-    public XElement? Live { get; set; }
+    public XElement? Live
+    {
+        get => _live;
+        set
+        {
+            _macs?.Replace(_live, value);
+            _live = value;
+        }
+    }
+
+    /// <summary>
+    /// The host's table of MACs that this domain's definitions count in while the domain is known to the
+    /// hypervisor (set when it is registered, null once it is gone).
+    /// </summary>
+    public Networks.MacTable? Macs
+    {
+        get => _macs;
+        set
+        {
+            _macs?.Replace(_persistent, null);
+            _macs?.Replace(_live, null);
+            _macs = value;
+            _macs?.Replace(null, _persistent);
+            _macs?.Replace(null, _live);
+        }
+    }
 
     public DomainStatus Status { get; set; } = DomainStatus.Shutoff(ShutoffReason.Unknown);
 

@@ -25,6 +25,9 @@ internal sealed class HostBridges
     private readonly Lock _sync = new();
     private readonly Dictionary<string, Bridge> _bridges = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TapInfo> _taps = new(StringComparer.Ordinal);
+
+    // The taps of each network by MAC (lower case), so that a start checks its MACs without a scan of every tap.
+    private readonly Dictionary<(string Network, string Mac), List<string>> _byNetworkMac = [];
     private int _nextVnet;
     private int _nextMacvtap;
 
@@ -121,6 +124,16 @@ internal sealed class HostBridges
 
             var tap = new TapInfo(name, mac, domain, bridge, network);
             _taps[name] = tap;
+            if (network is not null)
+            {
+                var key = (network, mac.ToLowerInvariant());
+                if (!_byNetworkMac.TryGetValue(key, out var names))
+                {
+                    _byNetworkMac[key] = names = [];
+                }
+
+                names.Add(name);
+            }
             if (bridge is not null)
             {
                 _bridges[bridge].Ports.Add(name);
@@ -134,7 +147,21 @@ internal sealed class HostBridges
     {
         lock (_sync)
         {
-            if (_taps.Remove(name, out var tap) && tap.Bridge is { } bridge && _bridges.TryGetValue(bridge, out var b))
+            if (!_taps.Remove(name, out var tap))
+            {
+                return;
+            }
+
+            if (tap.Network is { } network && _byNetworkMac.TryGetValue((network, tap.Mac.ToLowerInvariant()), out var names))
+            {
+                names.Remove(name);
+                if (names.Count == 0)
+                {
+                    _byNetworkMac.Remove((network, tap.Mac.ToLowerInvariant()));
+                }
+            }
+
+            if (tap.Bridge is { } bridge && _bridges.TryGetValue(bridge, out var b))
             {
                 b.Ports.Remove(name);
                 b.Fdb.Remove(tap.Mac);
@@ -177,15 +204,7 @@ internal sealed class HostBridges
     {
         lock (_sync)
         {
-            foreach (var tap in _taps.Values)
-            {
-                if (tap.Network == network && string.Equals(tap.Mac, mac, StringComparison.OrdinalIgnoreCase))
-                {
-                    return tap;
-                }
-            }
-
-            return null;
+            return _byNetworkMac.TryGetValue((network, mac.ToLowerInvariant()), out var names) ? _taps[names[0]] : null;
         }
     }
 

@@ -339,6 +339,8 @@ public sealed class ApiServerTests
             Assert.Equal(("web", "r7"), (one.GetProperty("name").GetString(), one.GetProperty("revision").GetString()));
             h.View.Objects.Add(new ObjectStatus(ObjectKind.Volume, "images/web.qcow2", null, "r1", SyncStatus.Synced, HealthStatus.Healthy, "", [], null, at));
             Assert.Equal("r1", (await h.GetJsonAsync("v1/status/volume/images/web.qcow2")).GetProperty("revision").GetString());
+            h.View.Objects.Add(new ObjectStatus(ObjectKind.Pool, "images", null, "r2", SyncStatus.Synced, HealthStatus.Degraded, "", [], null, at));
+            Assert.Equal(["web", "images"], (await h.GetJsonAsync("v1/status?pending=true")).EnumerateArray().Select(s => s.GetProperty("name").GetString()));
             Assert.Contains("no status", (await h.GetJsonAsync("v1/status/domain/nobody", 404)).GetProperty("error").GetString(), StringComparison.Ordinal);
 
             var plan = Assert.Single((await h.GetJsonAsync("v1/plan")).EnumerateArray());
