@@ -42,6 +42,11 @@ internal static class ApiEndpoints
         v1.MapGet("/status", (bool? pending) => view.Status()
             .Where(s => pending != true || s.Sync != SyncStatus.Synced || s.Health != HealthStatus.Healthy)
             .Select(ObjectStatusDto.From).ToList());
+        v1.MapGet("/summary", () =>
+        {
+            var (objects, converged) = view.Counts();
+            return new StatusSummaryDto(objects, converged);
+        });
         v1.MapGet("/status/{kind}/{**name}", (string kind, string name) =>
             Enum.TryParse<ObjectKind>(kind, ignoreCase: true, out var k) && view.StatusOf(new ObjectKey(k, name)) is { } status
                 ? Results.Json(ObjectStatusDto.From(status), ApiJson.Options)

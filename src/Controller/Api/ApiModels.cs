@@ -41,6 +41,9 @@ public sealed record ConditionDto(string Type, bool Status, string Reason, strin
     }
 }
 
+/// <summary>How many objects have a status, and how many of them are Synced and Healthy (<c>GET v1/summary</c>).</summary>
+public sealed record StatusSummaryDto(int Objects, int Converged);
+
 /// <summary>One object of <c>reconciler status</c>.</summary>
 public sealed record ObjectStatusDto(
     ObjectKind Kind,

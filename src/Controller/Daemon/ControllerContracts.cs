@@ -78,6 +78,13 @@ public interface IControllerView
     /// <summary>The status of every object, sorted by kind then name.</summary>
     IReadOnlyList<ObjectStatus> Status();
 
+    /// <summary>How many objects have a status, and how many of them are Synced and Healthy.</summary>
+    (int Objects, int Converged) Counts()
+    {
+        var all = Status();
+        return (all.Count, all.Count(s => s.Sync == SyncStatus.Synced && s.Health == HealthStatus.Healthy));
+    }
+
     /// <summary>The status of one object, or null when it has none.</summary>
     ObjectStatus? StatusOf(ObjectKey key);
 

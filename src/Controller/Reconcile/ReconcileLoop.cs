@@ -107,6 +107,21 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
         [.. _store.All.Where(p => p.Value.Status is not null).Select(p => p.Value.Status!)
             .OrderBy(s => s.Kind).ThenBy(s => s.Name, StringComparer.Ordinal)];
 
+    public (int Objects, int Converged) Counts()
+    {
+        var (objects, converged) = (0, 0);
+        foreach (var (_, record) in _store.All)
+        {
+            if (record.Status is { } s)
+            {
+                objects++;
+                converged += s.Sync == SyncStatus.Synced && s.Health == HealthStatus.Healthy ? 1 : 0;
+            }
+        }
+
+        return (objects, converged);
+    }
+
     public ObjectStatus? StatusOf(ObjectKey key) => _store.Get(key).Status;
 
     /// <summary>Why the spec directory is not applied at all right now, or null.</summary>

@@ -341,6 +341,8 @@ public sealed class ApiServerTests
             Assert.Equal("r1", (await h.GetJsonAsync("v1/status/volume/images/web.qcow2")).GetProperty("revision").GetString());
             h.View.Objects.Add(new ObjectStatus(ObjectKind.Pool, "images", null, "r2", SyncStatus.Synced, HealthStatus.Degraded, "", [], null, at));
             Assert.Equal(["web", "images"], (await h.GetJsonAsync("v1/status?pending=true")).EnumerateArray().Select(s => s.GetProperty("name").GetString()));
+            var summary = await h.GetJsonAsync("v1/summary");
+            Assert.Equal((3, 1), (summary.GetProperty("objects").GetInt32(), summary.GetProperty("converged").GetInt32()));
             Assert.Contains("no status", (await h.GetJsonAsync("v1/status/domain/nobody", 404)).GetProperty("error").GetString(), StringComparison.Ordinal);
 
             var plan = Assert.Single((await h.GetJsonAsync("v1/plan")).EnumerateArray());

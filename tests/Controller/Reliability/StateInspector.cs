@@ -91,6 +91,18 @@ internal sealed partial class StateInspector(string state, Fleet fleet)
                 continue;
             }
 
+            if (name.StartsWith('.') && name.EndsWith(".spare", StringComparison.Ordinal))
+            {
+                // The previous inode of a rewritten file, kept for its next write (its content may be cut
+                // short by a kill and is never read); it goes with its file.
+                if (!File.Exists(Path.Combine(Path.GetDirectoryName(path)!, name[1..^".spare".Length])))
+                {
+                    problems.Add($"{relative}: the spare of a file that is gone");
+                }
+
+                continue;
+            }
+
             if (relative.StartsWith("runtime/quarantine/", StringComparison.Ordinal) || name.Contains(".damaged-", StringComparison.Ordinal))
             {
                 problems.Add($"{relative}: a damaged state file was set aside ({(File.Exists(path + ".reason") ? File.ReadAllText(path + ".reason").Trim() : "no reason")})");
