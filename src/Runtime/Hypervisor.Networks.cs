@@ -266,7 +266,7 @@ public sealed partial class Hypervisor
                 return (existing, false, def, dnsmasqOptions);
             }
 
-            var network = new NetworkObject(model.Name, model.Uuid);
+            var network = new NetworkObject(model.Name, model.Uuid) { Claimed = def };
             network.Job.Wait(0);
             _networksByName[network.Name] = network;
             _networksByUuid[network.Uuid] = network;
@@ -759,7 +759,13 @@ public sealed partial class Hypervisor
 
         public bool IsPersistent => Persistent is not null;
 
-        public XElement Current => Live ?? Persistent!;
+        /// <summary>
+        /// The definition a network got when it was claimed, until its define or create has set it: what
+        /// another define sees meanwhile (its bridge name and MAC are taken).
+        /// </summary>
+        public XElement? Claimed { get; init; }
+
+        public XElement Current => Live ?? Persistent ?? Claimed!;
 
         public string? BridgeName => Current.Element("bridge")?.Attribute("name")?.Value;
 

@@ -363,7 +363,7 @@ public sealed partial class Hypervisor
                 }
             }
 
-            pool = new PoolObject(model.Name, model.Uuid);
+            pool = new PoolObject(model.Name, model.Uuid) { Claimed = def };
             pool.Job.Wait(0);
             _poolsByName[pool.Name] = pool;
             _poolsByUuid[pool.Uuid] = pool;

@@ -65,14 +65,14 @@ public static class LibvirtSchema
             return Fail(path, null, parseError ?? new SchemaError(ErrorCode.XmlDetail, "no root element", 1, 1));
         }
 
-        return Process(path, document.Root, options, out formatted);
+        return Process(path, document.Root, content.Span, options, out formatted);
     }
 
     /// <summary>Processes spec text already in memory.</summary>
     public static SpecDocument LoadText(string path, string text, SchemaOptions? options = null) =>
         Load(path, System.Text.Encoding.UTF8.GetBytes(text), options);
 
-    private static SpecDocument Process(string path, XElement root, SchemaOptions options, out string? formatted)
+    private static SpecDocument Process(string path, XElement root, ReadOnlySpan<byte> content, SchemaOptions options, out string? formatted)
     {
         formatted = null;
         var kind = root.Name.Namespace == XNamespace.None ? SpecKinds.FromRootElement(root.Name.LocalName) : null;
@@ -116,9 +116,12 @@ public static class LibvirtSchema
             // The definition a spec becomes is what the runtime stores and reads again (and libvirt, after a
             // restart). libvirt writes a few definitions it accepts in a form it then refuses: such a spec is
             // refused now, with the reason, rather than lost later.
+            // (A definition that is already in that form, as every one the runtime stored is, reads back as it
+            // just read: it is not read a second time.)
             formatted = LibvirtXmlWriter.Format(root);
-            var again = Load(path, System.Text.Encoding.UTF8.GetBytes(formatted), options with { ReadingBack = true });
-            if (!again.IsValid)
+            var bytes = System.Text.Encoding.UTF8.GetBytes(formatted);
+            var again = content.SequenceEqual(bytes) ? null : Load(path, bytes, options with { ReadingBack = true });
+            if (again is { IsValid: false })
             {
                 context.Report(ErrorCode.PolicyViolation,
                     $"libvirt would store this {kind!.Value.Name()} in a form that it cannot read again ({again.Errors[0].Message}); change the spec so that this does not happen",

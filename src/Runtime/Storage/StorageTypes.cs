@@ -73,7 +73,13 @@ internal sealed class PoolObject(string name, Guid uuid)
 
     public bool IsPersistent => Persistent is not null;
 
-    public XElement Current => IsActive ? Live! : Persistent!;
+    /// <summary>
+    /// The definition a pool was claimed with, until its define or create has set it: what another define
+    /// sees meanwhile (its type and target path are taken).
+    /// </summary>
+    public XElement? Claimed { get; init; }
+
+    public XElement Current => IsActive ? Live! : Persistent ?? Claimed!;
 
     public string Type => Current.Attribute("type")?.Value ?? string.Empty;
 

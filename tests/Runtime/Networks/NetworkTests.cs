@@ -12,6 +12,22 @@ public sealed class NetworkTests
         $"<network><name>{name}</name>{forward}{bridge}{rest}</network>";
 
     [Fact]
+    public async Task Networks_defined_side_by_side_each_get_their_own_bridge_and_mac()
+    {
+        await using var h = new RuntimeHarness();
+        var hv = await h.OpenAsync();
+        // Each define sees the others' claims: a network claimed but not yet stored once made another's
+        // choice of a bridge name fail (it read the missing definition).
+        await Task.WhenAll(Enumerable.Range(0, 24).Select(i => hv.DefineNetworkAsync(Network($"n{i}", rest: $"<ip address='10.{i}.0.1' prefix='24'/>"))));
+
+        var xmls = await Task.WhenAll(Enumerable.Range(0, 24).Select(i => hv.GetNetworkXmlAsync($"n{i}")));
+        var bridges = xmls.Select(x => Regex.Match(x, "bridge name='([^']+)'").Groups[1].Value).ToList();
+        var macs = xmls.Select(x => Regex.Match(x, "mac address='([^']+)'").Groups[1].Value).ToList();
+        Assert.Equal(Enumerable.Range(0, 24).Select(i => $"virbr{i}").Order(), bridges.Order());
+        Assert.Equal(24, macs.Distinct().Count());
+    }
+
+    [Fact]
     public async Task A_nat_network_gets_the_first_free_virbr_a_mac_and_its_dnsmasq_files()
     {
         await using var h = new RuntimeHarness();

@@ -64,6 +64,32 @@ public sealed class PoolAndVolumeTests
     }
 
     [Fact]
+    public async Task Pools_defined_side_by_side_see_each_others_targets()
+    {
+        await using var h = new RuntimeHarness();
+        var hv = await h.OpenAsync();
+        // A pool claimed but not yet stored once made another define fail reading its missing definition;
+        // two pools on one target, defined at once, still conflict.
+        await Task.WhenAll(Enumerable.Range(0, 24).Select(i => hv.DefinePoolAsync(DirPool($"p{i}", $"/srv/p{i}"))));
+        Assert.Equal(24, hv.ListPools().Count);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(async i =>
+        {
+            try
+            {
+                await hv.DefinePoolAsync(DirPool($"same{i}", "/srv/same"));
+                return null;
+            }
+            catch (RuntimeException e)
+            {
+                return e.Message;
+            }
+        }));
+        Assert.Single(results, r => r is null);
+        Assert.All(results.Where(r => r is not null), r => Assert.StartsWith("operation failed: Storage source conflict with pool: 'same", r, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Pool_names_uuids_and_targets_are_checked_as_libvirt_does()
     {
         await using var h = new RuntimeHarness();
