@@ -540,36 +540,12 @@ public sealed partial class Hypervisor
             {
                 var mac = RandomIdentityGenerator.Instance.NewMac();
                 var text = Identifiers.FormatMac(mac);
-                bool Taken(XElement? tree) => tree is not null && Array.Exists(MacsOf(tree), m => string.Equals(m, text, StringComparison.OrdinalIgnoreCase));
-                if (!_macs.Contains(text) && !_networksByUuid.Values.Any(n => Taken(n.Current)))
+                if (!_macs.Contains(text) && !_networksByUuid.Values.Any(n => string.Equals(n.Current.Element("mac")?.Attribute("address")?.Value, text, StringComparison.OrdinalIgnoreCase)))
                 {
                     return mac;
                 }
             }
         }
-    }
-
-    // The MACs of each domain or network definition, read once per version of the tree: a change anywhere in
-    // it drops the entry. (A generated MAC is checked against the domains' MACs in _macs and against each
-    // network's here.)
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<XElement, string[]> Macs = new();
-
-    private static string[] MacsOf(XElement tree)
-    {
-        if (Macs.TryGetValue(tree, out var cached))
-        {
-            return cached;
-        }
-
-        string[] macs = tree.Name.LocalName == "network"
-            ? [tree.Element("mac")?.Attribute("address")?.Value ?? string.Empty]
-            : [.. tree.El("devices").Els("interface").Select(i => i.El("mac").A("address") ?? string.Empty)];
-        if (Macs.TryAdd(tree, macs))
-        {
-            tree.Changed += (_, _) => Macs.Remove(tree);
-        }
-
-        return macs;
     }
 
     private NetworkInfo NetworkInfoOf(NetworkObject network)
@@ -654,7 +630,7 @@ public sealed partial class Hypervisor
         // process. No domain runs yet, so the persistent definitions say which leases are owned (a transient
         // domain saved by a graceful stop released its leases when it stopped).
         var owned = _byUuid.Values.Where(d => d.Persistent is not null).ToDictionary(d => d.Uuid,
-            d => MacsOf(d.Persistent!).ToHashSet(StringComparer.OrdinalIgnoreCase));
+            d => MacTable.Read(d.Persistent!).ToHashSet(StringComparer.OrdinalIgnoreCase));
         var released = _leases.ReleaseWhere(l => !owned.TryGetValue(l.Domain, out var macs) || !macs.Contains(l.Mac));
         if (released > 0)
         {

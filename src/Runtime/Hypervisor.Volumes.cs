@@ -68,11 +68,7 @@ public sealed partial class Hypervisor
                         var clusterBits = def.Target.ClusterSize > 0 ? (int)Math.Log2(def.Target.ClusterSize) : 16;
                         var capacity = def.Capacity == 0 && backing is not null ? CapacityOf(backing.Path, backing.Format ?? ProbeFormat(backing.Path)) : def.Capacity;
                         // Made durable by WriteNewVolume (one fsync, before the file takes its name).
-                        using (var image = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-                        {
-                            image.Write(Qcow2Image.Build(capacity, clusterBits, backing?.Path, backing?.Format ?? (backing is null ? null : ProbeFormat(backing.Path))));
-                        }
-
+                        Qcow2Image.Create(temp, capacity, clusterBits, backing?.Path, backing?.Format ?? (backing is null ? null : ProbeFormat(backing.Path)), durable: false);
                         break;
                     default:
                         throw new RuntimeException(ErrorCode.OperationUnsupported, $"volume format '{format}' is not created by the in-process backend (raw and qcow2 are)");

@@ -40,7 +40,7 @@ internal static class ApiEndpoints
         var hv = view.Hypervisor;
         var v1 = app.MapGroup("/v1");
         v1.MapGet("/status", (bool? pending) => view.Status()
-            .Where(s => pending != true || s.Sync != SyncStatus.Synced || s.Health != HealthStatus.Healthy)
+            .Where(s => pending != true || !s.Converged)
             .Select(ObjectStatusDto.From).ToList());
         v1.MapGet("/summary", () =>
         {

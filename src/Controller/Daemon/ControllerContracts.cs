@@ -56,6 +56,10 @@ public sealed record ObjectStatus(
 {
     public ObjectKey Key => new(Kind, Name);
 
+    /// <summary>Synced and Healthy: the host holds what the spec says and the object is well.</summary>
+    [JsonIgnore]
+    public bool Converged => Sync == SyncStatus.Synced && Health == HealthStatus.Healthy;
+
     /// <summary>How many times the controller has reconciled the object (a burst of writes to its file should cost a few, not one per write).</summary>
     public long Reconciles { get; init; }
 }
@@ -82,7 +86,7 @@ public interface IControllerView
     (int Objects, int Converged) Counts()
     {
         var all = Status();
-        return (all.Count, all.Count(s => s.Sync == SyncStatus.Synced && s.Health == HealthStatus.Healthy));
+        return (all.Count, all.Count(s => s.Converged));
     }
 
     /// <summary>The status of one object, or null when it has none.</summary>

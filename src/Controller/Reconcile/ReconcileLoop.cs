@@ -115,7 +115,7 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
             if (record.Status is { } s)
             {
                 objects++;
-                converged += s.Sync == SyncStatus.Synced && s.Health == HealthStatus.Healthy ? 1 : 0;
+                converged += s.Converged ? 1 : 0;
             }
         }
 

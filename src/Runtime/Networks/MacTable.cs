@@ -109,7 +109,8 @@ internal sealed class MacTable
         }
     }
 
-    private static string[] Read(XElement tree) =>
+    /// <summary>The MACs a domain definition gives its interfaces.</summary>
+    public static string[] Read(XElement tree) =>
         [.. tree.El("devices").Els("interface").Select(i => i.El("mac").A("address")).OfType<string>()];
 
     private sealed class Entry(string[] macs)

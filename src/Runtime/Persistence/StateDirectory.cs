@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using Microsoft.Win32.SafeHandles;
 
 namespace Reconciler.Runtime.Persistence;
 
@@ -77,7 +76,18 @@ public sealed partial class StateDirectory
     }
 
     /// <summary>The spare inode kept beside a file that <see cref="WriteAtomic(string, ReadOnlySpan{byte})"/> rewrote.</summary>
-    public static string SparePath(string path) => Path.Combine(Path.GetDirectoryName(path)!, "." + Path.GetFileName(path) + ".spare");
+    public static string SparePath(string path) => Path.Combine(Path.GetDirectoryName(path)!, "." + Path.GetFileName(path) + SpareSuffix);
+
+    /// <summary>The file whose spare is at <paramref name="path"/>, or null when it is no spare's path.</summary>
+    public static string? FileOfSpare(string path)
+    {
+        var name = Path.GetFileName(path);
+        return name.Length > 1 + SpareSuffix.Length && name[0] == '.' && name.EndsWith(SpareSuffix, StringComparison.Ordinal)
+            ? Path.Combine(Path.GetDirectoryName(path)!, name[1..^SpareSuffix.Length])
+            : null;
+    }
+
+    private const string SpareSuffix = ".spare";
 
     private static readonly Lock[] Stripes = [.. Enumerable.Range(0, 64).Select(_ => new Lock())];
     private static volatile bool _exchangeWorks = OperatingSystem.IsLinux();
@@ -179,10 +189,9 @@ public sealed partial class StateDirectory
         }
 
         // A spare goes with its file: one whose file is gone (removed by hand, say) is removed too.
-        foreach (var spare in Directory.EnumerateFiles(Root, ".*.spare", SearchOption.AllDirectories))
+        foreach (var spare in Directory.EnumerateFiles(Root, ".*" + SpareSuffix, SearchOption.AllDirectories))
         {
-            var name = Path.GetFileName(spare);
-            if (!File.Exists(Path.Combine(Path.GetDirectoryName(spare)!, name[1..^".spare".Length])))
+            if (FileOfSpare(spare) is { } file && !File.Exists(file))
             {
                 TryDelete(spare);
             }
@@ -205,15 +214,7 @@ public sealed partial class StateDirectory
     }
 
     /// <summary>Makes the entries of <paramref name="dir"/> durable (after a rename, link or delete in it).</summary>
-    public static void SyncDirectory(string dir)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            return;
-        }
-
-        GroupSync.Barrier(dir);
-    }
+    public static void SyncDirectory(string dir) => GroupSync.Barrier(dir);
 
     private static void TryDelete(string path)
     {

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Xml.Linq;
+using Reconciler.Runtime.Persistence;
 using Reconciler.Runtime.Tests.Support;
 
 namespace Reconciler.Controller.Tests.Reliability;
@@ -91,11 +92,11 @@ internal sealed partial class StateInspector(string state, Fleet fleet)
                 continue;
             }
 
-            if (name.StartsWith('.') && name.EndsWith(".spare", StringComparison.Ordinal))
+            if (StateDirectory.FileOfSpare(path) is { } file)
             {
                 // The previous inode of a rewritten file, kept for its next write (its content may be cut
                 // short by a kill and is never read); it goes with its file.
-                if (!File.Exists(Path.Combine(Path.GetDirectoryName(path)!, name[1..^".spare".Length])))
+                if (!File.Exists(file))
                 {
                     problems.Add($"{relative}: the spare of a file that is gone");
                 }

@@ -41,13 +41,20 @@ public static class Qcow2Image
     private const uint FeatureNameTableExtension = 0x6803F857;
     private const int HeaderLength = 104;
 
-    /// <summary>Creates an image of <paramref name="virtualSize"/> bytes at <paramref name="path"/> (a new file; an existing one is never overwritten).</summary>
-    public static void Create(string path, ulong virtualSize, int clusterBits = 16, string? backingFile = null, string? backingFormat = null)
+    /// <summary>
+    /// Creates an image of <paramref name="virtualSize"/> bytes at <paramref name="path"/> (a new file; an
+    /// existing one is never overwritten), synced to disk unless <paramref name="durable"/> is false (for a
+    /// caller that syncs the file itself).
+    /// </summary>
+    public static void Create(string path, ulong virtualSize, int clusterBits = 16, string? backingFile = null, string? backingFormat = null, bool durable = true)
     {
         var bytes = Build(virtualSize, clusterBits, backingFile, backingFormat);
         using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
         stream.Write(bytes);
-        stream.Flush(flushToDisk: true);
+        if (durable)
+        {
+            stream.Flush(flushToDisk: true);
+        }
     }
 
     /// <summary>The bytes of a new image (all metadata; its length is a whole number of clusters).</summary>
