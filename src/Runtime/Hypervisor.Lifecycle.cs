@@ -196,7 +196,7 @@ public sealed partial class Hypervisor
             var path = ManagedSavePath(dom.Uuid);
             if (forceBoot)
             {
-                StateDirectory.Delete(path);
+                StateDirectory.Retire(path);
                 dom.HasManagedSave = false;
             }
             else
@@ -218,7 +218,7 @@ public sealed partial class Hypervisor
                 {
                     var def = ParseSavedDefinition(image.DomainXml, dom);
                     Boot(dom, def, paused || !image.Running, RunningReason.Restored, image.Memory);
-                    StateDirectory.Delete(path);
+                    StateDirectory.Retire(path);
                     dom.HasManagedSave = false;
                     return;
                 }
@@ -341,7 +341,7 @@ public sealed partial class Hypervisor
             }
         }
 
-        DeleteRunRecord(dom.Uuid);
+        RetireRunRecord(dom.Uuid);
         Raise(dom, eventType, detail, spontaneous);
         if (!dom.IsPersistent)
         {

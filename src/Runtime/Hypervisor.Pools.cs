@@ -511,7 +511,7 @@ public sealed partial class Hypervisor
     private void RefreshVolumes(PoolObject pool)
     {
         var target = pool.TargetPath!;
-        pool.Volumes.Clear();
+        var found = new Dictionary<string, VolumeObject>(StringComparer.Ordinal);
         foreach (var path in Directory.EnumerateFiles(target).Order(StringComparer.Ordinal))
         {
             var name = Path.GetFileName(path);
@@ -533,7 +533,21 @@ public sealed partial class Hypervisor
                 continue;
             }
 
-            pool.Volumes[name] = new VolumeObject(name, path, ProbeFormat(path));
+            found[name] = new VolumeObject(name, path, ProbeFormat(path));
+        }
+
+        // Changed in place, never emptied on the way: a domain starting meanwhile finds its volume.
+        foreach (var name in pool.Volumes.Keys)
+        {
+            if (!found.ContainsKey(name))
+            {
+                pool.Volumes.TryRemove(name, out _);
+            }
+        }
+
+        foreach (var (name, volume) in found)
+        {
+            pool.Volumes[name] = volume;
         }
     }
 

@@ -85,7 +85,7 @@ public sealed partial class Hypervisor
                 return false;
             }
 
-            StateDirectory.Delete(ManagedSavePath(dom.Uuid));
+            StateDirectory.Retire(ManagedSavePath(dom.Uuid));
             dom.HasManagedSave = false;
             return true;
         }, cancellationToken);
@@ -121,7 +121,7 @@ public sealed partial class Hypervisor
     /// <summary>The definition inside a managed-save image, which must be of the same domain.</summary>
     private static XElement ParseSavedDefinition(string xml, DomainObject dom)
     {
-        var doc = LibvirtSchema.LoadText("managed save", xml);
+        var doc = LibvirtSchema.LoadText("managed save", xml, StoredDefinition);
         if (!doc.IsValid || doc.Kind != SpecKind.Domain)
         {
             throw new RuntimeException(ErrorCode.OperationFailed, $"the managed-save image of domain '{dom.Name}' holds no valid definition");

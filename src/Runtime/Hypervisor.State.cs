@@ -11,6 +11,9 @@ namespace Reconciler.Runtime;
 
 public sealed partial class Hypervisor
 {
+    /// <summary>How a definition the runtime stored itself is read back: parse checks and defaults, no validation.</summary>
+    private static readonly SchemaOptions StoredDefinition = new() { SkipValidation = true };
+
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     private string DefinitionPath(Guid uuid) => Path.Combine(_state.Domains, uuid.ToString("D") + ".xml");
@@ -42,7 +45,15 @@ public sealed partial class Hypervisor
         StateDirectory.WriteAtomic(RunRecordPath(dom.Uuid), JsonSerializer.Serialize(
             new RunRecord(dom.Name, dom.Uuid, dom.Id ?? 0, dom.IsPersistent, [.. dom.VncPorts], [.. dom.Taps.Values]), Json));
 
-    private void DeleteRunRecord(Guid uuid) => StateDirectory.Delete(RunRecordPath(uuid));
+    /// <summary>Removes the run record of a domain that stopped (its inode kept for the next start's record).</summary>
+    private void RetireRunRecord(Guid uuid) => StateDirectory.Retire(RunRecordPath(uuid));
+
+    /// <summary>Removes the spares of a domain's run record and managed-save image once the domain is gone.</summary>
+    private void DiscardSpares(Guid uuid)
+    {
+        StateDirectory.Delete(RunRecordPath(uuid));
+        StateDirectory.Delete(ManagedSavePath(uuid));
+    }
 
     /// <summary>
     /// Reads the state directory: definitions, flags, managed-save images, and the run records a crash left
@@ -51,9 +62,11 @@ public sealed partial class Hypervisor
     private void LoadState()
     {
         _state.RemoveInterruptedWrites();
-        // Parsed on every core (a host may hold thousands), registered in order.
+        // Parsed on every core (a host may hold thousands), registered in order; not validated again, as
+        // libvirtd reads the definitions it stored (VIR_DOMAIN_DEF_PARSE_SKIP_VALIDATE): each was validated
+        // when it was defined, and one a later check would refuse is kept, not lost.
         var loaded = Directory.EnumerateFiles(_state.Domains, "*.xml").Order(StringComparer.Ordinal)
-            .AsParallel().AsOrdered().Select(path => (Path: path, Document: LibvirtSchema.LoadFile(path))).ToList();
+            .AsParallel().AsOrdered().Select(path => (Path: path, Document: LibvirtSchema.LoadFile(path, StoredDefinition))).ToList();
         foreach (var (path, doc) in loaded)
         {
             LoadDefinition(path, doc);
@@ -92,7 +105,20 @@ public sealed partial class Hypervisor
                 _log.LogWarning("Transient domain {Domain} was running when the runtime stopped unexpectedly; it is gone", record.Name);
             }
 
-            StateDirectory.Delete(path);
+            StateDirectory.Retire(path);
+        }
+
+        // Retired run records and save images of domains that are gone (a transient one that ran when the
+        // runtime died, a definition removed by hand).
+        foreach (var spare in Directory.EnumerateFiles(_state.Running, ".*.spare").Concat(Directory.EnumerateFiles(_state.Saves, ".*.spare")))
+        {
+            var name = Path.GetFileName(spare);
+            var end = name.IndexOf('.', 1);
+            if (StateDirectory.FileOfSpare(spare) is { } file && !File.Exists(file) &&
+                (end < 0 || !Guid.TryParse(name.AsSpan(1, end - 1), out var uuid) || !_byUuid.ContainsKey(uuid)))
+            {
+                File.Delete(spare);
+            }
         }
     }
 
@@ -159,60 +185,59 @@ public sealed partial class Hypervisor
     /// <summary>Brings back what a graceful stop saved, then starts the autostart domains.</summary>
     private async Task StartUpAsync(CancellationToken cancellationToken)
     {
-        List<ResumeEntry> resume = [];
-        if (File.Exists(ResumeListPath))
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        List<ResumeEntry> resume;
+        lock (_sync)
         {
-            try
-            {
-                resume = JsonSerializer.Deserialize<List<ResumeEntry>>(await File.ReadAllTextAsync(ResumeListPath, cancellationToken).ConfigureAwait(false), Json) ?? [];
-            }
-            catch (JsonException e)
-            {
-                SetAside(ResumeListPath, $"damaged list of domains to resume: {e.Message}");
-            }
+            resume = [.. _resuming.Values];
         }
 
-        // Resumed side by side: each reads its own image; IDs are given in the order the guests come up.
-        await Parallel.ForEachAsync(resume, new ParallelOptions { MaxDegreeOfParallelism = SaveParallelism, CancellationToken = cancellationToken }, async (entry, ct) =>
+        // Resumed side by side, each reading its own image, on threads of their own: a resume blocks on its
+        // files, and thousands of them on the thread pool would starve the callers the runtime answers
+        // meanwhile (the controller reporting them). IDs are given in the order the guests come up.
+        var queue = new System.Collections.Concurrent.ConcurrentQueue<ResumeEntry>(resume);
+        var workers = Enumerable.Range(0, Math.Min(SaveParallelism, resume.Count)).Select(_ => Task.Factory.StartNew(() =>
         {
-            try
+            while (!cancellationToken.IsCancellationRequested && queue.TryDequeue(out var entry))
             {
-                if (entry.Transient)
+                try
                 {
-                    var path = TransientSavePath(entry.Uuid);
-                    if (File.Exists(path))
-                    {
-                        await RestoreAsync(path, cancellationToken: ct).ConfigureAwait(false);
-                        StateDirectory.Delete(path);
-                    }
+                    Resume(entry, cancellationToken);
                 }
-                else if (Registered(entry.Uuid) is { IsActive: false, HasManagedSave: true } dom)
+                catch (RuntimeException e)
                 {
-                    await dom.Job.WaitAsync(ct).ConfigureAwait(false);
-                    try
-                    {
-                        StartInactive(dom, paused: false, forceBoot: false);
-                    }
-                    finally
-                    {
-                        dom.Job.Release();
-                    }
+                    ReportProblem($"Domain {entry.Name} saved at the last stop could not be resumed: {e.Message}");
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    return; // still saved, and on the list
+                }
+
+                lock (_sync)
+                {
+                    _resuming.Remove(entry.Uuid);
                 }
             }
-            catch (RuntimeException e)
-            {
-                ReportProblem($"Domain {entry.Name} saved at the last stop could not be resumed: {e.Message}");
-            }
-        }).ConfigureAwait(false);
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToList();
+        await Task.WhenAll(workers).ConfigureAwait(false);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping before every domain was back: the list stays for the next start (the stop adds what it saves).
+            return;
+        }
 
         StateDirectory.Delete(ResumeListPath);
+        if (resume.Count > 0)
+        {
+            _log.LogInformation("Resumed {Count} domains saved at the last stop in {Seconds:0.00} s", resume.Count, clock.Elapsed.TotalSeconds);
+        }
 
         foreach (var dom in _byUuid.Values.Where(d => d.Autostart).OrderBy(d => d.Name, StringComparer.Ordinal).ToList())
         {
             await dom.Job.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                if (!dom.IsActive)
+                if (!dom.IsActive && !dom.Removed)
                 {
                     StartInactive(dom, paused: false, forceBoot: false);
                 }
@@ -228,19 +253,88 @@ public sealed partial class Hypervisor
         }
     }
 
+    /// <summary>Reads the list of domains the last graceful stop saved (before the start-up, which may run in the background, brings them back).</summary>
+    private void LoadResumeList()
+    {
+        List<ResumeEntry> resume = [];
+        if (File.Exists(ResumeListPath))
+        {
+            try
+            {
+                resume = JsonSerializer.Deserialize<List<ResumeEntry>>(File.ReadAllText(ResumeListPath), Json) ?? [];
+            }
+            catch (JsonException e)
+            {
+                SetAside(ResumeListPath, $"damaged list of domains to resume: {e.Message}");
+            }
+        }
+
+        lock (_sync)
+        {
+            _resuming = resume.DistinctBy(e => e.Uuid).ToDictionary(e => e.Uuid);
+        }
+    }
+
+    private void Resume(ResumeEntry entry, CancellationToken ct)
+    {
+        if (entry.Transient)
+        {
+            var path = TransientSavePath(entry.Uuid);
+            if (File.Exists(path))
+            {
+                RestoreAsync(path, cancellationToken: ct).GetAwaiter().GetResult();
+                StateDirectory.Delete(path);
+            }
+        }
+        else if (Registered(entry.Uuid) is { } dom)
+        {
+            dom.Job.Wait(ct);
+            try
+            {
+                // Looked at with the job held: a caller may have started (or undefined) it in the meantime.
+                if (dom is { IsActive: false, HasManagedSave: true, Removed: false })
+                {
+                    StartInactive(dom, paused: false, forceBoot: false);
+                }
+            }
+            finally
+            {
+                dom.Job.Release();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether the domain is among those a graceful stop saved that the runtime is still bringing back (with
+    /// <see cref="HypervisorOptions.StartUpInBackground"/>): it will run shortly without anyone starting it.
+    /// </summary>
+    public bool IsResuming(string name)
+    {
+        lock (_sync)
+        {
+            return _resuming.Count > 0 && _byName.TryGetValue(name, out var dom) && _resuming.ContainsKey(dom.Uuid) && !dom.IsActive;
+        }
+    }
+
+    /// <summary>Completes once the start-up (saved domains resumed, autostart domains started) is over.</summary>
+    public Task StartedUp => _startUp;
+
     /// <summary>Saves every running domain for the next start (libvirt-guests' ON_SHUTDOWN=suspend).</summary>
     private async Task SaveAllForShutdownAsync(CancellationToken cancellationToken)
     {
         List<DomainObject> active;
+        List<ResumeEntry> notYetResumed;
         lock (_sync)
         {
             active = [.. _byUuid.Values.Where(d => d.IsActive)];
+            notYetResumed = [.. _resuming.Values.Where(e => !(_byUuid.GetValueOrDefault(e.Uuid)?.IsActive ?? false))];
         }
 
         // The list is written ahead, once: an entry whose save never happened (a kill half way) has no image
         // and is skipped at the next start. The saves themselves run side by side (each writes its image).
+        // Domains the start-up had not brought back yet are still saved, and stay on the list.
         StateDirectory.WriteAtomic(ResumeListPath, JsonSerializer.Serialize(
-            active.Select(d => new ResumeEntry(d.Name, d.Uuid, !d.IsPersistent)).ToList(), Json));
+            active.Select(d => new ResumeEntry(d.Name, d.Uuid, !d.IsPersistent)).Concat(notYetResumed).ToList(), Json));
         await Parallel.ForEachAsync(active, new ParallelOptions { MaxDegreeOfParallelism = SaveParallelism, CancellationToken = cancellationToken }, async (dom, ct) =>
         {
             await dom.Job.WaitAsync(ct).ConfigureAwait(false);

@@ -132,7 +132,7 @@ public sealed partial class Hypervisor
 
             File.Delete(volume.Path);
             StateDirectory.SyncDirectory(Path.GetDirectoryName(volume.Path)!);
-            pool.Volumes.Remove(volume.Name);
+            pool.Volumes.TryRemove(volume.Name, out _);
         }, cancellationToken);
 
     /// <summary>Overwrites a volume's content with zeroes (virStorageVolWipe); its size and format stay.</summary>

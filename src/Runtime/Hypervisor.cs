@@ -34,6 +34,9 @@ public sealed partial class Hypervisor : IAsyncDisposable
     private int _usedVcpus;
     private bool _closing;
     private bool _closed;
+    private Task _startUp = Task.CompletedTask;
+    private Dictionary<Guid, ResumeEntry> _resuming = [];
+    private readonly CancellationTokenSource _startUpCancel = new();
 
     private Hypervisor(HypervisorOptions options)
     {
@@ -75,24 +78,53 @@ public sealed partial class Hypervisor : IAsyncDisposable
     /// <summary>
     /// Opens the runtime over its state directory: loads every definition (damaged files are set aside and
     /// reported), marks domains that were running when the process died as shut off (crashed), restores the
-    /// domains a graceful stop saved, then starts the autostart domains — all before it returns.
+    /// domains a graceful stop saved, then starts the autostart domains — all before it returns, or after it
+    /// with <see cref="HypervisorOptions.StartUpInBackground"/> (<see cref="StartedUp"/> says when).
     /// </summary>
     public static async Task<Hypervisor> OpenAsync(HypervisorOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        var opening = System.Diagnostics.Stopwatch.StartNew();
         var hypervisor = new Hypervisor(options);
         try
         {
             hypervisor.LoadState();
             hypervisor.LoadPools();
             hypervisor.LoadNetworks();
-            await hypervisor.StartUpAsync(cancellationToken).ConfigureAwait(false);
+            hypervisor.LoadResumeList();
+            hypervisor._log.LogInformation("Loaded {Domains} domains, {Networks} networks and {Pools} pools in {Seconds:0.00} s",
+                hypervisor._byUuid.Count, hypervisor._networksByUuid.Count, hypervisor._poolsByUuid.Count, opening.Elapsed.TotalSeconds);
+            if (options.StartUpInBackground)
+            {
+                hypervisor._startUp = Task.Run(hypervisor.StartUpInBackgroundAsync, CancellationToken.None);
+            }
+            else
+            {
+                await hypervisor.StartUpAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             return hypervisor;
         }
         catch
         {
             hypervisor.Abandon();
             throw;
+        }
+    }
+
+    private async Task StartUpInBackgroundAsync()
+    {
+        try
+        {
+            await StartUpAsync(_startUpCancel.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_startUpCancel.IsCancellationRequested)
+        {
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or RuntimeException)
+        {
+            _log.LogError(e, "Bringing back the saved and autostart domains failed");
+            ReportProblem($"Bringing back the saved and autostart domains failed: {e.Message}");
         }
     }
 
@@ -150,6 +182,10 @@ public sealed partial class Hypervisor : IAsyncDisposable
             return;
         }
 
+        // A start-up still bringing domains back stops where it is (the resume in flight finishes): what it
+        // has not resumed stays saved and on the list for the next start.
+        await _startUpCancel.CancelAsync().ConfigureAwait(false);
+        await _startUp.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         lock (_sync)
         {
             _closing = true;
@@ -159,6 +195,10 @@ public sealed partial class Hypervisor : IAsyncDisposable
         try
         {
             await SaveAllForShutdownAsync(timeout.Token).ConfigureAwait(false);
+            lock (_sync)
+            {
+                _resuming.Clear(); // on the list for the next start
+            }
         }
         catch (OperationCanceledException)
         {
@@ -178,6 +218,15 @@ public sealed partial class Hypervisor : IAsyncDisposable
         lock (_sync)
         {
             _closing = true;
+        }
+
+        _startUpCancel.Cancel();
+        try
+        {
+            _startUp.Wait(TimeSpan.FromSeconds(30));
+        }
+        catch (AggregateException)
+        {
         }
 
         StopGuests();
@@ -323,5 +372,7 @@ public sealed partial class Hypervisor : IAsyncDisposable
 
             dom.Macs = null;
         }
+
+        DiscardSpares(dom.Uuid);
     }
 }

@@ -59,6 +59,14 @@ public sealed record HypervisorOptions
     /// <summary>The workload a freshly booted simulated guest runs (idle by default; drills and benchmarks make it busy).</summary>
     public WorkloadSettings GuestWorkload { get; init; } = WorkloadSettings.Idle;
 
+    /// <summary>
+    /// Whether <see cref="Hypervisor.OpenAsync"/> returns once the state is loaded and brings back the saved
+    /// and autostart domains afterwards (<see cref="Hypervisor.StartedUp"/>), as libvirt-guests resumes guests
+    /// once libvirtd answers — so that a host with thousands of saved domains answers at once. By default it
+    /// returns only when they are back.
+    /// </summary>
+    public bool StartUpInBackground { get; init; }
+
     /// <summary>How long a graceful stop of the runtime may take before domains are left as they are.</summary>
     public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(25);
 

@@ -94,7 +94,7 @@ public static class LibvirtSchema
             if (!context.HasErrors)
             {
                 schema.ApplyDefaults(context);
-                if (!context.HasErrors)
+                if (!context.HasErrors && !options.SkipValidation)
                 {
                     schema.Validate(context);
                 }
@@ -111,7 +111,7 @@ public static class LibvirtSchema
             }
         }
 
-        if (!context.HasErrors && !options.ReadingBack)
+        if (!context.HasErrors && !options.ReadingBack && !options.SkipValidation)
         {
             // The definition a spec becomes is what the runtime stores and reads again (and libvirt, after a
             // restart). libvirt writes a few definitions it accepts in a form it then refuses: such a spec is

@@ -18,6 +18,14 @@ public sealed record SchemaOptions
     /// </summary>
     public string VolumePoolPath { get; init; } = "/default-pool";
 
+    /// <summary>
+    /// Parse checks and defaults only, no validation (nor the read-back): libvirt's
+    /// VIR_DOMAIN_DEF_PARSE_SKIP_VALIDATE, with which libvirtd reads the definitions it stored itself when it
+    /// starts (and the one inside a save image), so that a definition it once accepted is never lost to a
+    /// check added since — and thousands of them load fast.
+    /// </summary>
+    public bool SkipValidation { get; init; }
+
     /// <summary>Set while the effective definition is read back (once, to see that it can be).</summary>
     internal bool ReadingBack { get; init; }
 }

@@ -45,7 +45,7 @@ internal static class ApiEndpoints
         v1.MapGet("/summary", () =>
         {
             var (objects, converged) = view.Counts();
-            return new StatusSummaryDto(objects, converged);
+            return new StatusSummaryDto(objects, converged, view.Observed);
         });
         v1.MapGet("/status/{kind}/{**name}", (string kind, string name) =>
             Enum.TryParse<ObjectKind>(kind, ignoreCase: true, out var k) && view.StatusOf(new ObjectKey(k, name)) is { } status

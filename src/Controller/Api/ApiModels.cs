@@ -41,8 +41,12 @@ public sealed record ConditionDto(string Type, bool Status, string Reason, strin
     }
 }
 
-/// <summary>How many objects have a status, and how many of them are Synced and Healthy (<c>GET v1/summary</c>).</summary>
-public sealed record StatusSummaryDto(int Objects, int Converged);
+/// <summary>
+/// How many objects have a status, how many of them are Synced and Healthy, and whether every status is the
+/// running daemon's own (false until it has reconciled every object found at its start; before, some are
+/// what the last run saved) (<c>GET v1/summary</c>).
+/// </summary>
+public sealed record StatusSummaryDto(int Objects, int Converged, bool Observed);
 
 /// <summary>One object of <c>reconciler status</c>.</summary>
 public sealed record ObjectStatusDto(

@@ -175,10 +175,10 @@ internal static class ConvergeBench
         }
     }
 
-    /// <summary>Every object has a status at its file's revision.</summary>
+    /// <summary>Every object has a status of this daemon's own (not one loaded from its last run) at its file's revision.</summary>
     private static async Task<bool> StatusCompleteAsync(ApiClient client, Dictionary<string, string> expected, CancellationToken ct)
     {
-        if ((await client.GetAsync<StatusSummaryDto>("v1/summary", ct).ConfigureAwait(false)).Objects < expected.Count)
+        if ((await client.GetAsync<StatusSummaryDto>("v1/summary", ct).ConfigureAwait(false)) is not { Observed: true } summary || summary.Objects < expected.Count)
         {
             return false;
         }

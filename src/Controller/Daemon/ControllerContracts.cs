@@ -82,6 +82,12 @@ public interface IControllerView
     /// <summary>The status of every object, sorted by kind then name.</summary>
     IReadOnlyList<ObjectStatus> Status();
 
+    /// <summary>
+    /// Whether every status is this daemon's own: every object found at its start has been reconciled since
+    /// (until then, some statuses are the ones the last run saved).
+    /// </summary>
+    bool Observed => true;
+
     /// <summary>How many objects have a status, and how many of them are Synced and Healthy.</summary>
     (int Objects, int Converged) Counts()
     {

@@ -140,6 +140,7 @@ internal static class RunCommand
                 AllowedImageDirectories = options.ImageDirectories,
                 HostBridges = options.HostBridges,
                 Faults = FaultInjector.Parse(options.Faults),
+                StartUpInBackground = true,
                 GuestWorkload = options.GuestWorkload > 0 ? new Runtime.Guests.WorkloadSettings(DirtyPagesPerSecond: options.GuestWorkload) : Runtime.Guests.WorkloadSettings.Idle,
                 LoggerFactory = loggers,
             }, cancellationToken).ConfigureAwait(false);

@@ -237,6 +237,18 @@ public sealed partial class ReconcileLoop
     {
         var name = key.Name;
         var active = info.Status.IsActive;
+        if (!active && Hypervisor.IsResuming(name))
+        {
+            // Saved at the last stop, and being brought back by the runtime right now (as libvirt-guests does):
+            // reported, not started a second time; its start is reconciled when it comes (looked at again after
+            // registering, in case it came in between).
+            _awaitingResume.TryAdd(name, 0);
+            if (Hypervisor.IsResuming(name))
+            {
+                return new Outcome(SyncStatus.OutOfSync, HealthStatus.Progressing, "resuming: saved at the host's last stop, the runtime is restoring it");
+            }
+        }
+
         var unexpectedStop = _stopReasons.TryRemove(name, out var reason) ? reason : null;
         switch (strategy)
         {

@@ -31,7 +31,8 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
     private readonly SemaphoreSlim _scanLock = new(1, 1);
     private readonly ResiliencePipeline _retry;
     private readonly TaskCompletionSource _firstPass = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private int _pendingFirstPass = -1;
+    // The objects found at start that this daemon has not reconciled yet (the first pass).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ObjectKey, byte> _firstPassPending = new();
 
     private readonly PeerGroup _peers;
 
@@ -107,6 +108,8 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
         [.. _store.All.Where(p => p.Value.Status is not null).Select(p => p.Value.Status!)
             .OrderBy(s => s.Kind).ThenBy(s => s.Name, StringComparer.Ordinal)];
 
+    public bool Observed => _firstPass.Task.IsCompleted;
+
     public (int Objects, int Converged) Counts()
     {
         var (objects, converged) = (0, 0);
@@ -136,6 +139,7 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
         try
         {
             await RescanAsync(initial: true, stoppingToken).ConfigureAwait(false);
+            _ = Hypervisor.StartedUp.ContinueWith(_ => ReconcileAwaitingResume(), TaskScheduler.Default);
             var workers = Enumerable.Range(0, _options.Parallelism).Select(_ => WorkerAsync(stoppingToken)).ToList();
             var resync = ResyncLoopAsync(stoppingToken);
             var trim = TrimLoopAsync(stoppingToken);
@@ -225,7 +229,11 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
 
             if (initial)
             {
-                _pendingFirstPass = keys.Count;
+                foreach (var key in keys)
+                {
+                    _firstPassPending.TryAdd(key, 0);
+                }
+
                 if (keys.Count == 0)
                 {
                     _firstPass.TrySetResult();
@@ -296,7 +304,7 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
                     WakeWaiters(key);
                 }
 
-                if (_pendingFirstPass > 0 && Interlocked.Decrement(ref _pendingFirstPass) == 0)
+                if (_firstPassPending.TryRemove(key, out _) && _firstPassPending.IsEmpty)
                 {
                     _firstPass.TrySetResult();
                 }
@@ -355,9 +363,22 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
             }
         }
 
-        if (e.Spontaneous || e.Type is DomainEventType.Stopped or DomainEventType.Undefined || e.Detail == "migrated")
+        if (e.Spontaneous || e.Type is DomainEventType.Stopped or DomainEventType.Undefined || e.Detail == "migrated" ||
+            (e.Type is DomainEventType.Started && _awaitingResume.TryRemove(e.Name, out _)))
         {
             Enqueue(new ObjectKey(ObjectKind.Domain, e.Name));
+        }
+    }
+
+    /// <summary>Domains reported as resuming whose resume never came (it failed): reconciled once the runtime's start-up is over.</summary>
+    private void ReconcileAwaitingResume()
+    {
+        foreach (var name in _awaitingResume.Keys)
+        {
+            if (_awaitingResume.TryRemove(name, out _))
+            {
+                Enqueue(new ObjectKey(ObjectKind.Domain, name));
+            }
         }
     }
 
@@ -365,6 +386,9 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
     private bool _scanned;
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _stopReasons = new(StringComparer.Ordinal);
+
+    // Domains reported as resuming (the runtime restores them after a restart): reconciled again when they start.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _awaitingResume = new(StringComparer.Ordinal);
 
     private FileSystemWatcher? StartWatcher()
     {

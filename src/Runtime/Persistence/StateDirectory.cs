@@ -45,27 +45,19 @@ public sealed partial class StateDirectory
     /// </summary>
     public static void WriteAtomic(string path, ReadOnlySpan<byte> content)
     {
-        var dir = Path.GetDirectoryName(path)!;
         lock (Stripes[(uint)StringComparer.Ordinal.GetHashCode(path) % (uint)Stripes.Length])
         {
-            var exchange = _exchangeWorks && File.Exists(path);
-            var temp = exchange ? SparePath(path) : Path.Combine(dir, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N") + ".tmp");
+            var (temp, spare) = WriteTarget(path);
             try
             {
-                using (var stream = new FileStream(temp, exchange ? FileMode.Create : FileMode.CreateNew, FileAccess.Write, FileShare.None))
+                using (var stream = new FileStream(temp, spare ? FileMode.OpenOrCreate : FileMode.CreateNew, FileAccess.Write, FileShare.None))
                 {
                     stream.Write(content);
+                    CutAtPosition(stream);
                     stream.Flush(flushToDisk: true);
                 }
 
-                // The content is durable before the name points at it, and the name before the caller goes on
-                // (the directory sync shared with whoever renames in this directory at the same time).
-                if (!exchange || !TryExchange(temp, path))
-                {
-                    File.Move(temp, path, overwrite: true);
-                }
-
-                GroupSync.Barrier(dir);
+                Commit(temp, spare, path);
             }
             catch
             {
@@ -73,6 +65,47 @@ public sealed partial class StateDirectory
                 throw;
             }
         }
+    }
+
+    /// <summary>
+    /// Ends a spare just written over (from its start, in order) where the new content ends. The spare is
+    /// overwritten in place rather than emptied first: freeing its blocks and allocating them again costs a
+    /// synchronous discard per file on a file system mounted with <c>discard</c> (this project's VMs are).
+    /// </summary>
+    private static void CutAtPosition(FileStream stream)
+    {
+        if (stream.Length > stream.Position)
+        {
+            stream.SetLength(stream.Position);
+        }
+    }
+
+    /// <summary>How much of its blocks a retired file keeps for its next write (a run record, a small save image), rather than free them.</summary>
+    private const long RetainedBytes = 64 << 10;
+
+    /// <summary>
+    /// Where a write of <paramref name="path"/> goes before it takes the name: the file's spare when it has
+    /// one or the file exists (then swapped in or renamed), else a fresh temporary file.
+    /// </summary>
+    private static (string Path, bool Spare) WriteTarget(string path)
+    {
+        var spare = SparePath(path);
+        return _exchangeWorks && (File.Exists(path) || File.Exists(spare))
+            ? (spare, true)
+            : (Path.Combine(Path.GetDirectoryName(path)!, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N") + ".tmp"), false);
+    }
+
+    // The content is durable before the name points at it, and the name before the caller goes on (the
+    // directory sync shared with whoever renames in this directory at the same time). A spare is swapped
+    // with the file when there is one (the old inode becomes the spare), else renamed to the name.
+    private static void Commit(string temp, bool spare, string path)
+    {
+        if (!spare || !File.Exists(path) || !TryExchange(temp, path))
+        {
+            File.Move(temp, path, overwrite: true);
+        }
+
+        GroupSync.Barrier(Path.GetDirectoryName(path)!);
     }
 
     /// <summary>The spare inode kept beside a file that <see cref="WriteAtomic(string, ReadOnlySpan{byte})"/> rewrote.</summary>
@@ -126,26 +159,67 @@ public sealed partial class StateDirectory
 
     public static void WriteAtomic(string path, string content) => WriteAtomic(path, Encoding.UTF8.GetBytes(content));
 
-    /// <summary>Writes a file through <paramref name="write"/> atomically (for large files such as save images).</summary>
+    /// <summary>
+    /// Writes a file through <paramref name="write"/> atomically (for large files such as save images), into
+    /// the file's spare when it has one. Writes of one path must not overlap (the caller serializes them: a
+    /// domain's job); nothing else is locked while the content is written.
+    /// </summary>
     public static void WriteAtomic(string path, Action<Stream> write)
     {
-        var dir = Path.GetDirectoryName(path)!;
-        var temp = Path.Combine(dir, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N") + ".tmp");
+        var (temp, spare) = WriteTarget(path);
         try
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            using (var stream = new FileStream(temp, spare ? FileMode.OpenOrCreate : FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
                 write(stream);
+                CutAtPosition(stream);
                 stream.Flush(flushToDisk: true);
             }
 
-            File.Move(temp, path, overwrite: true);
-            GroupSync.Barrier(dir);
+            Commit(temp, spare, path);
         }
         catch
         {
             TryDelete(temp);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Removes a file durably like <see cref="Delete"/>, but keeps its inode (emptied when large) as the
+    /// spare of its name, which the next <see cref="WriteAtomic(string, ReadOnlySpan{byte})"/> of the name fills and
+    /// renames back: for files that come and go with a domain's life (its run record while it runs, its
+    /// managed-save image while it is saved), so that ten thousand domains resumed or saved at once neither
+    /// free nor allocate ten thousand inodes (see <see cref="WriteAtomic(string, ReadOnlySpan{byte})"/>).
+    /// A retired name's spare goes when the name is deleted (<see cref="Delete"/>).
+    /// </summary>
+    public static void Retire(string path)
+    {
+        lock (Stripes[(uint)StringComparer.Ordinal.GetHashCode(path) % (uint)Stripes.Length])
+        {
+            if (!File.Exists(path))
+            {
+                return;
+            }
+
+            var spare = SparePath(path);
+            if (!_exchangeWorks || File.Exists(spare))
+            {
+                File.Delete(path);
+            }
+            else
+            {
+                // The name goes first (atomic); the spare's content is never read. A large one (a guest's
+                // memory) gives its blocks back; a small one keeps them for the next write.
+                File.Move(path, spare);
+                using var handle = File.OpenHandle(spare, FileMode.Open, FileAccess.Write);
+                if (RandomAccess.GetLength(handle) > RetainedBytes)
+                {
+                    RandomAccess.SetLength(handle, 0);
+                }
+            }
+
+            SyncDirectory(Path.GetDirectoryName(path)!);
         }
     }
 
@@ -188,10 +262,13 @@ public sealed partial class StateDirectory
             }
         }
 
-        // A spare goes with its file: one whose file is gone (removed by hand, say) is removed too.
+        // A spare goes with its file: one whose file is gone (removed by hand, say) is removed too — but in
+        // the directories of files that come and go (run records, save images), where a spare without its
+        // file is a retired name kept for its next write (Retire), and goes when its domain goes.
         foreach (var spare in Directory.EnumerateFiles(Root, ".*" + SpareSuffix, SearchOption.AllDirectories))
         {
-            if (FileOfSpare(spare) is { } file && !File.Exists(file))
+            var dir = Path.GetDirectoryName(spare);
+            if (FileOfSpare(spare) is { } file && !File.Exists(file) && dir != Running && dir != Saves)
             {
                 TryDelete(spare);
             }

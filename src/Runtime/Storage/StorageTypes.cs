@@ -60,7 +60,11 @@ internal sealed class PoolObject(string name, Guid uuid)
 
     public bool Autostart { get; set; }
 
-    public Dictionary<string, VolumeObject> Volumes { get; } = new(StringComparer.Ordinal);
+    /// <summary>
+    /// The pool's volumes by name: changed by the pool's jobs, read without them by domain starts and
+    /// migrations (a refresh never empties it on the way: see RefreshVolumes).
+    /// </summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, VolumeObject> Volumes { get; } = new(StringComparer.Ordinal);
 
     /// <summary>The pool's &lt;fs:mount_opts&gt;, added to its mount command.</summary>
     public IReadOnlyList<string> MountOptions { get; set; } = [];

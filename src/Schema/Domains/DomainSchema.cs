@@ -26,7 +26,11 @@ internal sealed class DomainSchema : IKindSchema
     public void ApplyDefaults(SpecContext context)
     {
         // Keep the domain as written: some of libvirt's validation rules look at values the defaults rewrite.
-        WrittenDomain.Capture(context.Root);
+        if (!context.Options.SkipValidation)
+        {
+            WrittenDomain.Capture(context.Root);
+        }
+
         var before = context.Errors.Count;
         DomainDefaults.Apply(context);
         if (context.Errors.Count > before)

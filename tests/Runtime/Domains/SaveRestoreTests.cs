@@ -96,7 +96,7 @@ public sealed class SaveRestoreTests
         Assert.Equal("running (restored)", (await hv.GetInfoAsync("a")).Status.ToString());
         Assert.Equal(memory.Digest, (await hv.GetGuestMemoryAsync("a")).Digest);
         Assert.False((await hv.GetInfoAsync("a")).ManagedSave);
-        Assert.Empty(Directory.GetFiles(Path.Combine(h.StateDir, "save")));
+        Assert.Empty(Directory.GetFiles(Path.Combine(h.StateDir, "save"), "*.save"));
 
         e = await Assert.ThrowsAsync<RuntimeException>(() => hv.ManagedSaveAsync("nope"));
         Assert.Equal("VIR_ERR_NO_DOMAIN", e.CodeName);

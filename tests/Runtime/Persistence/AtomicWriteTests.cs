@@ -46,6 +46,41 @@ public sealed class AtomicWriteTests
     }
 
     [Fact]
+    public void A_retired_file_is_gone_under_its_name_and_its_emptied_inode_carries_the_next_write()
+    {
+        using var dir = new TempDir();
+        var path = Path.Combine(dir.Path, "run.json");
+        StateDirectory.WriteAtomic(path, "{\"id\":1}");
+        var inode = Inode(path);
+
+        StateDirectory.Retire(path);
+        Assert.False(File.Exists(path));
+        Assert.True(File.Exists(StateDirectory.SparePath(path)));
+
+        StateDirectory.WriteAtomic(path, "{\"id\":2}");
+        Assert.Equal("{\"id\":2}", File.ReadAllText(path));
+        Assert.Equal(inode, Inode(path));
+        Assert.Equal(["run.json"], Directory.GetFiles(dir.Path).Select(Path.GetFileName));
+
+        // A large file written through a stream (a save image) takes the retired inode as well.
+        StateDirectory.Retire(path);
+        StateDirectory.WriteAtomic(path, stream => stream.Write(new byte[100_000]));
+        Assert.Equal((100_000L, inode), (new FileInfo(path).Length, Inode(path)));
+
+        // Retired, a large file gives its blocks back; a shorter content written over a spare ends where it ends.
+        StateDirectory.Retire(path);
+        Assert.Equal(0, new FileInfo(StateDirectory.SparePath(path)).Length);
+        StateDirectory.WriteAtomic(path, "longer content");
+        StateDirectory.WriteAtomic(path, "second");
+        StateDirectory.WriteAtomic(path, "short");
+        Assert.Equal("short", File.ReadAllText(path));
+
+        StateDirectory.Retire(path);
+        StateDirectory.Delete(path);
+        Assert.Empty(Directory.GetFiles(dir.Path));
+    }
+
+    [Fact]
     public void A_spare_whose_file_is_gone_is_removed_at_open_and_one_with_its_file_stays()
     {
         using var dir = new TempDir();
@@ -57,10 +92,15 @@ public sealed class AtomicWriteTests
             StateDirectory.WriteAtomic(path, "{}");
         }
 
+        var retired = Path.Combine(state.Running, "retired.json");
+        StateDirectory.WriteAtomic(retired, "{}");
+        StateDirectory.Retire(retired);
+
         File.Delete(gone);
         state.RemoveInterruptedWrites();
 
         Assert.True(File.Exists(StateDirectory.SparePath(kept)));
         Assert.False(File.Exists(StateDirectory.SparePath(gone)));
+        Assert.True(File.Exists(StateDirectory.SparePath(retired))); // run/ and save/ keep retired names (their domain decides)
     }
 }

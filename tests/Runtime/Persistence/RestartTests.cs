@@ -44,7 +44,7 @@ public sealed class RestartTests
         await hv.SuspendAsync("paused");
         await hv.DisposeAsync();
 
-        Assert.Empty(Directory.GetFiles(Path.Combine(h.StateDir, "run")));
+        Assert.Empty(Directory.GetFiles(Path.Combine(h.StateDir, "run"), "*.json"));
         var again = await h.OpenAsync();
 
         Assert.Equal("running (restored)", (await again.GetInfoAsync("p")).Status.ToString());
@@ -53,7 +53,78 @@ public sealed class RestartTests
         Assert.False(again.Lookup("t").Persistent);
         Assert.Equal(t.Digest, (await again.GetGuestMemoryAsync("t")).Digest);
         Assert.Equal(DomainState.Shutoff, (await again.GetInfoAsync("off")).Status.State);
-        Assert.Empty(Directory.GetFiles(Path.Combine(h.StateDir, "save")));
+        Assert.Empty(Directory.GetFiles(Path.Combine(h.StateDir, "save"), "*.save"));
+    }
+
+    [Fact]
+    public async Task In_the_background_saved_domains_come_back_after_open_returns_and_a_stop_meanwhile_keeps_the_rest_for_next_time()
+    {
+        await using var h = new RuntimeHarness(hostMemoryKiB: 64UL * 1024 * 1024);
+        var hv = await h.OpenAsync();
+        var names = Enumerable.Range(0, 60).Select(i => $"vm{i:00}").ToList();
+        var digests = new Dictionary<string, string>();
+        foreach (var name in names)
+        {
+            await hv.DefineAsync(h.Domain(name));
+            await hv.StartAsync(name);
+            digests[name] = (await SaveRestoreTests.DirtySomePages(hv, name)).Digest;
+        }
+
+        await hv.DisposeAsync(); // all 60 managed-saved
+
+        h.StartUpInBackground = true;
+        hv = await h.OpenAsync();
+        // Open returned with the definitions loaded; the runtime brings the domains back on its own. The first
+        // stop comes while it is at it (or just after, on a fast machine): whatever is not back yet stays saved.
+        Assert.Equal(names, hv.ListDomains().Select(d => d.Name).Order(StringComparer.Ordinal));
+        await hv.DisposeAsync();
+        Assert.All(names, name => Assert.False(hv.IsResuming(name)));
+
+        hv = await h.OpenAsync();
+        await hv.StartedUp.WaitAsync(TimeSpan.FromSeconds(30));
+        foreach (var name in names)
+        {
+            Assert.Equal("running (restored)", (await hv.GetInfoAsync(name)).Status.ToString());
+            Assert.Equal(digests[name], (await hv.GetGuestMemoryAsync(name)).Digest);
+            Assert.False(hv.IsResuming(name));
+        }
+
+        Assert.Empty(hv.LoadProblems);
+    }
+
+    [Fact]
+    public async Task Run_records_and_save_images_leave_nothing_behind_once_their_domain_is_gone()
+    {
+        await using var h = new RuntimeHarness();
+        var hv = await h.OpenAsync();
+        var kept = await hv.DefineAsync(h.Domain("kept"));
+        var gone = await hv.DefineAsync(h.Domain("gone"));
+        var crashedAway = await hv.DefineAsync(h.Domain("crashed-away"));
+        await hv.CreateAsync(h.Domain("transient"));
+        foreach (var name in (string[])["kept", "gone", "crashed-away"])
+        {
+            await hv.StartAsync(name);
+        }
+
+        await hv.DisposeAsync(); // every running domain managed-saved
+        hv = await h.OpenAsync(); // and resumed
+        await hv.ManagedSaveAsync("gone");
+        await hv.StartAsync("gone");
+        await hv.DestroyAsync("gone");
+        await hv.UndefineAsync("gone");
+        await hv.DestroyAsync("crashed-away");
+        hv.Abandon();
+        File.Delete(Path.Combine(h.StateDir, "domains", crashedAway.Uuid.ToString("D") + ".xml")); // removed by hand
+
+        hv = await h.OpenAsync();
+        Assert.Equal(["kept"], hv.ListDomains().Select(d => d.Name));
+        var left = Directory.GetFiles(Path.Combine(h.StateDir, "run")).Concat(Directory.GetFiles(Path.Combine(h.StateDir, "save"))).ToList();
+        Assert.DoesNotContain(left, f => f.Contains(gone.Uuid.ToString("D"), StringComparison.Ordinal) || f.Contains(crashedAway.Uuid.ToString("D"), StringComparison.Ordinal));
+        Assert.All(left, f => Assert.Contains(kept.Uuid.ToString("D"), f, StringComparison.Ordinal));
+        Assert.Equal("shut off (crashed)", (await hv.GetInfoAsync("kept")).Status.ToString());
+        await hv.StartAsync("kept"); // its retired run record's inode takes the new record
+        Assert.Single(Directory.GetFiles(Path.Combine(h.StateDir, "run"), kept.Uuid.ToString("D") + ".json"));
+        await hv.DisposeAsync();
     }
 
     [Fact]
@@ -74,7 +145,7 @@ public sealed class RestartTests
         Assert.Equal("shut off (crashed)", (await again.GetInfoAsync("plain")).Status.ToString());
         Assert.Equal("running (booted)", (await again.GetInfoAsync("auto")).Status.ToString());
         Assert.False(again.Exists("transient"));
-        var runRecords = Directory.GetFiles(Path.Combine(h.StateDir, "run"));
+        var runRecords = Directory.GetFiles(Path.Combine(h.StateDir, "run"), "*.json");
         Assert.Single(runRecords);
         Assert.Contains(again.Lookup("auto").Uuid.ToString("D"), runRecords[0], StringComparison.Ordinal);
         await again.StartAsync("plain");
@@ -105,6 +176,31 @@ public sealed class RestartTests
         Assert.Contains(quarantined, f => f.EndsWith(bad.Uuid.ToString("D") + ".xml", StringComparison.Ordinal));
         Assert.Contains(quarantined, f => f.EndsWith(".reason", StringComparison.Ordinal));
         Assert.Empty(Directory.GetFiles(domains, "*.tmp"));
+    }
+
+    [Fact]
+    public async Task A_stored_definition_that_validation_would_now_refuse_is_kept_as_libvirtd_keeps_it()
+    {
+        // libvirtd reads its stored definitions without validating them again (VIR_DOMAIN_DEF_PARSE_SKIP_VALIDATE):
+        // one that a stricter check (a newer version, an edit by hand) would refuse is kept, not lost.
+        await using var h = new RuntimeHarness();
+        var hv = await h.OpenAsync();
+        var twoDisks = "<disk type='file' device='disk'><source file='" + h.Image("a.qcow2") + "'/><target dev='vdz' bus='virtio'/></disk>";
+        var dom = await hv.DefineAsync(h.Domain("kept", devices: twoDisks));
+        var path = Path.Combine(h.StateDir, "domains", dom.Uuid.ToString("D") + ".xml");
+        var stored = await File.ReadAllTextAsync(path);
+        var duplicated = stored.Replace("<target dev='vdz'", "<target dev='vda'", StringComparison.Ordinal);
+        Assert.NotEqual(stored, duplicated);
+        var refused = await Assert.ThrowsAsync<RuntimeException>(() => hv.DefineAsync(duplicated));
+        Assert.Contains("vda", refused.Message, StringComparison.Ordinal);
+        await hv.DisposeAsync();
+        await File.WriteAllTextAsync(path, duplicated);
+
+        hv = await h.OpenAsync();
+
+        Assert.Equal(["kept"], hv.ListDomains().Select(d => d.Name));
+        Assert.Empty(hv.LoadProblems);
+        Assert.Contains("<target dev='vda'", await hv.GetXmlAsync("kept", inactive: true), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -349,6 +349,45 @@ public sealed class PoolAndVolumeTests
     }
 
     [Fact]
+    public async Task A_domain_starting_while_its_pool_is_refreshed_finds_its_volume()
+    {
+        // A refresh lists the pool's directory again; a start in the meantime (the controller refreshes pools
+        // while the runtime resumes thousands of domains after a restart) must still find the volume.
+        await using var h = new RuntimeHarness();
+        var hv = await PoolAsync(h);
+        for (var i = 0; i < 40; i++)
+        {
+            await hv.CreateVolumeAsync("p", Volume($"data{i:00}.raw", "1048576"));
+        }
+
+        await hv.CreateVolumeAsync("p", Volume("zz-root.qcow2", "1073741824", "qcow2"));
+        await hv.DefineAsync(h.Domain("a", devices: "<disk type='volume' device='disk'><source pool='p' volume='zz-root.qcow2'/><target dev='vdb' bus='virtio'/></disk>"));
+        using var stop = new CancellationTokenSource();
+        var refreshing = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await hv.RefreshPoolAsync("p");
+            }
+        });
+        try
+        {
+            for (var i = 0; i < 150; i++)
+            {
+                await hv.StartAsync("a");
+                await hv.DestroyAsync("a");
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await refreshing;
+        }
+
+        Assert.Equal(41, (await hv.ListVolumesAsync("p")).Count);
+    }
+
+    [Fact]
     public async Task A_pool_whose_directory_vanished_is_stopped_by_a_refresh()
     {
         await using var h = new RuntimeHarness();

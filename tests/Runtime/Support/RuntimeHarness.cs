@@ -56,6 +56,9 @@ internal sealed class RuntimeHarness : IAsyncDisposable
     /// <summary>Faults the opened hypervisors inject.</summary>
     public FaultInjector? Faults { get; set; }
 
+    /// <summary>Whether the opened hypervisors bring saved and autostart domains back after OpenAsync returns (as the daemon's does).</summary>
+    public bool StartUpInBackground { get; set; }
+
     public async Task<Hypervisor> OpenAsync()
     {
         var hv = await Hypervisor.OpenAsync(new HypervisorOptions
@@ -68,6 +71,7 @@ internal sealed class RuntimeHarness : IAsyncDisposable
             AllowedImageDirectories = [ImagesDir, .. ExtraImageDirectories],
             HostBridges = HostBridges,
             Faults = Faults,
+            StartUpInBackground = StartUpInBackground,
             Guests = new SimulatedGuestFactory { AcpiDelay = TimeSpan.FromMilliseconds(50) },
             LoggerFactory = LoggerFactory.Create(b => b.AddProvider(Logs)),
         });
