@@ -342,7 +342,9 @@ public sealed class ApiServerTests
             h.View.Objects.Add(new ObjectStatus(ObjectKind.Pool, "images", null, "r2", SyncStatus.Synced, HealthStatus.Degraded, "", [], null, at));
             Assert.Equal(["web", "images"], (await h.GetJsonAsync("v1/status?pending=true")).EnumerateArray().Select(s => s.GetProperty("name").GetString()));
             var summary = await h.GetJsonAsync("v1/summary");
-            Assert.Equal((3, 1), (summary.GetProperty("objects").GetInt32(), summary.GetProperty("converged").GetInt32()));
+            Assert.Equal((3, 1, true), (summary.GetProperty("objects").GetInt32(), summary.GetProperty("converged").GetInt32(), summary.GetProperty("observed").GetBoolean()));
+            h.View.Observed = false; // some statuses are still those the last run saved
+            Assert.False((await h.GetJsonAsync("v1/summary")).GetProperty("observed").GetBoolean());
             Assert.Contains("no status", (await h.GetJsonAsync("v1/status/domain/nobody", 404)).GetProperty("error").GetString(), StringComparison.Ordinal);
 
             var plan = Assert.Single((await h.GetJsonAsync("v1/plan")).EnumerateArray());

@@ -166,6 +166,8 @@ internal sealed class FakeControllerView(Hypervisor hypervisor) : IControllerVie
 
     public List<PlanItem> Plan { get; } = [];
 
+    public bool Observed { get; set; } = true;
+
     /// <summary>Run strategies of the domains a spec names.</summary>
     public ConcurrentDictionary<string, string> RunStrategies { get; } = new(StringComparer.Ordinal);
 
