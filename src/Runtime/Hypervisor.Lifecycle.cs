@@ -361,8 +361,8 @@ public sealed partial class Hypervisor
             foreach (var port in dom.VncPorts)
             {
                 _usedPorts.Remove(port);
+                _portsTakenBelow = Math.Min(_portsTakenBelow, port);
             }
-
         }
 
         foreach (var mac in dom.Taps.Keys.Concat(dom.NetworkDevices.Keys).Distinct(StringComparer.OrdinalIgnoreCase).ToList())
@@ -400,8 +400,11 @@ public sealed partial class Hypervisor
                 }
                 else
                 {
+                    // The lowest free port, as libvirt's allocator: every port below _portsTakenBelow is this
+                    // host's already, so the search starts there (not at the minimum: thousands of domains
+                    // with VNC made each start scan every port taken before it, under the host's lock).
                     port = -1;
-                    for (var candidate = Options.VncPortMin; candidate <= Options.VncPortMax; candidate++)
+                    for (var candidate = Math.Max(Options.VncPortMin, _portsTakenBelow); candidate <= Options.VncPortMax; candidate++)
                     {
                         if (!_usedPorts.Contains(candidate) && (!Options.ProbeVncPorts || PortIsFree(candidate)))
                         {
@@ -417,6 +420,10 @@ public sealed partial class Hypervisor
                     }
 
                     _usedPorts.Add(port);
+                    if (port == Math.Max(Options.VncPortMin, _portsTakenBelow))
+                    {
+                        _portsTakenBelow = port + 1;
+                    }
                 }
             }
 

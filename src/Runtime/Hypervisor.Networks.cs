@@ -186,6 +186,17 @@ public sealed partial class Hypervisor
         return [.. all.Select(NetworkInfoOf).OrderBy(n => n.Name, StringComparer.Ordinal)];
     }
 
+    /// <summary>Whether the network is active; null when there is no such network. A lookup, not a listing.</summary>
+    public bool? IsNetworkActive(string name)
+    {
+        lock (_sync)
+        {
+            return _networksByName.TryGetValue(name, out var network) && (network.Live is not null || network.Persistent is not null)
+                ? network.IsActive
+                : null;
+        }
+    }
+
     /// <summary>The DHCP leases of a network (virsh net-dhcp-leases), or of every network.</summary>
     public IReadOnlyList<DhcpLeaseInfo> GetDhcpLeases(string? network = null) => _leases.List(network);
 

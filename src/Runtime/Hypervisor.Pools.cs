@@ -303,6 +303,36 @@ public sealed partial class Hypervisor
         return [.. all.Select(PoolInfo).OrderBy(p => p.Name, StringComparer.Ordinal)];
     }
 
+    /// <summary>The pool's state; null when there is no such pool. A lookup, not a listing (no sizes asked of the file system).</summary>
+    public StoragePoolState? PoolState(string name)
+    {
+        lock (_sync)
+        {
+            return _poolsByName.TryGetValue(name, out var pool) && (pool.Live is not null || pool.Persistent is not null) ? pool.State : null;
+        }
+    }
+
+    /// <summary>Every pool's name and state (no sizes asked of the file system).</summary>
+    public IReadOnlyList<(string Name, StoragePoolState State)> PoolStates()
+    {
+        lock (_sync)
+        {
+            return [.. _poolsByUuid.Values.Where(p => p.Live is not null || p.Persistent is not null).Select(p => (p.Name, p.State))];
+        }
+    }
+
+    /// <summary>Whether a running pool has the volume (its file is there), without the pool's job and without reading the image.</summary>
+    public bool HasVolume(string poolName, string volumeName)
+    {
+        PoolObject? pool;
+        lock (_sync)
+        {
+            pool = _poolsByName.GetValueOrDefault(poolName);
+        }
+
+        return pool is { IsActive: true } && pool.Volumes.TryGetValue(volumeName, out var volume) && File.Exists(volume.Path);
+    }
+
     /// <summary>The pool's effective definition and its &lt;fs:mount_opts&gt; (which the definition itself does not keep).</summary>
     private static (XElement Def, IReadOnlyList<string> MountOptions) ParsePool(string xml)
     {

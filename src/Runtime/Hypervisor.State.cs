@@ -192,11 +192,12 @@ public sealed partial class Hypervisor
             resume = [.. _resuming.Values];
         }
 
-        // Resumed side by side, each reading its own image, on threads of their own: a resume blocks on its
-        // files, and thousands of them on the thread pool would starve the callers the runtime answers
-        // meanwhile (the controller reporting them). IDs are given in the order the guests come up.
+        // Resumed side by side, each reading its own image, on threads of their own at background priority:
+        // a resume blocks on its files, and thousands of them on the thread pool, or at full priority, would
+        // starve the callers the runtime answers meanwhile (the controller reading its specs and reporting
+        // what it finds); they take the CPU left idle. IDs are given in the order the guests come up.
         var queue = new System.Collections.Concurrent.ConcurrentQueue<ResumeEntry>(resume);
-        var workers = Enumerable.Range(0, Math.Min(SaveParallelism, resume.Count)).Select(_ => Task.Factory.StartNew(() =>
+        var workers = Enumerable.Range(0, Math.Min(SaveParallelism, resume.Count)).Select(_ => Runtime.Host.BackgroundThread.Run(() =>
         {
             while (!cancellationToken.IsCancellationRequested && queue.TryDequeue(out var entry))
             {
@@ -218,7 +219,7 @@ public sealed partial class Hypervisor
                     _resuming.Remove(entry.Uuid);
                 }
             }
-        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToList();
+        })).ToList();
         await Task.WhenAll(workers).ConfigureAwait(false);
         if (cancellationToken.IsCancellationRequested)
         {

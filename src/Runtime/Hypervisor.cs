@@ -22,6 +22,7 @@ public sealed partial class Hypervisor : IAsyncDisposable
     private readonly Dictionary<string, DomainObject> _byName = new(StringComparer.Ordinal);
     private readonly Dictionary<Guid, DomainObject> _byUuid = [];
     private readonly HashSet<int> _usedPorts = [];
+    private int _portsTakenBelow; // every autoport candidate below it is in _usedPorts
     private readonly Networks.MacTable _macs = new();
     private readonly List<Channel<DomainEvent>> _subscribers = [];
     private readonly List<string> _loadProblems = [];

@@ -108,46 +108,47 @@ public sealed partial class ReconcileLoop
     }
 
     /// <summary>The network, pool or volume the domain waits for, or null when all are there and running.</summary>
-    private async Task<Dependency?> MissingDependencyAsync(XElement def, CancellationToken ct)
+    private Task<Dependency?> MissingDependencyAsync(XElement def, CancellationToken ct)
     {
+        // Lookups, not listings: every domain's reconcile asks, thousands of times in a converge.
+        _ = ct;
         var model = DomainDefinition.FromXml(def);
-        var networks = Hypervisor.ListNetworks();
         foreach (var net in model.Devices.Interfaces.Where(n => n.Type == "network" && n.Network is not null))
         {
-            var network = networks.FirstOrDefault(n => n.Name == net.Network);
-            if (network is not { Active: true })
+            if (Hypervisor.IsNetworkActive(net.Network!) is not true and var active)
             {
-                return new(new ObjectKey(ObjectKind.Network, net.Network!), $"network '{net.Network}' ({(network is null ? "not defined" : "not active")})");
+                return Task.FromResult<Dependency?>(new(new ObjectKey(ObjectKind.Network, net.Network!), $"network '{net.Network}' ({(active is null ? "not defined" : "not active")})"));
             }
         }
 
-        var pools = Hypervisor.ListPools();
         foreach (var disk in model.Devices.Disks.Where(d => d.Source?.Pool is not null))
         {
-            var pool = pools.FirstOrDefault(p => p.Name == disk.Source!.Pool);
-            if (pool is not { State: Runtime.Storage.StoragePoolState.Running })
+            var pool = disk.Source!.Pool!;
+            if (Hypervisor.PoolState(pool) is not Runtime.Storage.StoragePoolState.Running and var state)
             {
-                return new(new ObjectKey(ObjectKind.Pool, disk.Source!.Pool!), $"pool '{disk.Source!.Pool}' ({(pool is null ? "not defined" : "not running")})");
+                return Task.FromResult<Dependency?>(new(new ObjectKey(ObjectKind.Pool, pool), $"pool '{pool}' ({(state is null ? "not defined" : "not running")})"));
             }
 
-            if (disk.Source!.Volume is not { } volume || await Hypervisor.GetVolumeAsync(pool.Name, volume, ct).ConfigureAwait(false) is null)
+            if (disk.Source!.Volume is not { } volume || !Hypervisor.HasVolume(pool, volume))
             {
-                return new(new ObjectKey(ObjectKind.Volume, pool.Name + "/" + disk.Source!.Volume), $"volume '{disk.Source!.Volume}' of pool '{pool.Name}'");
+                return Task.FromResult<Dependency?>(new(new ObjectKey(ObjectKind.Volume, pool + "/" + disk.Source!.Volume), $"volume '{disk.Source!.Volume}' of pool '{pool}'"));
             }
         }
 
         foreach (var disk in model.Devices.Disks.Where(d => d.Type == "file" && d.Source?.Path is not null))
         {
-            var pool = pools.FirstOrDefault(p => p.State == Runtime.Storage.StoragePoolState.Inactive &&
-                _desired.Objects.TryGetValue(new ObjectKey(ObjectKind.Pool, p.Name), out var dp) &&
-                dp.Definition.Element("target")?.Element("path")?.Value is { } target && disk.Source!.Path!.StartsWith(target.TrimEnd('/') + "/", StringComparison.Ordinal));
-            if (pool is not null)
+            foreach (var (name, _) in Hypervisor.PoolStates().Where(p => p.State == Runtime.Storage.StoragePoolState.Inactive))
             {
-                return new(new ObjectKey(ObjectKind.Pool, pool.Name), $"pool '{pool.Name}' (not running)");
+                var key = new ObjectKey(ObjectKind.Pool, name);
+                if (_desired.Objects.TryGetValue(key, out var desired) &&
+                    desired.Definition.Element("target")?.Element("path")?.Value is { } target && disk.Source!.Path!.StartsWith(target.TrimEnd('/') + "/", StringComparison.Ordinal))
+                {
+                    return Task.FromResult<Dependency?>(new(key, $"pool '{name}' (not running)"));
+                }
             }
         }
 
-        return null;
+        return Task.FromResult<Dependency?>(null);
     }
 
     /// <summary>

@@ -138,7 +138,11 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
         Hypervisor.DomainChanged += OnDomainChanged;
         try
         {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             await RescanAsync(initial: true, stoppingToken).ConfigureAwait(false);
+            _log.LogInformation("Read {Files} spec files in {Seconds:0.00} s", _desired.Objects.Count + _desired.Problems.Count, clock.Elapsed.TotalSeconds);
+            _ = _firstPass.Task.ContinueWith(
+                _ => _log.LogInformation("Every object found at start reconciled in {Seconds:0.00} s", clock.Elapsed.TotalSeconds), TaskScheduler.Default);
             _ = Hypervisor.StartedUp.ContinueWith(_ => ReconcileAwaitingResume(), TaskScheduler.Default);
             var workers = Enumerable.Range(0, _options.Parallelism).Select(_ => WorkerAsync(stoppingToken)).ToList();
             var resync = ResyncLoopAsync(stoppingToken);
