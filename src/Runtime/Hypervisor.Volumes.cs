@@ -507,7 +507,7 @@ public sealed partial class Hypervisor
             var fresh = Qcow2Image.Build(header.VirtualSize, header.ClusterBits, header.BackingFile, header.BackingFormat);
             using var file = new FileStream(volume.Path, FileMode.Open, FileAccess.Write);
             file.SetLength(0);
-            file.Write(fresh);
+            Qcow2Image.WriteSparse(file, fresh);
             file.Flush(flushToDisk: true);
             return;
         }

@@ -37,7 +37,7 @@ public sealed partial class ReconcileLoop
         }
 
         _store.Update(key, r => r with { Reconciles = r.Reconciles + 1 });
-        if (desired is not null && !_store.Get(key).Managed && !await ExistsAsync(key, cancellationToken).ConfigureAwait(false))
+        if (desired is not null && !_store.Get(key).Managed && !Exists(key))
         {
             // Written ahead of creating the object: were the daemon killed right after the creation, the
             // record would still say that its spec made it, so that removing the spec removes it. (An object
@@ -241,10 +241,10 @@ public sealed partial class ReconcileLoop
         var slash = key.Name.IndexOf('/', StringComparison.Ordinal);
         var pool = key.Name[..slash];
         var name = key.Name[(slash + 1)..];
-        var poolInfo = Hypervisor.ListPools().FirstOrDefault(p => p.Name == pool);
+        var poolState = Hypervisor.PoolState(pool);
         if (desired is null)
         {
-            if (poolInfo is { State: Runtime.Storage.StoragePoolState.Running } &&
+            if (poolState is Runtime.Storage.StoragePoolState.Running &&
                 await Hypervisor.GetVolumeAsync(pool, name, ct).ConfigureAwait(false) is not null)
             {
                 if (_options.PruneVolumes && _store.Get(key).Managed)
@@ -260,10 +260,10 @@ public sealed partial class ReconcileLoop
             return new Outcome(SyncStatus.Synced, HealthStatus.Missing, "removed");
         }
 
-        if (poolInfo is not { State: Runtime.Storage.StoragePoolState.Running })
+        if (poolState is not Runtime.Storage.StoragePoolState.Running)
         {
             return new Outcome(SyncStatus.OutOfSync, HealthStatus.Progressing, $"waiting for pool '{pool}'", TimeSpan.FromSeconds(5),
-                Cond("WaitingForDependency", "PoolNotRunning", $"pool '{pool}' is {(poolInfo is null ? "not defined" : "not running")}"));
+                Cond("WaitingForDependency", "PoolNotRunning", $"pool '{pool}' is {(poolState is null ? "not defined" : "not running")}"));
         }
 
         var existing = await Hypervisor.GetVolumeAsync(pool, name, ct).ConfigureAwait(false);
@@ -398,31 +398,21 @@ public sealed partial class ReconcileLoop
         return plan;
     }
 
-    /// <summary>Whether the runtime has the object (a volume: in its running pool); true when that cannot be told now.</summary>
-    private async Task<bool> ExistsAsync(ObjectKey key, CancellationToken ct)
+    /// <summary>Whether the runtime has the object (a volume: in its running pool). Lookups, no listing.</summary>
+    private bool Exists(ObjectKey key) => key.Kind switch
     {
-        try
-        {
-            return key.Kind switch
-            {
-                ObjectKind.Network => Hypervisor.ListNetworks().Any(n => n.Name == key.Name),
-                ObjectKind.Pool => Hypervisor.ListPools().Any(p => p.Name == key.Name),
-                ObjectKind.Volume => await VolumeCapacityAsync(key, ct).ConfigureAwait(false) is not null,
-                _ => Hypervisor.Exists(key.Name),
-            };
-        }
-        catch (RuntimeException)
-        {
-            return true; // (a pool stopped meanwhile): the reconcile itself will say what is wrong
-        }
-    }
+        ObjectKind.Network => Hypervisor.IsNetworkActive(key.Name) is not null,
+        ObjectKind.Pool => Hypervisor.PoolState(key.Name) is not null,
+        ObjectKind.Volume => key.Name.IndexOf('/', StringComparison.Ordinal) is var slash and > 0 &&
+            Hypervisor.HasVolume(key.Name[..slash], key.Name[(slash + 1)..]),
+        _ => Hypervisor.Exists(key.Name),
+    };
 
-    /// <summary>The capacity of the volume "pool/name" when its pool runs and holds it, else null.</summary>
     private async Task<ulong?> VolumeCapacityAsync(ObjectKey key, CancellationToken ct)
     {
         var slash = key.Name.IndexOf('/', StringComparison.Ordinal);
         var pool = key.Name[..slash];
-        if (Hypervisor.ListPools().FirstOrDefault(p => p.Name == pool) is not { State: Runtime.Storage.StoragePoolState.Running })
+        if (Hypervisor.PoolState(pool) is not Runtime.Storage.StoragePoolState.Running)
         {
             return null;
         }

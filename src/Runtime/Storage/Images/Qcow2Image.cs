@@ -50,11 +50,33 @@ public static class Qcow2Image
     {
         var bytes = Build(virtualSize, clusterBits, backingFile, backingFormat);
         using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
-        stream.Write(bytes);
+        WriteSparse(stream, bytes);
         if (durable)
         {
             stream.Flush(flushToDisk: true);
         }
+    }
+
+    /// <summary>
+    /// Writes a new image's bytes into an empty file, leaving the all-zero pages as holes (which read as
+    /// zeroes): of the four 64 KiB clusters of a new image only the header, the refcount table's first entry
+    /// and the first refcount block's hold anything, so the file takes 12 KiB on disk instead of 256 KiB —
+    /// ten thousand volumes write 120 MiB, not 2.5 GiB.
+    /// </summary>
+    public static void WriteSparse(FileStream file, ReadOnlySpan<byte> bytes)
+    {
+        const int page = 4096;
+        for (var at = 0; at < bytes.Length; at += page)
+        {
+            var chunk = bytes.Slice(at, Math.Min(page, bytes.Length - at));
+            if (chunk.ContainsAnyExcept((byte)0))
+            {
+                file.Position = at;
+                file.Write(chunk);
+            }
+        }
+
+        file.SetLength(bytes.Length);
     }
 
     /// <summary>The bytes of a new image (all metadata; its length is a whole number of clusters).</summary>
