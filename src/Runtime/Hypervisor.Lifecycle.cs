@@ -239,6 +239,7 @@ public sealed partial class Hypervisor
         var memoryKiB = model.Memory.MemoryKiB;
         var vcpus = model.Vcpus.Current;
         int id;
+        (int Used, long Others)? overcommitWarning = null;
         lock (_sync)
         {
             ThrowIfClosing();
@@ -258,12 +259,25 @@ public sealed partial class Hypervisor
             dom.ReservedVcpus = vcpus;
             if (_usedVcpus > Host.Node.Cpus)
             {
-                _log.LogWarning(
-                    "Starting domain {Domain} overcommits vCPUs: {Used} vCPUs of running domains on {Cpus} host CPUs; guests will compete for CPU time",
-                    model.Name, _usedVcpus, Host.Node.Cpus);
+                // Said once a minute at most (with how many other starts overcommitted meanwhile): a host that
+                // starts thousands of small guests would otherwise log a line for each one.
+                _overcommittedStarts++;
+                if (_lastOvercommitWarning is null || Environment.TickCount64 - _lastOvercommitWarning >= 60_000)
+                {
+                    overcommitWarning = (_usedVcpus, _overcommittedStarts - 1);
+                    _overcommittedStarts = 0;
+                    _lastOvercommitWarning = Environment.TickCount64;
+                }
             }
 
             id = _nextId++;
+        }
+
+        if (overcommitWarning is var (usedVcpus, others))
+        {
+            _log.LogWarning(
+                "Starting domain {Domain} overcommits vCPUs: {Used} vCPUs of running domains on {Cpus} host CPUs; guests will compete for CPU time{Others}",
+                model.Name, usedVcpus, Host.Node.Cpus, others > 0 ? $" ({others} other starts overcommitted since the last such warning)" : string.Empty);
         }
 
         var live = new XElement(def);

@@ -23,6 +23,8 @@ public sealed partial class Hypervisor : IAsyncDisposable
     private readonly Dictionary<Guid, DomainObject> _byUuid = [];
     private readonly HashSet<int> _usedPorts = [];
     private int _portsTakenBelow; // every autoport candidate below it is in _usedPorts
+    private long? _lastOvercommitWarning;
+    private long _overcommittedStarts;
     private readonly Networks.MacTable _macs = new();
     private readonly List<Channel<DomainEvent>> _subscribers = [];
     private readonly List<string> _loadProblems = [];

@@ -254,6 +254,11 @@ public sealed class TuningAndDeviceTests
         Assert.DoesNotContain(h.Logs.Entries, l => l.Level == LogLevel.Warning);
         await hv.StartAsync("small", paused: true);
         Assert.Contains(h.Logs.Entries, l => l.Level == LogLevel.Warning && l.Message.Contains("overcommits vCPUs: 6 vCPUs", StringComparison.Ordinal));
+
+        // Said once a minute at most: the next overcommitting starts are counted into the next warning.
+        await hv.DefineAsync(h.Domain("tiny", memoryMiB: 128, vcpus: 1));
+        await hv.StartAsync("tiny");
+        Assert.Single(h.Logs.Entries, l => l.Level == LogLevel.Warning && l.Message.Contains("overcommits vCPUs", StringComparison.Ordinal));
     }
 
     [Fact]
