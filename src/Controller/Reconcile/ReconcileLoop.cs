@@ -23,8 +23,14 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
     private readonly SpecDirectory _specs;
     private readonly DesiredState _desired;
     private readonly StatusStore _store;
+    // Two queues: what something asked for (a file changed, a domain stopped, a dependency is ready, a CLI
+    // verb) goes before the periodic resync's look at everything else, so that an edit does not wait behind
+    // thousands of objects that did not change. _available counts the keys in both.
     private readonly Channel<ObjectKey> _queue = Channel.CreateUnbounded<ObjectKey>();
+    private readonly Channel<ObjectKey> _background = Channel.CreateUnbounded<ObjectKey>();
+    private readonly SemaphoreSlim _available = new(0);
     private readonly HashSet<ObjectKey> _queued = [];
+    private readonly HashSet<ObjectKey> _queuedInBackground = [];
     private readonly HashSet<ObjectKey> _running = [];
     private readonly HashSet<ObjectKey> _again = [];
     private readonly Lock _sync = new();
@@ -90,13 +96,33 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
                 return;
             }
 
-            if (!_queued.Add(key))
+            // Already queued: only a key waiting in the background queue moves ahead (its copy there is
+            // skipped when it comes up).
+            if (!_queued.Add(key) && !_queuedInBackground.Remove(key))
             {
                 return;
             }
         }
 
         _queue.Writer.TryWrite(key);
+        _available.Release();
+    }
+
+    /// <summary>Queues <paramref name="key"/> behind everything asked for (the periodic resync's look at an object nothing changed).</summary>
+    private void EnqueueInBackground(ObjectKey key)
+    {
+        lock (_sync)
+        {
+            if (_running.Contains(key) || !_queued.Add(key))
+            {
+                return;
+            }
+
+            _queuedInBackground.Add(key);
+        }
+
+        _background.Writer.TryWrite(key);
+        _available.Release();
     }
 
     public string? RunStrategyOf(string domain) =>
@@ -223,6 +249,7 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
                 _log.LogWarning("{Blocked}", blocked);
             }
 
+            var changedKeys = new HashSet<ObjectKey>(changed);
             var keys = new HashSet<ObjectKey>(changed);
             if (initial || everything)
             {
@@ -244,10 +271,18 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
                 }
             }
 
-            // Networks and pools first, then volumes, then domains: the order dependencies want.
+            // Networks and pools first, then volumes, then domains: the order dependencies want. On a resync,
+            // what did not change waits behind whatever is asked for meanwhile.
             foreach (var key in keys.OrderBy(k => k.Kind))
             {
-                Enqueue(key);
+                if (initial || changedKeys.Contains(key))
+                {
+                    Enqueue(key);
+                }
+                else
+                {
+                    EnqueueInBackground(key);
+                }
             }
         }
         finally
@@ -258,11 +293,22 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
 
     private async Task WorkerAsync(CancellationToken stoppingToken)
     {
-        await foreach (var key in _queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+        while (true)
         {
+            await _available.WaitAsync(stoppingToken).ConfigureAwait(false);
+            if (!_queue.Reader.TryRead(out var key) && !_background.Reader.TryRead(out key))
+            {
+                continue;
+            }
+
             lock (_sync)
             {
-                _queued.Remove(key);
+                if (!_queued.Remove(key))
+                {
+                    continue; // the background copy of a key that moved ahead and was reconciled already
+                }
+
+                _queuedInBackground.Remove(key);
                 _running.Add(key);
             }
 

@@ -14,24 +14,74 @@ public sealed record DhcpLeaseInfo(string Network, string Mac, string Address, i
 /// its address, a MAC that had a lease keeps it, anyone else gets the lowest free address of the ranges.
 /// Leases are kept in the state directory, survive restarts, and are released when their domain goes.
 /// </summary>
+/// <remarks>
+/// Each network's leases are a snapshot (<c>NETWORK.json</c>, written atomically) and a journal of the changes
+/// since (<c>NETWORK.journal</c>, one JSON line per lease set or released, appended and synced before the
+/// change is acknowledged; changes made at the same time share one append). A change costs a line, not a
+/// rewrite of every lease of the network; the journal is folded into the snapshot once it is longer than
+/// the leases it describes. A line cut short by a crash was never acknowledged and is dropped at load;
+/// replaying a journal over a snapshot that already holds it changes nothing (a lease is set by MAC).
+/// </remarks>
 internal sealed class LeaseStore
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
     private readonly Lock _sync = new();
     private readonly string _dir;
-    private readonly Dictionary<string, List<DhcpLeaseInfo>> _byNetwork = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, NetworkLeases> _byNetwork = new(StringComparer.Ordinal);
 
-    // Each change of a network's leases gets a version (under _sync); its file is written outside _sync, by
-    // one writer at a time per network, and a writer writes whatever is newest: concurrent changes share
-    // one write (and the file never goes back to an older version).
-    private readonly Dictionary<string, long> _versions = new(StringComparer.Ordinal);
+    // Each change of a network's leases gets a version (under _sync) and waits in Pending; the journal is
+    // appended outside _sync by one writer at a time per network, which takes whatever is pending: changes
+    // made side by side share one write and one sync.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, LeaseFile> _files = new(StringComparer.Ordinal);
+
+    /// <summary>A network's leases by MAC, and the addresses they hold.</summary>
+    private sealed class NetworkLeases
+    {
+        public Dictionary<string, DhcpLeaseInfo> ByMac { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+        public HashSet<UInt128> Taken { get; } = [];
+
+        public long Version { get; set; }
+
+        public List<LeaseChange> Pending { get; } = [];
+
+        public void Set(DhcpLeaseInfo lease)
+        {
+            Release(lease.Mac);
+            ByMac[lease.Mac] = lease;
+            if (IPAddress.TryParse(lease.Address, out var address))
+            {
+                Taken.Add(ToNumber(address));
+            }
+        }
+
+        public bool Release(string mac)
+        {
+            if (!ByMac.Remove(mac, out var old))
+            {
+                return false;
+            }
+
+            if (IPAddress.TryParse(old.Address, out var address))
+            {
+                Taken.Remove(ToNumber(address));
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>One line of a journal: a lease set (taken or changed) or released (by MAC).</summary>
+    private sealed record LeaseChange(DhcpLeaseInfo? Set, string? Release);
 
     private sealed class LeaseFile
     {
         public Lock Gate { get; } = new();
 
         public long Written { get; set; }
+
+        /// <summary>Lines in the journal (to know when to fold it into the snapshot).</summary>
+        public long Lines { get; set; }
     }
 
     public LeaseStore(string dir)
@@ -43,19 +93,108 @@ internal sealed class LeaseStore
     /// <summary>Damaged lease files found while loading (set aside by the caller's state directory).</summary>
     public List<string> Damaged { get; } = [];
 
+    private string SnapshotPath(string network) => Path.Combine(_dir, network + ".json");
+
+    private string JournalPath(string network) => Path.Combine(_dir, network + ".journal");
+
     public void Load()
     {
-        foreach (var path in Directory.EnumerateFiles(_dir, "*.json"))
+        foreach (var (network, leases, lines, damaged) in ReadAll(_dir))
         {
-            try
+            var entry = new NetworkLeases();
+            foreach (var lease in leases)
             {
-                var leases = JsonSerializer.Deserialize<List<DhcpLeaseInfo>>(File.ReadAllText(path), Json) ?? [];
-                _byNetwork[Path.GetFileNameWithoutExtension(path)] = leases;
+                entry.Set(lease);
             }
-            catch (JsonException)
+
+            _byNetwork[network] = entry;
+            _files[network] = new LeaseFile { Lines = lines };
+            Damaged.AddRange(damaged);
+        }
+    }
+
+    /// <summary>
+    /// Every network's leases as the files in <paramref name="dir"/> hold them (snapshot and journal), how
+    /// long each journal is, and the files that are damaged. A journal's last line cut short by a crash is
+    /// cut off the file (it was never acknowledged).
+    /// </summary>
+    internal static IEnumerable<(string Network, List<DhcpLeaseInfo> Leases, long JournalLines, List<string> Damaged)> ReadAll(string dir)
+    {
+        var names = Directory.EnumerateFiles(dir, "*.json").Concat(Directory.EnumerateFiles(dir, "*.journal"))
+            .Select(Path.GetFileNameWithoutExtension).OfType<string>().Where(n => !n.StartsWith('.')).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        foreach (var network in names)
+        {
+            var damaged = new List<string>();
+            var leases = new Dictionary<string, DhcpLeaseInfo>(StringComparer.OrdinalIgnoreCase);
+            var snapshot = Path.Combine(dir, network + ".json");
+            if (File.Exists(snapshot))
             {
-                Damaged.Add(path);
+                try
+                {
+                    foreach (var lease in JsonSerializer.Deserialize<List<DhcpLeaseInfo>>(File.ReadAllText(snapshot), Json) ?? [])
+                    {
+                        leases[lease.Mac] = lease;
+                    }
+                }
+                catch (JsonException)
+                {
+                    damaged.Add(snapshot);
+                }
             }
+
+            long lines = 0;
+            var journal = Path.Combine(dir, network + ".journal");
+            if (File.Exists(journal))
+            {
+                var bytes = File.ReadAllBytes(journal);
+                var at = 0;
+                while (at < bytes.Length)
+                {
+                    var end = Array.IndexOf(bytes, (byte)'\n', at);
+                    LeaseChange? change = null;
+                    if (end >= 0)
+                    {
+                        try
+                        {
+                            change = JsonSerializer.Deserialize<LeaseChange>(bytes.AsSpan(at, end - at), Json);
+                        }
+                        catch (JsonException)
+                        {
+                        }
+                    }
+
+                    if (change is null)
+                    {
+                        if (end < 0 || end == bytes.Length - 1)
+                        {
+                            // The last line, cut short by a crash before its sync returned: never acknowledged.
+                            using var file = new FileStream(journal, FileMode.Open, FileAccess.Write);
+                            file.SetLength(at);
+                            file.Flush(flushToDisk: true);
+                        }
+                        else
+                        {
+                            damaged.Add(journal);
+                        }
+
+                        break;
+                    }
+
+                    if (change.Set is { } set)
+                    {
+                        leases[set.Mac] = set;
+                    }
+                    else if (change.Release is { } mac)
+                    {
+                        leases.Remove(mac);
+                    }
+
+                    lines++;
+                    at = end + 1;
+                }
+            }
+
+            yield return (network, [.. leases.Values], lines, damaged);
         }
     }
 
@@ -64,7 +203,7 @@ internal sealed class LeaseStore
     {
         lock (_sync)
         {
-            return [.. _byNetwork.Where(p => network is null || p.Key == network).SelectMany(p => p.Value)
+            return [.. _byNetwork.Where(p => network is null || p.Key == network).SelectMany(p => p.Value.ByMac.Values)
                 .OrderBy(l => l.Network, StringComparer.Ordinal).ThenBy(l => l.Address, StringComparer.Ordinal)];
         }
     }
@@ -85,13 +224,13 @@ internal sealed class LeaseStore
         {
             var leases = LeasesOf(network.Name);
             var prefix = dhcp.PrefixLength;
-            var existing = leases.FindIndex(l => string.Equals(l.Mac, mac, StringComparison.OrdinalIgnoreCase));
+            leases.ByMac.TryGetValue(mac, out var existing);
             var host = dhcp.Hosts.FirstOrDefault(h => h.Ip is not null && h.Mac is not null && string.Equals(h.Mac, mac, StringComparison.OrdinalIgnoreCase))
                 ?? dhcp.Hosts.FirstOrDefault(h => h.Ip is not null && h.Mac is null && h.Name == hostname);
             string? address = host?.Ip?.ToString();
-            if (address is null && existing >= 0 && InRanges(dhcp, IPAddress.Parse(leases[existing].Address)))
+            if (address is null && existing is not null && InRanges(dhcp, IPAddress.Parse(existing.Address)))
             {
-                address = leases[existing].Address;
+                address = existing.Address;
             }
 
             if (address is null)
@@ -100,35 +239,19 @@ internal sealed class LeaseStore
                 {
                     ToNumber(dhcp.Address),
                 };
-                foreach (var l in leases)
-                {
-                    if (!string.Equals(l.Mac, mac, StringComparison.OrdinalIgnoreCase) && IPAddress.TryParse(l.Address, out var taken))
-                    {
-                        reserved.Add(ToNumber(taken));
-                    }
-                }
-
-                address = FirstFree(dhcp, reserved)
+                address = FirstFree(dhcp, value => reserved.Contains(value) || leases.Taken.Contains(value))
                     ?? throw new RuntimeException(ErrorCode.OperationFailed,
                         $"network '{network.Name}' has no free DHCP address left for MAC {mac}: every address of its ranges is leased or reserved");
             }
 
             var lease = new DhcpLeaseInfo(network.Name, mac.ToLowerInvariant(), address, prefix, hostname, domain);
-            if (existing >= 0)
+            if (existing == lease)
             {
-                if (leases[existing] == lease)
-                {
-                    return lease;
-                }
-
-                leases[existing] = lease;
-            }
-            else
-            {
-                leases.Add(lease);
+                return lease;
             }
 
-            version = Changed(network.Name);
+            leases.Set(lease);
+            version = Changed(leases, new LeaseChange(lease, null));
             result = lease;
         }
 
@@ -152,11 +275,17 @@ internal sealed class LeaseStore
         {
             foreach (var (network, leases) in _byNetwork)
             {
-                var removed = leases.RemoveAll(l => release(l));
-                if (removed > 0)
+                long version = 0;
+                foreach (var lease in leases.ByMac.Values.Where(release).ToList())
                 {
-                    count += removed;
-                    changed.Add((network, Changed(network)));
+                    leases.Release(lease.Mac);
+                    version = Changed(leases, new LeaseChange(null, lease.Mac));
+                    count++;
+                }
+
+                if (version > 0)
+                {
+                    changed.Add((network, version));
                 }
             }
         }
@@ -172,40 +301,42 @@ internal sealed class LeaseStore
     /// <summary>Forgets the leases of a network that is undefined.</summary>
     public void DropNetwork(string network)
     {
-        long version;
         lock (_sync)
         {
             if (!_byNetwork.Remove(network))
             {
                 return;
             }
-
-            version = Changed(network);
         }
 
-        Persist(network, version);
+        var file = _files.GetOrAdd(network, _ => new LeaseFile());
+        lock (file.Gate)
+        {
+            StateDirectory.Delete(JournalPath(network));
+            StateDirectory.Delete(SnapshotPath(network));
+            _files.TryRemove(network, out _);
+        }
     }
 
-    private List<DhcpLeaseInfo> LeasesOf(string network)
+    private NetworkLeases LeasesOf(string network)
     {
         if (!_byNetwork.TryGetValue(network, out var leases))
         {
-            leases = [];
+            leases = new NetworkLeases();
             _byNetwork[network] = leases;
         }
 
         return leases;
     }
 
-    /// <summary>A new version of the network's leases (under _sync).</summary>
-    private long Changed(string network)
+    /// <summary>Records a change of the network's leases for the journal; returns its version (under _sync).</summary>
+    private static long Changed(NetworkLeases leases, LeaseChange change)
     {
-        var version = _versions.GetValueOrDefault(network) + 1;
-        _versions[network] = version;
-        return version;
+        leases.Pending.Add(change);
+        return ++leases.Version;
     }
 
-    /// <summary>Returns once the network's lease file holds <paramref name="version"/> or a newer one (durably).</summary>
+    /// <summary>Returns once the network's files hold <paramref name="version"/> or a newer one (durably).</summary>
     private void Persist(string network, long version)
     {
         var file = _files.GetOrAdd(network, _ => new LeaseFile());
@@ -217,21 +348,54 @@ internal sealed class LeaseStore
             }
 
             long current;
-            DhcpLeaseInfo[]? snapshot;
+            LeaseChange[] pending;
+            DhcpLeaseInfo[]? snapshot = null;
             lock (_sync)
             {
-                current = _versions[network];
-                snapshot = _byNetwork.TryGetValue(network, out var leases) ? [.. leases] : null;
+                if (!_byNetwork.TryGetValue(network, out var leases))
+                {
+                    return; // dropped meanwhile
+                }
+
+                current = leases.Version;
+                pending = [.. leases.Pending];
+                leases.Pending.Clear();
+                if (file.Lines + pending.Length > 64 + (2L * leases.ByMac.Count))
+                {
+                    snapshot = [.. leases.ByMac.Values];
+                }
             }
 
-            var path = Path.Combine(_dir, network + ".json");
-            if (snapshot is null)
+            if (snapshot is not null)
             {
-                StateDirectory.Delete(path);
+                // Folded: the snapshot holds every change so far, then the journal starts again empty (a
+                // crash in between replays it over the snapshot, which changes nothing).
+                StateDirectory.WriteAtomic(SnapshotPath(network), JsonSerializer.SerializeToUtf8Bytes(snapshot, Json));
+                using var journal = new FileStream(JournalPath(network), FileMode.OpenOrCreate, FileAccess.Write);
+                journal.SetLength(0);
+                journal.Flush(flushToDisk: true);
+                file.Lines = 0;
             }
             else
             {
-                StateDirectory.WriteAtomic(path, JsonSerializer.SerializeToUtf8Bytes(snapshot, Json));
+                var created = !File.Exists(JournalPath(network));
+                using (var journal = new FileStream(JournalPath(network), FileMode.Append, FileAccess.Write, FileShare.Read, 1 << 14))
+                {
+                    foreach (var change in pending)
+                    {
+                        JsonSerializer.Serialize(journal, change, Json);
+                        journal.WriteByte((byte)'\n');
+                    }
+
+                    journal.Flush(flushToDisk: true);
+                }
+
+                if (created)
+                {
+                    StateDirectory.SyncDirectory(_dir);
+                }
+
+                file.Lines += pending.Length;
             }
 
             file.Written = current;
@@ -244,14 +408,14 @@ internal sealed class LeaseStore
         return ip.Ranges.Any(r => ToNumber(r.Start) <= value && value <= ToNumber(r.End));
     }
 
-    private static string? FirstFree(NetworkIp ip, HashSet<UInt128> reserved)
+    private static string? FirstFree(NetworkIp ip, Func<UInt128, bool> taken)
     {
         foreach (var range in ip.Ranges)
         {
             var end = ToNumber(range.End);
             for (var value = ToNumber(range.Start); value <= end; value++)
             {
-                if (!reserved.Contains(value))
+                if (!taken(value))
                 {
                     return FromNumber(value, range.Start.AddressFamily).ToString();
                 }

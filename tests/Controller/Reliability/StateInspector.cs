@@ -45,6 +45,8 @@ internal sealed partial class StateInspector(string state, Fleet fleet)
 
     public sealed record Lease(string Network, string Mac, string Address, Guid Domain);
 
+    private sealed record JournalLine(Lease? Set, string? Release);
+
     /// <summary>What the state directory holds: definitions by name, run records, leases, interrupted writes.</summary>
     public sealed record Snapshot(
         Dictionary<string, Definition> Domains,
@@ -136,6 +138,10 @@ internal sealed partial class StateInspector(string state, Fleet fleet)
                     {
                         problems.Add($"{relative}: a damaged line '{bad}'");
                     }
+                }
+                else if (relative.StartsWith("runtime/networks/leases/", StringComparison.Ordinal) && name.EndsWith(".journal", StringComparison.Ordinal))
+                {
+                    // A network's lease journal: read (and each line checked) with the leases below.
                 }
                 else if (!relative.StartsWith("runtime/networks/dnsmasq/", StringComparison.Ordinal) && name != "reconciler.sock")
                 {
@@ -306,16 +312,58 @@ internal sealed partial class StateInspector(string state, Fleet fleet)
             return leases;
         }
 
-        foreach (var path in Directory.EnumerateFiles(dir, "*.json"))
+        // A network's leases: its snapshot, then its journal of changes (one JSON line each: {"set": lease} or
+        // {"release": mac}; a last line cut short by a kill was never acknowledged).
+        var networks = Directory.EnumerateFiles(dir, "*.json").Concat(Directory.EnumerateFiles(dir, "*.journal"))
+            .Select(Path.GetFileNameWithoutExtension).OfType<string>().Where(n => !n.StartsWith('.')).Distinct(StringComparer.Ordinal);
+        foreach (var network in networks)
         {
+            var byMac = new Dictionary<string, Lease>(StringComparer.OrdinalIgnoreCase);
+            var snapshot = Path.Combine(dir, network + ".json");
             try
             {
-                leases.AddRange(JsonSerializer.Deserialize<List<Lease>>(File.ReadAllText(path), JsonOptions) ?? []);
+                foreach (var lease in File.Exists(snapshot) ? JsonSerializer.Deserialize<List<Lease>>(File.ReadAllText(snapshot), JsonOptions) ?? [] : [])
+                {
+                    byMac[lease.Mac] = lease;
+                }
             }
             catch (JsonException)
             {
                 // reported above
             }
+
+            var journal = Path.Combine(dir, network + ".journal");
+            var lines = File.Exists(journal) ? File.ReadAllText(journal).Split('\n') : [];
+            for (var i = 0; i < lines.Length; i++)
+            {
+                if (lines[i].Length == 0)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    var change = JsonSerializer.Deserialize<JournalLine>(lines[i], JsonOptions)!;
+                    if (change.Set is { } set)
+                    {
+                        byMac[set.Mac] = set;
+                    }
+                    else if (change.Release is { } mac)
+                    {
+                        byMac.Remove(mac);
+                    }
+                }
+                catch (JsonException) when (i == lines.Length - 1)
+                {
+                    // cut short by the kill: never acknowledged
+                }
+                catch (JsonException e)
+                {
+                    problems.Add($"{Path.GetRelativePath(state, journal)}: line {i + 1} is damaged ({e.Message})");
+                }
+            }
+
+            leases.AddRange(byMac.Values);
         }
 
         CheckLeases(leases, domains.Values, problems);
