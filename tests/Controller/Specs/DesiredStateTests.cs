@@ -57,6 +57,49 @@ public sealed class DesiredStateTests
     }
 
     [Fact]
+    public void Applying_the_changed_paths_alone_gives_what_a_whole_scan_gives_after_any_sequence_of_edits()
+    {
+        // Random edits (valid specs of a few networks, so that files collide and objects move between
+        // files; broken files; deletions): the state fed with the edited path alone, as the watcher feeds it,
+        // must always equal the state fed with the whole directory.
+        using var dir = new TempDir();
+        var random = new Random(20261123);
+        var paths = Enumerable.Range(0, 8).Select(i => Path.Combine(dir.Path, $"f{i}.xml")).ToList();
+        File.WriteAllText(paths[0], Net);
+        var incremental = new DesiredState(allowEmpty: true);
+        var whole = new DesiredState(allowEmpty: true);
+        var specsIncremental = new SpecDirectory(dir.Path);
+        var specsWhole = new SpecDirectory(dir.Path);
+        incremental.Apply(specsIncremental.Scan());
+        whole.Apply(specsWhole.Scan());
+        for (var step = 0; step < 400; step++)
+        {
+            var path = paths[random.Next(paths.Count)];
+            switch (random.Next(5))
+            {
+                case 0 or 1 or 2:
+                    File.WriteAllText(path, $"<network><name>n{random.Next(4)}</name><bridge name='br{random.Next(3)}'/></network>");
+                    break;
+                case 3:
+                    File.WriteAllText(path, $"<network><name>n{random.Next(4)}</name><bridge name='br1'/>");
+                    break;
+                default:
+                    File.Delete(path);
+                    break;
+            }
+
+            var changedIncremental = incremental.Apply(specsIncremental.ScanPaths([path]), [path]);
+            var changedWhole = whole.Apply(specsWhole.Scan());
+            Assert.Equal(Describe(whole), Describe(incremental));
+            Assert.Equal(changedWhole.Select(k => k.ToString()).Order(StringComparer.Ordinal), changedIncremental.Select(k => k.ToString()).Order(StringComparer.Ordinal));
+        }
+    }
+
+    private static string Describe(DesiredState state) =>
+        string.Join("\n", state.Objects.OrderBy(p => p.Key.ToString(), StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value.File} {p.Value.Revision}")) + "\n--\n" +
+        string.Join("\n", state.Problems.OrderBy(p => p.Key.ToString(), StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value.File} {p.Value.Message}"));
+
+    [Fact]
     public void Two_files_defining_one_object_are_both_refused_naming_each_other()
     {
         using var dir = new TempDir();
