@@ -13,6 +13,13 @@ public sealed record ObjectRecord
     /// <summary>The spec revision last applied to the runtime.</summary>
     public string? AppliedRevision { get; init; }
 
+    /// <summary>
+    /// The spec file, revision and schema build (<see cref="Specs.SpecDirectory.SchemaBuild"/>) that last
+    /// validated this object's spec: at the next start, that same file, unchanged, is read without being
+    /// validated again by that same build (the verdict would be the same).
+    /// </summary>
+    public string? ValidatedSpec { get; init; }
+
     /// <summary>Whether the object came from a spec (only those are torn down when their spec goes).</summary>
     public bool Managed { get; init; }
 

@@ -36,7 +36,8 @@ public sealed partial class ReconcileLoop
             return;
         }
 
-        _store.Update(key, r => r with { Reconciles = r.Reconciles + 1 });
+        var validated = desired is null ? null : Specs.SpecDirectory.ValidatedMark(desired.File, desired.Revision);
+        _store.Update(key, r => r with { Reconciles = r.Reconciles + 1, ValidatedSpec = validated ?? r.ValidatedSpec });
         if (desired is not null && !_store.Get(key).Managed && !Exists(key))
         {
             // Written ahead of creating the object: were the daemon killed right after the creation, the
@@ -48,13 +49,17 @@ public sealed partial class ReconcileLoop
         Outcome outcome;
         try
         {
-            outcome = key.Kind switch
-            {
-                ObjectKind.Network => await ReconcileNetworkAsync(key, desired, cancellationToken).ConfigureAwait(false),
-                ObjectKind.Pool => await ReconcilePoolAsync(key, desired, cancellationToken).ConfigureAwait(false),
-                ObjectKind.Volume => await ReconcileVolumeAsync(key, desired, cancellationToken).ConfigureAwait(false),
-                _ => await ReconcileDomainAsync(key, desired, cancellationToken).ConfigureAwait(false),
-            };
+            // A spec that is broken, of an object with no valid spec in this process yet (broken while the
+            // daemon was down), changes nothing: the object stays as it is, with the error.
+            outcome = desired is null && problem is not null
+                ? new Outcome(SyncStatus.Error, HealthStatus.Unknown, problem.Message)
+                : key.Kind switch
+                {
+                    ObjectKind.Network => await ReconcileNetworkAsync(key, desired, cancellationToken).ConfigureAwait(false),
+                    ObjectKind.Pool => await ReconcilePoolAsync(key, desired, cancellationToken).ConfigureAwait(false),
+                    ObjectKind.Volume => await ReconcileVolumeAsync(key, desired, cancellationToken).ConfigureAwait(false),
+                    _ => await ReconcileDomainAsync(key, desired, cancellationToken).ConfigureAwait(false),
+                };
         }
         catch (RuntimeException e)
         {

@@ -51,6 +51,15 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
         _specs = new SpecDirectory(_options.Specs);
         _desired = new DesiredState(_options.AllowEmpty);
         _store = new StatusStore(_options.State);
+
+        // A file broken while the daemon was down still names the object it defined (by the records).
+        var fileOf = _store.All.Where(p => p.Value.Status?.File is not null && p.Value.Managed)
+            .GroupBy(p => p.Value.Status!.File!, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Key, StringComparer.Ordinal);
+        _desired.KeyOfFileBefore = path => fileOf.TryGetValue(path, out var key) ? key : null;
+
+        // Spec files this build validated in an earlier run, unchanged since, are not validated again.
+        var validated = _store.All.Select(p => p.Value.ValidatedSpec).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        _specs.ValidatedBefore = (path, revision) => validated.Contains(SpecDirectory.ValidatedMark(path, revision));
         if (_store.Damaged is { } damaged)
         {
             _log.LogError("{Problem}", damaged);

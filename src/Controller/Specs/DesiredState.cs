@@ -40,6 +40,12 @@ public sealed class DesiredState(bool allowEmpty)
 
     public IReadOnlyDictionary<ObjectKey, DesiredObject> Objects => _objects;
 
+    /// <summary>
+    /// The object a file defined before this process started (the controller's records say which file each
+    /// object came from), for a file that is broken now: its error belongs to that object, which it keeps.
+    /// </summary>
+    public Func<string, ObjectKey?>? KeyOfFileBefore { get; set; }
+
     /// <summary>Errors of spec files, by the object they concern.</summary>
     public IReadOnlyDictionary<ObjectKey, SpecProblem> Problems => _problems;
 
@@ -129,7 +135,7 @@ public sealed class DesiredState(bool allowEmpty)
         }
         else
         {
-            var key = file.Key ?? (_keyOfPath.TryGetValue(file.Path, out var k) ? k : GuessKey(file));
+            var key = file.Key ?? (_keyOfPath.TryGetValue(file.Path, out var k) ? k : KeyOfFileBefore?.Invoke(file.Path) ?? GuessKey(file));
             _problemKeyOfPath[file.Path] = key;
             Add(_invalidByKey, key, file.Path, touched);
         }

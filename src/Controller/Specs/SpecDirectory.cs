@@ -122,6 +122,20 @@ public sealed class SpecDirectory(string root)
         return _cache.TryGetValue(path, out var cached) && cached.Revision == revision ? cached : Read(path, revision, bytes);
     }
 
+    /// <summary>
+    /// Whether this build of the schema layer validated the file at a path with this revision before (the
+    /// controller remembers it across restarts): such a file is read without validation — parse checks and
+    /// defaults only, as libvirtd reads what it stored — since its verdict cannot have changed. Set before
+    /// the first scan.
+    /// </summary>
+    public Func<string, string, bool>? ValidatedBefore { get; set; }
+
+    /// <summary>The build of the schema layer (its module version: a different build may validate differently).</summary>
+    public static string SchemaBuild { get; } = typeof(LibvirtSchema).Assembly.ManifestModule.ModuleVersionId.ToString("N");
+
+    /// <summary>What <see cref="ValidatedBefore"/> compares: the file, its revision and the schema build.</summary>
+    public static string ValidatedMark(string path, string revision) => $"{path}|{revision}|{SchemaBuild}";
+
     /// <summary>A spec file's revision: the start of the SHA-256 of its content.</summary>
     public static string RevisionOf(ReadOnlySpan<byte> content) => Convert.ToHexStringLower(SHA256.HashData(content))[..16];
 
@@ -172,6 +186,11 @@ public sealed class SpecDirectory(string root)
         var parts = relative.Split(System.IO.Path.DirectorySeparatorChar);
         string? pool = parts.Length == 3 && parts[0] == "pools" ? parts[1] : null;
         var options = pool is null ? SchemaOptions.Default : new SchemaOptions { VolumePoolPath = "/" + pool };
+        if (ValidatedBefore?.Invoke(path, revision) == true)
+        {
+            options = options with { SkipValidation = true };
+        }
+
         var doc = LibvirtSchema.Load(path, bytes, options);
         if (!doc.IsValid)
         {
