@@ -14,8 +14,8 @@ public sealed record ObjectRecord
     public string? AppliedRevision { get; init; }
 
     /// <summary>
-    /// The spec file, revision and schema build (<see cref="Specs.SpecDirectory.SchemaBuild"/>) that last
-    /// validated this object's spec: at the next start, that same file, unchanged, is read without being
+    /// A digest of the spec file, revision and schema build (<see cref="Specs.SpecDirectory.ValidatedMark"/>)
+    /// that last validated this object's spec: at the next start, that same file, unchanged, is read without being
     /// validated again by that same build (the verdict would be the same).
     /// </summary>
     public string? ValidatedSpec { get; init; }

@@ -133,8 +133,8 @@ public sealed class SpecDirectory(string root)
     /// <summary>The build of the schema layer (its module version: a different build may validate differently).</summary>
     public static string SchemaBuild { get; } = typeof(LibvirtSchema).Assembly.ManifestModule.ModuleVersionId.ToString("N");
 
-    /// <summary>What <see cref="ValidatedBefore"/> compares: the file, its revision and the schema build.</summary>
-    public static string ValidatedMark(string path, string revision) => $"{path}|{revision}|{SchemaBuild}";
+    /// <summary>What <see cref="ValidatedBefore"/> compares: a digest of the file's path, its revision and the schema build.</summary>
+    public static string ValidatedMark(string path, string revision) => RevisionOf(System.Text.Encoding.UTF8.GetBytes($"{path}|{revision}|{SchemaBuild}"));
 
     /// <summary>A spec file's revision: the start of the SHA-256 of its content.</summary>
     public static string RevisionOf(ReadOnlySpan<byte> content) => Convert.ToHexStringLower(SHA256.HashData(content))[..16];
