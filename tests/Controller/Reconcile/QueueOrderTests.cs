@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Reconciler.Controller.Daemon;
 using Reconciler.Controller.Reconcile;
 using Reconciler.Controller.Tests.Support;
@@ -36,66 +34,42 @@ public sealed class QueueOrderTests
             dir.Write($"specs/d{i:0000}.xml", Spec($"d{i:0000}", 256));
         }
 
-        await using var hv = await Hypervisor.OpenAsync(new HypervisorOptions
-        {
-            StateDirectory = Path.Combine(dir.Path, "runtime"),
-            Host = new HostInfo("h", new NodeInfo("x86_64", "cpu", 8UL << 20, 4, 1000, 1, 1, 4, 1)),
-            ProbeVncPorts = false,
-        });
-        var options = new ControllerOptions { Specs = Path.Combine(dir.Path, "specs"), State = dir.Path, Host = "h", ResyncSeconds = 3600, Parallelism = 1 };
-        using var loop = new ReconcileLoop(Options.Create(options), hv, NullLogger<ReconcileLoop>.Instance);
-        using var stop = new CancellationTokenSource();
-        await loop.StartAsync(stop.Token);
-        try
-        {
-            await Until(() => loop.FirstPass.IsCompleted && loop.QueueDepth == 0, "the first pass");
-            var before = loop.Status().ToDictionary(s => s.Name, s => s.Reconciles);
+        await using var h = await LoopHarness.StartAsync(dir.Path, parallelism: 1);
+        var (hv, loop) = (h.Hypervisor, h.Loop);
+        await Until(() => loop.FirstPass.IsCompleted && loop.QueueDepth == 0, "the first pass");
+        var before = loop.Status().ToDictionary(s => s.Name, s => s.Reconciles);
 
-            // The order of reconciles, as the loop traces them.
-            var started = new System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity>();
-            using var listener = new System.Diagnostics.ActivityListener
+        // The order of reconciles, as the loop traces them.
+        var started = new System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == Telemetry.Source.Name,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllData,
+            ActivityStarted = a =>
             {
-                ShouldListenTo = source => source.Name == Telemetry.Source.Name,
-                Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllData,
-                ActivityStarted = a =>
+                if (a.OperationName == "reconcile domain")
                 {
-                    if (a.OperationName == "reconcile domain")
-                    {
-                        started.Enqueue(a); // (its tags are set just after)
-                    }
-                },
-            };
-            System.Diagnostics.ActivitySource.AddActivityListener(listener);
+                    started.Enqueue(a); // (its tags are set just after)
+                }
+            },
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
 
-            // The periodic full resync queues every object (nothing changed in them); meanwhile a file is
-            // edited and reported, as the watcher reports it.
-            await loop.RescanAsync(initial: false, CancellationToken.None, everything: true);
-            var edited = Path.Combine(dir.Path, "specs", "d1499.xml");
-            File.WriteAllText(edited, Spec("d1499", 512));
-            await loop.RescanAsync(initial: false, CancellationToken.None, paths: [edited]);
-            await Until(() => loop.QueueDepth == 0 && started.Count >= count, "the resync ends");
+        // The periodic full resync queues every object (nothing changed in them); meanwhile a file is
+        // edited and reported, as the watcher reports it.
+        await loop.RescanAsync(initial: false, CancellationToken.None, everything: true);
+        var edited = Path.Combine(dir.Path, "specs", "d1499.xml");
+        File.WriteAllText(edited, Spec("d1499", 512));
+        await loop.RescanAsync(initial: false, CancellationToken.None, paths: [edited]);
+        await Until(() => loop.QueueDepth == 0 && started.Count >= count, "the resync ends");
 
-            // It went ahead of the resync's backlog: only what the worker took meanwhile came before it.
-            var order = started.Select(a => (string)a.GetTagItem("reconciler.name")!).ToList();
-            var position = order.IndexOf("d1499");
-            Assert.True(position is >= 0 and < count / 4, $"the changed object was reconciled {position + 1}th of {order.Count}: {string.Join(",", order.Take(12))}");
-            Assert.Contains("524288", await hv.GetXmlAsync("d1499", inactive: true), StringComparison.Ordinal);
-            Assert.All(loop.Status(), s => Assert.True(s.Reconciles > before[s.Name], $"{s.Name} was looked at by the resync"));
-        }
-        finally
-        {
-            await stop.CancelAsync();
-            await loop.StopAsync(CancellationToken.None);
-        }
+        // It went ahead of the resync's backlog: only what the worker took meanwhile came before it.
+        var order = started.Select(a => (string)a.GetTagItem("reconciler.name")!).ToList();
+        var position = order.IndexOf("d1499");
+        Assert.True(position is >= 0 and < count / 4, $"the changed object was reconciled {position + 1}th of {order.Count}: {string.Join(",", order.Take(12))}");
+        Assert.Contains("524288", await hv.GetXmlAsync("d1499", inactive: true), StringComparison.Ordinal);
+        Assert.All(loop.Status(), s => Assert.True(s.Reconciles > before[s.Name], $"{s.Name} was looked at by the resync"));
     }
 
-    private static async Task Until(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out waiting until " + what);
-            await Task.Delay(10);
-        }
-    }
+    private static Task Until(Func<bool> condition, string what) => LoopHarness.Until(condition, what, seconds: 60);
 }

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Reconciler.Controller.Daemon;
 using Reconciler.Controller.Reconcile;
 using Reconciler.Controller.Specs;
@@ -66,36 +64,11 @@ public sealed class ValidatedSpecTests
 
     private static async Task RunAsync(TempDir dir, Func<ReconcileLoop, Hypervisor, Task> check)
     {
-        await using var hv = await Hypervisor.OpenAsync(new HypervisorOptions
-        {
-            StateDirectory = Path.Combine(dir.Path, "runtime"),
-            Host = new HostInfo("h", new NodeInfo("x86_64", "cpu", 8UL << 20, 4, 1000, 1, 1, 4, 1)),
-            ProbeVncPorts = false,
-        });
-        var options = new ControllerOptions { Specs = Path.Combine(dir.Path, "specs"), State = dir.Path, Host = "h", ResyncSeconds = 3600 };
-        using var loop = new ReconcileLoop(Options.Create(options), hv, NullLogger<ReconcileLoop>.Instance);
-        using var stop = new CancellationTokenSource();
-        await loop.StartAsync(stop.Token);
-        try
-        {
-            await check(loop, hv);
-        }
-        finally
-        {
-            await stop.CancelAsync();
-            await loop.StopAsync(CancellationToken.None);
-        }
+        await using var h = await LoopHarness.StartAsync(dir.Path);
+        await check(h.Loop, h.Hypervisor);
     }
 
-    private static async Task Until(Func<bool> condition, string what) => await Until(condition, () => what);
+    private static Task Until(Func<bool> condition, string what) => LoopHarness.Until(condition, what);
 
-    private static async Task Until(Func<bool> condition, Func<string> what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out waiting until " + what());
-            await Task.Delay(20);
-        }
-    }
+    private static Task Until(Func<bool> condition, Func<string> what) => LoopHarness.Until(condition, what);
 }
