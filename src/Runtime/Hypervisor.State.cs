@@ -12,7 +12,7 @@ namespace Reconciler.Runtime;
 public sealed partial class Hypervisor
 {
     /// <summary>How a definition the runtime stored itself is read back: parse checks and defaults, no validation.</summary>
-    private static readonly SchemaOptions StoredDefinition = new() { SkipValidation = true };
+    private static readonly SchemaOptions StoredDefinition = new() { SkipValidation = true, DropLineInfo = true };
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 

@@ -26,6 +26,13 @@ public sealed record SchemaOptions
     /// </summary>
     public bool SkipValidation { get; init; }
 
+    /// <summary>
+    /// Drops the line information of a valid domain's effective tree once it is loaded (its errors, with their
+    /// positions, are reported by then): for trees kept for long, thousands at once (the runtime's
+    /// definitions, the controller's specs), where it is an object per element and attribute.
+    /// </summary>
+    public bool DropLineInfo { get; init; }
+
     /// <summary>Set while the effective definition is read back (once, to see that it can be).</summary>
     internal bool ReadingBack { get; init; }
 }

@@ -185,7 +185,8 @@ public sealed class SpecDirectory(string root)
         var relative = System.IO.Path.GetRelativePath(Root, path);
         var parts = relative.Split(System.IO.Path.DirectorySeparatorChar);
         string? pool = parts.Length == 3 && parts[0] == "pools" ? parts[1] : null;
-        var options = pool is null ? SchemaOptions.Default : new SchemaOptions { VolumePoolPath = "/" + pool };
+        // The trees are kept as long as their files do not change: their line information goes once they are read.
+        var options = pool is null ? new SchemaOptions { DropLineInfo = true } : new SchemaOptions { VolumePoolPath = "/" + pool, DropLineInfo = true };
         if (ValidatedBefore?.Invoke(path, revision) == true)
         {
             options = options with { SkipValidation = true };

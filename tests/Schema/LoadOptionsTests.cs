@@ -1,0 +1,50 @@
+using System.Xml;
+using System.Xml.Linq;
+using Xunit;
+
+namespace Reconciler.Schema.Tests;
+
+/// <summary>How a document is loaded for keeping: without validation (stored definitions), without line information (kept trees).</summary>
+public sealed class LoadOptionsTests
+{
+    private const string Domain = """
+        <domain type='kvm'>
+          <name>web</name>
+          <memory unit='MiB'>256</memory>
+          <os><type arch='x86_64'>hvm</type></os>
+          <devices>
+            <disk type='file' device='disk'><source file='/images/a.qcow2'/><target dev='vda' bus='virtio'/></disk>
+            <disk type='file' device='disk'><source file='/images/b.qcow2'/><target dev='vda' bus='virtio'/></disk>
+          </devices>
+        </domain>
+        """;
+
+    [Fact]
+    public void Without_validation_a_definition_only_validation_refuses_loads_with_its_defaults()
+    {
+        var validated = LibvirtSchema.LoadText("d.xml", Domain);
+        Assert.False(validated.IsValid);
+        Assert.Contains("vda", validated.Errors[0].Message, StringComparison.Ordinal);
+
+        var stored = LibvirtSchema.LoadText("d.xml", Domain, new SchemaOptions { SkipValidation = true });
+        Assert.True(stored.IsValid);
+        Assert.NotNull(stored.Effective!.Element("uuid")); // the defaults (post-parse) still apply
+
+        // Parse checks still apply.
+        Assert.False(LibvirtSchema.LoadText("d.xml", "<domain type='kvm'><name>x</name><memory>zero</memory></domain>", new SchemaOptions { SkipValidation = true }).IsValid);
+    }
+
+    [Fact]
+    public void A_kept_tree_drops_its_line_information_and_errors_keep_their_positions()
+    {
+        var valid = Domain.Replace("<target dev='vda' bus='virtio'/></disk>\n  </devices>", "<target dev='vdb' bus='virtio'/></disk>\n  </devices>", StringComparison.Ordinal);
+        var kept = LibvirtSchema.LoadText("d.xml", valid, new SchemaOptions { DropLineInfo = true });
+        Assert.True(kept.IsValid);
+        Assert.All(kept.Effective!.DescendantsAndSelf(), e => Assert.False(((IXmlLineInfo)e).HasLineInfo()));
+        Assert.True(((IXmlLineInfo)LibvirtSchema.LoadText("d.xml", valid).Effective!).HasLineInfo());
+
+        var refused = LibvirtSchema.LoadText("d.xml", Domain, new SchemaOptions { DropLineInfo = true });
+        Assert.False(refused.IsValid);
+        Assert.True(refused.Errors[0].Line > 1);
+    }
+}
