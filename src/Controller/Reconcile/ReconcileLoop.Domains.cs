@@ -38,12 +38,12 @@ public sealed partial class ReconcileLoop
             return placed;
         }
 
-        if (await MissingDependencyAsync(desired.Definition, ct).ConfigureAwait(false) is { } waiting)
+        if (MissingDependency(desired.Definition) is { } waiting)
         {
             // Woken as soon as the dependency's own reconcile ends; looked at again after registering, in
             // case it ended in between (and every 5 s all the same).
             WaitFor(waiting.Key, key);
-            if (await MissingDependencyAsync(desired.Definition, ct).ConfigureAwait(false) is not { } still || still.Key != waiting.Key)
+            if (MissingDependency(desired.Definition) is not { } still || still.Key != waiting.Key)
             {
                 return new Outcome(SyncStatus.OutOfSync, HealthStatus.Progressing, "waiting for " + waiting.What, TimeSpan.Zero,
                     Cond("WaitingForDependency", "DependencyNotReady", waiting.What));
@@ -108,16 +108,15 @@ public sealed partial class ReconcileLoop
     }
 
     /// <summary>The network, pool or volume the domain waits for, or null when all are there and running.</summary>
-    private Task<Dependency?> MissingDependencyAsync(XElement def, CancellationToken ct)
+    private Dependency? MissingDependency(XElement def)
     {
         // Lookups, not listings: every domain's reconcile asks, thousands of times in a converge.
-        _ = ct;
         var model = DomainDefinition.FromXml(def);
         foreach (var net in model.Devices.Interfaces.Where(n => n.Type == "network" && n.Network is not null))
         {
             if (Hypervisor.IsNetworkActive(net.Network!) is not true and var active)
             {
-                return Task.FromResult<Dependency?>(new(new ObjectKey(ObjectKind.Network, net.Network!), $"network '{net.Network}' ({(active is null ? "not defined" : "not active")})"));
+                return new(new ObjectKey(ObjectKind.Network, net.Network!), $"network '{net.Network}' ({(active is null ? "not defined" : "not active")})");
             }
         }
 
@@ -126,12 +125,12 @@ public sealed partial class ReconcileLoop
             var pool = disk.Source!.Pool!;
             if (Hypervisor.PoolState(pool) is not Runtime.Storage.StoragePoolState.Running and var state)
             {
-                return Task.FromResult<Dependency?>(new(new ObjectKey(ObjectKind.Pool, pool), $"pool '{pool}' ({(state is null ? "not defined" : "not running")})"));
+                return new(new ObjectKey(ObjectKind.Pool, pool), $"pool '{pool}' ({(state is null ? "not defined" : "not running")})");
             }
 
             if (disk.Source!.Volume is not { } volume || !Hypervisor.HasVolume(pool, volume))
             {
-                return Task.FromResult<Dependency?>(new(new ObjectKey(ObjectKind.Volume, pool + "/" + disk.Source!.Volume), $"volume '{disk.Source!.Volume}' of pool '{pool}'"));
+                return new(new ObjectKey(ObjectKind.Volume, pool + "/" + disk.Source!.Volume), $"volume '{disk.Source!.Volume}' of pool '{pool}'");
             }
         }
 
@@ -143,12 +142,12 @@ public sealed partial class ReconcileLoop
                 if (_desired.Objects.TryGetValue(key, out var desired) &&
                     desired.Definition.Element("target")?.Element("path")?.Value is { } target && disk.Source!.Path!.StartsWith(target.TrimEnd('/') + "/", StringComparison.Ordinal))
                 {
-                    return Task.FromResult<Dependency?>(new(key, $"pool '{name}' (not running)"));
+                    return new(key, $"pool '{name}' (not running)");
                 }
             }
         }
 
-        return Task.FromResult<Dependency?>(null);
+        return null;
     }
 
     /// <summary>

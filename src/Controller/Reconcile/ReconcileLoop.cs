@@ -248,13 +248,13 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
         await _scanLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var scanAll = !_scanned;
-            var scan = paths is null || initial || everything || !_scanned
+            var whole = paths is null || initial || everything || !_scanned;
+            var scan = whole
                 ? await Task.Run(_specs.Scan, cancellationToken).ConfigureAwait(false)
-                : await Task.Run(() => _specs.ScanPaths(paths), cancellationToken).ConfigureAwait(false);
+                : await Task.Run(() => _specs.ScanPaths(paths!), cancellationToken).ConfigureAwait(false);
             _scanned = true;
             // A scan of the watcher's paths changes only those files: only their objects are looked at again.
-            var changed = _desired.Apply(scan, paths is null || initial || everything || scanAll ? null : [.. paths.Select(Path.GetFullPath)]);
+            var changed = _desired.Apply(scan, whole ? null : [.. paths!.Select(Path.GetFullPath)]);
             if (_desired.Blocked is { } blocked)
             {
                 _log.LogWarning("{Blocked}", blocked);

@@ -45,27 +45,40 @@ public sealed partial class StateDirectory
     /// </summary>
     public static void WriteAtomic(string path, ReadOnlySpan<byte> content)
     {
-        lock (Stripes[(uint)StringComparer.Ordinal.GetHashCode(path) % (uint)Stripes.Length])
+        lock (StripeOf(path))
         {
-            var (temp, spare) = WriteTarget(path);
-            try
-            {
-                using (var stream = new FileStream(temp, spare ? FileMode.OpenOrCreate : FileMode.CreateNew, FileAccess.Write, FileShare.None))
-                {
-                    stream.Write(content);
-                    CutAtPosition(stream);
-                    stream.Flush(flushToDisk: true);
-                }
-
-                Commit(temp, spare, path);
-            }
-            catch
-            {
-                TryDelete(temp);
-                throw;
-            }
+            Write(path, content, static (stream, bytes) => stream.Write(bytes), bufferSize: 4096);
         }
     }
+
+    /// <summary>
+    /// Writes through <paramref name="write"/> into the file's spare or a fresh temporary file, then gives it
+    /// the name (<see cref="Commit"/>); a failed write leaves no temporary file behind.
+    /// </summary>
+    private static void Write<TState>(string path, TState state, Action<FileStream, TState> write, int bufferSize)
+        where TState : allows ref struct
+    {
+        var (temp, spare) = WriteTarget(path);
+        try
+        {
+            using (var stream = new FileStream(temp, spare ? FileMode.OpenOrCreate : FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize))
+            {
+                write(stream, state);
+                CutAtPosition(stream);
+                stream.Flush(flushToDisk: true);
+            }
+
+            Commit(temp, spare, path);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>The lock of the writes (and retirements) of one path: one of 64, by the path's hash.</summary>
+    private static Lock StripeOf(string path) => Stripes[(uint)StringComparer.Ordinal.GetHashCode(path) % (uint)Stripes.Length];
 
     /// <summary>
     /// Ends a spare just written over (from its start, in order) where the new content ends. The spare is
@@ -164,26 +177,8 @@ public sealed partial class StateDirectory
     /// the file's spare when it has one. Writes of one path must not overlap (the caller serializes them: a
     /// domain's job); nothing else is locked while the content is written.
     /// </summary>
-    public static void WriteAtomic(string path, Action<Stream> write)
-    {
-        var (temp, spare) = WriteTarget(path);
-        try
-        {
-            using (var stream = new FileStream(temp, spare ? FileMode.OpenOrCreate : FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                write(stream);
-                CutAtPosition(stream);
-                stream.Flush(flushToDisk: true);
-            }
-
-            Commit(temp, spare, path);
-        }
-        catch
-        {
-            TryDelete(temp);
-            throw;
-        }
-    }
+    public static void WriteAtomic(string path, Action<Stream> write) =>
+        Write(path, write, static (stream, body) => body(stream), bufferSize: 1 << 16);
 
     /// <summary>
     /// Removes a file durably like <see cref="Delete"/>, but keeps its inode (emptied when large) as the
@@ -195,7 +190,7 @@ public sealed partial class StateDirectory
     /// </summary>
     public static void Retire(string path)
     {
-        lock (Stripes[(uint)StringComparer.Ordinal.GetHashCode(path) % (uint)Stripes.Length])
+        lock (StripeOf(path))
         {
             if (!File.Exists(path))
             {
