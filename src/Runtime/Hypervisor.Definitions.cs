@@ -114,7 +114,6 @@ public sealed partial class Hypervisor
         StateDirectory.Delete(FlagsPath(dom.Uuid));
         dom.Persistent = null;
         dom.Autostart = false;
-        Raise(dom, DomainEventType.Undefined, "removed");
         if (dom.IsActive)
         {
             WriteRunRecord(dom);
@@ -123,6 +122,8 @@ public sealed partial class Hypervisor
         {
             Unregister(dom);
         }
+
+        Raise(dom, DomainEventType.Undefined, "removed");
     }
 
     /// <summary>

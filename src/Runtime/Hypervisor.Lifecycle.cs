@@ -356,12 +356,15 @@ public sealed partial class Hypervisor
         }
 
         RetireRunRecord(dom.Uuid);
-        Raise(dom, eventType, detail, spontaneous);
         if (!dom.IsPersistent)
         {
+            // A transient domain is gone before anyone hears that it stopped (libvirt queues the event after
+            // removing it): whoever reacts to the event never finds it shut off and still listed.
             _leases.ReleaseDomain(dom.Uuid);
             Unregister(dom);
         }
+
+        Raise(dom, eventType, detail, spontaneous);
     }
 
     private void ReleaseResources(DomainObject dom)

@@ -347,6 +347,33 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public async Task Whoever_hears_that_a_transient_domain_stopped_or_a_domain_was_undefined_no_longer_finds_it()
+    {
+        await using var h = new RuntimeHarness();
+        var hv = await h.OpenAsync();
+        var stillListed = new List<string>();
+        hv.DomainChanged += e =>
+        {
+            if (e.Type is DomainEventType.Stopped or DomainEventType.Undefined && hv.Exists(e.Name))
+            {
+                lock (stillListed)
+                {
+                    stillListed.Add($"{e.Name} {e.Type}");
+                }
+            }
+        };
+
+        await hv.CreateAsync(h.Domain("transient"));
+        await hv.DestroyAsync("transient");
+        await hv.DefineAsync(h.Domain("defined"));
+        await hv.UndefineAsync("defined");
+
+        Assert.False(hv.Exists("transient"));
+        Assert.False(hv.Exists("defined"));
+        Assert.Empty(stillListed);
+    }
+
+    [Fact]
     public async Task Parallel_starts_get_distinct_ids_and_ports()
     {
         await using var h = new RuntimeHarness(hostMemoryKiB: 64UL * 1024 * 1024, hostCpus: 64);
