@@ -240,7 +240,7 @@ public sealed partial class Hypervisor
     private XElement ParseDefinition(string xml)
     {
         ArgumentNullException.ThrowIfNull(xml);
-        var doc = LibvirtSchema.LoadText("domain.xml", xml, new SchemaOptions { Identity = new HostIdentity(this), DropLineInfo = true });
+        var doc = LibvirtSchema.LoadText("domain.xml", xml, new SchemaOptions { Identity = new HostIdentity(this), Compact = true });
         if (doc.Errors.Count > 0)
         {
             throw RuntimeException.FromSchema(doc.Errors[0]);

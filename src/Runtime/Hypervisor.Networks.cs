@@ -232,7 +232,7 @@ public sealed partial class Hypervisor
     private (NetworkObject Network, bool Created, XElement Def, IReadOnlyList<string> DnsmasqOptions) ClaimNetwork(string xml, bool forStart)
     {
         ArgumentNullException.ThrowIfNull(xml);
-        var doc = LibvirtSchema.LoadText("network.xml", xml);
+        var doc = LibvirtSchema.LoadText("network.xml", xml, KeptDefinition);
         if (doc.Errors.Count > 0)
         {
             throw RuntimeException.FromSchema(doc.Errors[0]);
@@ -650,7 +650,7 @@ public sealed partial class Hypervisor
 
         foreach (var path in Directory.EnumerateFiles(NetworksDir, "*.xml").Order(StringComparer.Ordinal))
         {
-            var doc = LibvirtSchema.LoadFile(path);
+            var doc = LibvirtSchema.LoadFile(path, KeptDefinition);
             if (!doc.IsValid || doc.Kind != SpecKind.Network)
             {
                 SetAside(path, $"damaged network definition: {(doc.Errors.Count > 0 ? doc.Errors[0].ToString(path) : "not a network")}");
@@ -686,7 +686,7 @@ public sealed partial class Hypervisor
 
         foreach (var path in Directory.EnumerateFiles(ActiveNetworksDir, "*.xml"))
         {
-            var doc = LibvirtSchema.LoadFile(path);
+            var doc = LibvirtSchema.LoadFile(path, KeptDefinition);
             if (!doc.IsValid || doc.Kind != SpecKind.Network)
             {
                 SetAside(path, "damaged record of a running network");

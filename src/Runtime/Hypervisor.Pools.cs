@@ -337,7 +337,7 @@ public sealed partial class Hypervisor
     private static (XElement Def, IReadOnlyList<string> MountOptions) ParsePool(string xml)
     {
         ArgumentNullException.ThrowIfNull(xml);
-        var doc = LibvirtSchema.LoadText("pool.xml", xml);
+        var doc = LibvirtSchema.LoadText("pool.xml", xml, KeptDefinition);
         if (doc.Errors.Count > 0)
         {
             throw RuntimeException.FromSchema(doc.Errors[0]);
@@ -694,7 +694,7 @@ public sealed partial class Hypervisor
         RecoverInterruptedResizes();
         foreach (var path in Directory.EnumerateFiles(PoolsDir, "*.xml").Order(StringComparer.Ordinal))
         {
-            var doc = LibvirtSchema.LoadFile(path);
+            var doc = LibvirtSchema.LoadFile(path, KeptDefinition);
             if (!doc.IsValid || doc.Kind != SpecKind.StoragePool)
             {
                 SetAside(path, $"damaged pool definition: {(doc.Errors.Count > 0 ? doc.Errors[0].ToString(path) : "not a pool")}");
@@ -730,7 +730,7 @@ public sealed partial class Hypervisor
 
         foreach (var path in Directory.EnumerateFiles(ActivePoolsDir, "*.xml"))
         {
-            var doc = LibvirtSchema.LoadFile(path);
+            var doc = LibvirtSchema.LoadFile(path, KeptDefinition);
             if (!doc.IsValid || doc.Kind != SpecKind.StoragePool)
             {
                 SetAside(path, "damaged record of a running pool");

@@ -12,7 +12,10 @@ namespace Reconciler.Runtime;
 public sealed partial class Hypervisor
 {
     /// <summary>How a definition the runtime stored itself is read back: parse checks and defaults, no validation.</summary>
-    private static readonly SchemaOptions StoredDefinition = new() { SkipValidation = true, DropLineInfo = true };
+    private static readonly SchemaOptions StoredDefinition = new() { SkipValidation = true, Compact = true };
+
+    /// <summary>How a network's or pool's definition is read, to be kept: validated, then compacted.</summary>
+    private static readonly SchemaOptions KeptDefinition = new() { Compact = true };
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 

@@ -134,17 +134,9 @@ public static class LibvirtSchema
         {
             formatted = null;
         }
-        else if (options.DropLineInfo && kind == SpecKind.Domain)
+        else if (options.Compact)
         {
-            // A domain's tree carries no other annotation once loaded (the written copy is released above).
-            foreach (var element in root.DescendantsAndSelf())
-            {
-                element.RemoveAnnotations<object>();
-                foreach (var attribute in element.Attributes())
-                {
-                    attribute.RemoveAnnotations<object>();
-                }
-            }
+            KeptTree.Compact(root);
         }
 
         return new SpecDocument(path, kind, context.Errors, context.HasErrors ? null : root, extensions);

@@ -27,11 +27,11 @@ public sealed record SchemaOptions
     public bool SkipValidation { get; init; }
 
     /// <summary>
-    /// Drops the line information of a valid domain's effective tree once it is loaded (its errors, with their
-    /// positions, are reported by then): for trees kept for long, thousands at once (the runtime's
-    /// definitions, the controller's specs), where it is an object per element and attribute.
+    /// Compacts a valid definition's effective tree once it is loaded (<see cref="KeptTree"/>: no line
+    /// information, no indentation, shared short values; its errors, with their positions, are reported by
+    /// then): for trees kept for long, thousands at once (the runtime's definitions, the controller's specs).
     /// </summary>
-    public bool DropLineInfo { get; init; }
+    public bool Compact { get; init; }
 
     /// <summary>Set while the effective definition is read back (once, to see that it can be).</summary>
     internal bool ReadingBack { get; init; }

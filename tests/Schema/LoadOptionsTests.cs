@@ -1,10 +1,12 @@
 using System.Xml;
 using System.Xml.Linq;
+using Reconciler.Schema.Tests.Support;
+using Reconciler.Schema.Xml;
 using Xunit;
 
 namespace Reconciler.Schema.Tests;
 
-/// <summary>How a document is loaded for keeping: without validation (stored definitions), without line information (kept trees).</summary>
+/// <summary>How a document is loaded for keeping: without validation (stored definitions), compacted (kept trees).</summary>
 public sealed class LoadOptionsTests
 {
     private const string Domain = """
@@ -38,13 +40,47 @@ public sealed class LoadOptionsTests
     public void A_kept_tree_drops_its_line_information_and_errors_keep_their_positions()
     {
         var valid = Domain.Replace("<target dev='vda' bus='virtio'/></disk>\n  </devices>", "<target dev='vdb' bus='virtio'/></disk>\n  </devices>", StringComparison.Ordinal);
-        var kept = LibvirtSchema.LoadText("d.xml", valid, new SchemaOptions { DropLineInfo = true });
+        var kept = LibvirtSchema.LoadText("d.xml", valid, new SchemaOptions { Compact = true });
         Assert.True(kept.IsValid);
         Assert.All(kept.Effective!.DescendantsAndSelf(), e => Assert.False(((IXmlLineInfo)e).HasLineInfo()));
         Assert.True(((IXmlLineInfo)LibvirtSchema.LoadText("d.xml", valid).Effective!).HasLineInfo());
 
-        var refused = LibvirtSchema.LoadText("d.xml", Domain, new SchemaOptions { DropLineInfo = true });
+        var refused = LibvirtSchema.LoadText("d.xml", Domain, new SchemaOptions { Compact = true });
         Assert.False(refused.IsValid);
         Assert.True(refused.Errors[0].Line > 1);
+    }
+
+    [Fact]
+    public void A_kept_tree_has_no_indentation_nodes_shares_its_short_values_and_formats_as_before()
+    {
+        var a = LibvirtSchema.LoadText("a.xml", Domain.Replace("vda' bus='virtio'/></disk>\n  </devices>", "vdb' bus='virtio'/></disk>\n  </devices>", StringComparison.Ordinal), new SchemaOptions { Compact = true }).Effective!;
+        var b = LibvirtSchema.LoadText("b.xml", Domain.Replace("vda' bus='virtio'/></disk>\n  </devices>", "vdb' bus='virtio'/></disk>\n  </devices>", StringComparison.Ordinal).Replace("web", "db", StringComparison.Ordinal), new SchemaOptions { Compact = true }).Effective!;
+        Assert.DoesNotContain(a.DescendantNodes(), n => n is XText t && string.IsNullOrWhiteSpace(t.Value));
+        Assert.All(a.DescendantNodes(), n => Assert.False(((IXmlLineInfo)n).HasLineInfo()));
+        Assert.Same(((XText)a.Element("on_poweroff")!.FirstNode!).Value, ((XText)b.Element("on_poweroff")!.FirstNode!).Value);
+        Assert.Same(a.Element("devices")!.Element("disk")!.Attribute("device")!.Value, b.Element("devices")!.Element("disk")!.Attribute("device")!.Value);
+        Assert.Equal("web", a.Element("name")!.Value);
+        Assert.Equal("db", b.Element("name")!.Value);
+    }
+
+    [Fact]
+    public void Compacting_never_changes_how_a_definition_is_written()
+    {
+        var compared = 0;
+        foreach (var file in Corpus.AllSpecFiles())
+        {
+            var doc = LibvirtSchema.LoadFile(file);
+            if (!doc.IsValid)
+            {
+                continue;
+            }
+
+            var before = LibvirtXmlWriter.Format(doc.Effective!);
+            KeptTree.Compact(doc.Effective!);
+            Assert.Equal(before, LibvirtXmlWriter.Format(doc.Effective!));
+            compared++;
+        }
+
+        Assert.True(compared > 5, $"only {compared} valid files were compared");
     }
 }

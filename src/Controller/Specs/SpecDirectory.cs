@@ -186,7 +186,7 @@ public sealed class SpecDirectory(string root)
         var parts = relative.Split(System.IO.Path.DirectorySeparatorChar);
         string? pool = parts.Length == 3 && parts[0] == "pools" ? parts[1] : null;
         // The trees are kept as long as their files do not change: their line information goes once they are read.
-        var options = pool is null ? new SchemaOptions { DropLineInfo = true } : new SchemaOptions { VolumePoolPath = "/" + pool, DropLineInfo = true };
+        var options = pool is null ? new SchemaOptions { Compact = true } : new SchemaOptions { VolumePoolPath = "/" + pool, Compact = true };
         if (ValidatedBefore?.Invoke(path, revision) == true)
         {
             options = options with { SkipValidation = true };

@@ -8,13 +8,15 @@ namespace Reconciler.Runtime.Guests;
 /// nothing, so a host can hold thousands of idle guests. A page that holds data gets a slot in a slab
 /// (slabs double from one page to 16 MiB, so a small guest stays small and a big one is a few hundred large
 /// arrays, not a million small ones for the GC to track); a page written with zeros gives its slot back.
-/// Which slot a page has is kept per chunk of 512 pages, allocated on first touch. Dirty logging records
-/// which pages changed, for live migration. Thread-safe: the workload writes while save or migration read.
+/// Which slot a page has is kept per chunk of 128 pages, allocated on first touch (the table of chunks
+/// grows up to the highest one touched); the hash of a slot's content, once computed, beside the slab.
+/// Dirty logging records which pages changed, for live migration. Thread-safe: the workload writes while
+/// save or migration read.
 /// </summary>
 public sealed class GuestMemory
 {
     public const int PageSize = 4096;
-    private const int ChunkShift = 9;
+    private const int ChunkShift = 7;
     private const int ChunkPages = 1 << ChunkShift;
 
     private const int SlabShift = 12;
@@ -25,11 +27,12 @@ public sealed class GuestMemory
     // Per chunk of pages, each page's slot + 1 (0: a zero page, no storage).
     private int[]?[] _chunks;
     private readonly List<byte[]> _slabs = [];
+
+    // Per slab, the XxHash3 of each slot's content once known (0 = not computed since the last write).
+    private readonly List<ulong[]> _slotHashes = [];
     private readonly Stack<int> _freeSlots = new();
     private int _slabUsed;
 
-    // Per page of a chunk, the XxHash3 of its content once known (0 = not computed since the last write).
-    private ulong[]?[] _hashes = [];
     private ulong[]? _dirty;
     private long _touched;
 
@@ -81,9 +84,9 @@ public sealed class GuestMemory
                 }
 
                 content.CopyTo(Slot(chunk[index] - 1));
+                SlotHash(chunk[index] - 1) = hash ? PageHash(content) : 0;
             }
 
-            SetHash(page, hash ? PageHash(content) : 0);
             MarkDirty(page);
         }
     }
@@ -114,9 +117,9 @@ public sealed class GuestMemory
 
             var content = Slot(slot - 1);
             content.CopyTo(destination);
-            if (hash && Hash(page) == 0)
+            if (hash && SlotHash(slot - 1) == 0)
             {
-                SetHash(page, PageHash(content));
+                SlotHash(slot - 1) = PageHash(content);
             }
 
             return true;
@@ -225,11 +228,10 @@ public sealed class GuestMemory
                     }
 
                     var page = ((long)c << ChunkShift) + slot;
-                    var hash = Hash(page);
+                    ref var hash = ref SlotHash(chunk[slot] - 1);
                     if (hash == 0)
                     {
                         hash = PageHash(Slot(chunk[slot] - 1));
-                        SetHash(page, hash);
                     }
 
                     BinaryPrimitives.WriteInt64LittleEndian(entry, page);
@@ -245,38 +247,6 @@ public sealed class GuestMemory
     /// <summary>A page's hash, never 0 (0 marks "not computed").</summary>
     private static ulong PageHash(ReadOnlySpan<byte> content) => System.IO.Hashing.XxHash3.HashToUInt64(content) | 1;
 
-    private ulong Hash(long page) =>
-        (int)(page >> ChunkShift) < _hashes.Length && _hashes[page >> ChunkShift] is { } h ? h[page & (ChunkPages - 1)] : 0;
-
-    /// <summary>Records (or, with 0, forgets) a page's hash; call with the lock held.</summary>
-    private void SetHash(long page, ulong hash)
-    {
-        var index = (int)(page >> ChunkShift);
-        if (index >= _hashes.Length)
-        {
-            if (hash == 0)
-            {
-                return;
-            }
-
-            Array.Resize(ref _hashes, (int)((PageCount + ChunkPages - 1) >> ChunkShift));
-        }
-
-        var hashes = _hashes[index];
-        if (hashes is null)
-        {
-            if (hash == 0)
-            {
-                return;
-            }
-
-            hashes = new ulong[ChunkPages];
-            _hashes[index] = hashes;
-        }
-
-        hashes[page & (ChunkPages - 1)] = hash;
-    }
-
     /// <summary>A free page slot: a freed one, else the next of the newest slab, else the first of a new slab twice its size.</summary>
     private int NewSlot()
     {
@@ -289,6 +259,7 @@ public sealed class GuestMemory
         {
             var pages = _slabs.Count == 0 ? 1 : Math.Min(MaxSlabPages, _slabs[^1].Length / PageSize * 2);
             _slabs.Add(GC.AllocateUninitializedArray<byte>(pages * PageSize));
+            _slotHashes.Add(new ulong[pages]);
             _slabUsed = 0;
         }
 
@@ -296,6 +267,8 @@ public sealed class GuestMemory
     }
 
     private Span<byte> Slot(int slot) => _slabs[slot >> SlabShift].AsSpan((slot & (MaxSlabPages - 1)) * PageSize, PageSize);
+
+    private ref ulong SlotHash(int slot) => ref _slotHashes[slot >> SlabShift][slot & (MaxSlabPages - 1)];
 
     private int[]? Chunk(long page, bool create)
     {
@@ -307,8 +280,9 @@ public sealed class GuestMemory
                 return null;
             }
 
+            // Grown to the chunk touched (doubling), not to the whole memory: an idle guest has touched its first pages only.
             var total = (int)((PageCount + ChunkPages - 1) >> ChunkShift);
-            Array.Resize(ref _chunks, total);
+            Array.Resize(ref _chunks, Math.Min(total, Math.Max(index + 1, _chunks.Length * 2)));
         }
 
         var chunk = _chunks[index];
