@@ -92,7 +92,8 @@ public sealed class StatusStore
         {
             try
             {
-                foreach (var entry in JsonSerializer.Deserialize<List<Entry>>(File.ReadAllText(_path), Json) ?? [])
+                using var file = File.OpenRead(_path);
+                foreach (var entry in JsonSerializer.Deserialize<List<Entry>>(file, Json) ?? [])
                 {
                     _records[new ObjectKey(entry.Kind, entry.Name)] = entry.Record;
                 }
@@ -258,8 +259,8 @@ public sealed class StatusStore
             // ConcurrentDictionary.ToArray takes a consistent snapshot; enumerating it through LINQ while
             // workers add records can throw.
             var entries = _records.ToArray().OrderBy(p => p.Key.Kind).ThenBy(p => p.Key.Name, StringComparer.Ordinal)
-                .Select(p => new Entry(p.Key.Kind, p.Key.Name, p.Value)).ToList();
-            StateDirectory.WriteAtomic(_path, JsonSerializer.SerializeToUtf8Bytes(entries, Json));
+                .Select(p => new Entry(p.Key.Kind, p.Key.Name, p.Value));
+            StateDirectory.WriteAtomic(_path, stream => WriteEntries(stream, entries));
 
             // Every line journaled before the snapshot is in the file now: when nothing was appended since,
             // the journal starts over.
@@ -276,6 +277,28 @@ public sealed class StatusStore
             // Spend at most a fifth of a core on writing status, however many objects there are.
             _interval = TimeSpan.FromMilliseconds(Math.Clamp(clock.Elapsed.TotalMilliseconds * 5, 100, 5000));
         }
+    }
+
+    /// <summary>
+    /// Streams the entries into the file a few hundred at a time: at 20,000 objects the whole text is
+    /// ≈ 17 MB, which built in memory first cost a large-object-heap buffer (grown by doubling) per save.
+    /// </summary>
+    private static void WriteEntries(Stream stream, IEnumerable<Entry> entries)
+    {
+        using var writer = new Utf8JsonWriter(stream);
+        writer.WriteStartArray();
+        var count = 0;
+        foreach (var entry in entries)
+        {
+            JsonSerializer.Serialize(writer, entry, Json);
+            if (++count % 256 == 0)
+            {
+                writer.Flush();
+            }
+        }
+
+        writer.WriteEndArray();
+        writer.Flush();
     }
 
     private sealed record Entry(ObjectKind Kind, string Name, ObjectRecord Record);
