@@ -17,10 +17,14 @@ public sealed partial class Hypervisor
     /// rules hold: a UUID already used by a domain of another name, or a name used with another UUID, is
     /// refused.
     /// </summary>
-    public async Task<DomainSummary> DefineAsync(string xml, CancellationToken cancellationToken = default)
+    public Task<DomainSummary> DefineAsync(string xml, CancellationToken cancellationToken = default) =>
+        DefineAsync(xml, DefineFlags.None, cancellationToken);
+
+    /// <inheritdoc cref="DefineAsync(string, CancellationToken)"/>
+    public async Task<DomainSummary> DefineAsync(string xml, DefineFlags flags, CancellationToken cancellationToken = default)
     {
         Options.Faults?.Check("Define", "domain");
-        var def = ParseDefinition(InheritMacs(xml));
+        var def = ParseDefinition(xml, flags, inheritMacs: true);
         var model = DomainDefinition.FromXml(def);
         var (dom, created) = Claim(model, forStart: false);
         if (!created)
@@ -33,7 +37,7 @@ public sealed partial class Hypervisor
             if (dom.Removed)
             {
                 // Undefined while we waited: define it anew.
-                return await DefineAsync(xml, cancellationToken).ConfigureAwait(false);
+                return await DefineAsync(xml, flags, cancellationToken).ConfigureAwait(false);
             }
 
             var wasPersistent = dom.IsPersistent;
@@ -236,11 +240,24 @@ public sealed partial class Hypervisor
     private static DomainSummary Summary(DomainObject dom) =>
         new(dom.Id, dom.Name, dom.Uuid, dom.Status, dom.IsPersistent, dom.Autostart);
 
-    /// <summary>Reads a domain definition through the schema layer: libvirt's checks, defaults and validation, then this driver's own checks.</summary>
-    private XElement ParseDefinition(string xml)
+    /// <summary>
+    /// Reads a domain definition through the schema layer: libvirt's checks, defaults and validation (not
+    /// with <see cref="DefineFlags.Validated"/>), then this driver's own checks. A redefinition first
+    /// inherits the MACs of the domain's interfaces (<paramref name="inheritMacs"/>).
+    /// </summary>
+    private XElement ParseDefinition(string xml, DefineFlags flags = DefineFlags.None, bool inheritMacs = false)
     {
         ArgumentNullException.ThrowIfNull(xml);
-        var doc = LibvirtSchema.LoadText("domain.xml", xml, new SchemaOptions { Identity = new HostIdentity(this), Compact = true });
+        var options = new SchemaOptions { Identity = new HostIdentity(this), Compact = true, SkipValidation = flags.HasFlag(DefineFlags.Validated) };
+        var content = System.Text.Encoding.UTF8.GetBytes(xml);
+        var parsed = SpecXmlReader.Parse(content, options.Limits, out _)?.Root;
+        if (parsed is not null && inheritMacs)
+        {
+            InheritMacs(parsed);
+        }
+
+        // (What does not parse is read again by the whole layer, which reports why.)
+        var doc = parsed is null ? LibvirtSchema.Load("domain.xml", content, options) : LibvirtSchema.Load("domain.xml", parsed, content, options);
         if (doc.Errors.Count > 0)
         {
             throw RuntimeException.FromSchema(doc.Errors[0]);
@@ -259,13 +276,11 @@ public sealed partial class Hypervisor
     /// A redefinition keeps the MACs: an interface written without one gets the MAC of the interface at
     /// the same position in the domain's current definition (when that MAC is not taken in the new one).
     /// </summary>
-    private string InheritMacs(string xml)
+    private void InheritMacs(XElement root)
     {
-        var doc = SpecXmlReader.Parse(xml, XmlLimits.Default, out _);
-        var root = doc?.Root;
-        if (root is null || root.Name != "domain")
+        if (root.Name != "domain")
         {
-            return xml;
+            return;
         }
 
         DomainObject? existing;
@@ -278,23 +293,19 @@ public sealed partial class Hypervisor
         var old = existing?.Persistent ?? existing?.Live;
         if (old is null)
         {
-            return xml;
+            return;
         }
 
         var oldMacs = old.El("devices").Els("interface").Select(i => i.El("mac").A("address")).ToList();
         var interfaces = root.El("devices").Els("interface").ToList();
         var taken = new HashSet<string>(interfaces.Select(i => i.El("mac").A("address") ?? string.Empty), StringComparer.OrdinalIgnoreCase);
-        var changed = false;
         for (var i = 0; i < interfaces.Count && i < oldMacs.Count; i++)
         {
             if (interfaces[i].El("mac") is null && oldMacs[i] is { } mac && taken.Add(mac))
             {
                 interfaces[i].AddFirst(new XElement("mac", new XAttribute("address", mac)));
-                changed = true;
             }
         }
-
-        return changed ? root.ToString(SaveOptions.DisableFormatting) : xml;
     }
 
     /// <summary>Generates UUIDs, and MACs that no domain or network of this host has.</summary>

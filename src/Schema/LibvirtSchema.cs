@@ -68,6 +68,14 @@ public static class LibvirtSchema
         return Process(path, document.Root, content.Span, options, out formatted);
     }
 
+    /// <summary>
+    /// Processes a document the caller parsed with <see cref="SpecXmlReader"/> (and may have changed in place,
+    /// as the runtime adds the MACs a redefinition inherits); <paramref name="content"/> is the text it was
+    /// parsed from.
+    /// </summary>
+    public static SpecDocument Load(string path, XElement root, ReadOnlySpan<byte> content, SchemaOptions? options = null) =>
+        Process(path, root, content, options ?? SchemaOptions.Default, out _);
+
     /// <summary>Processes spec text already in memory.</summary>
     public static SpecDocument LoadText(string path, string text, SchemaOptions? options = null) =>
         Load(path, System.Text.Encoding.UTF8.GetBytes(text), options);

@@ -60,7 +60,7 @@ public sealed partial class ReconcileLoop
         {
             var before = exists ? await Hypervisor.GetXmlAsync(name, inactive: true, ct).ConfigureAwait(false) : null;
             var existingUuid = exists ? Hypervisor.Lookup(name).Uuid : (Guid?)null;
-            await RetryAsync("define", key.ToString(), async c => await Hypervisor.DefineAsync(WithUuid(desired, existingUuid), c).ConfigureAwait(false), ct).ConfigureAwait(false);
+            await RetryAsync("define", key.ToString(), async c => await Hypervisor.DefineAsync(WithUuid(desired, existingUuid), DefineFlags.Validated, c).ConfigureAwait(false), ct).ConfigureAwait(false);
             _store.Update(key, r => r with { AppliedRevision = desired.Revision, Managed = true });
             var info = await Hypervisor.GetInfoAsync(name, ct).ConfigureAwait(false);
             if (before is not null && info.Status.IsActive)

@@ -46,3 +46,18 @@ public enum DeviceScope
     /// <summary>The persistent definition, used from the next boot (refused for transient domains).</summary>
     Config = 2,
 }
+
+/// <summary>How a definition is taken (as libvirt's virDomainDefineXMLFlags).</summary>
+[Flags]
+public enum DefineFlags
+{
+    None = 0,
+
+    /// <summary>
+    /// The caller validated this very definition with this build's schema layer (the controller, its specs):
+    /// parse checks and defaults only, no validation and no read-back — as libvirtd reads a definition it
+    /// stored itself (VIR_DOMAIN_DEF_PARSE_SKIP_VALIDATE). A definition that was not validated so may then
+    /// be taken although libvirt would refuse it.
+    /// </summary>
+    Validated = 1,
+}

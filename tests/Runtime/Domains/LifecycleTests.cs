@@ -347,6 +347,27 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public async Task A_definition_the_caller_validated_is_taken_without_validation_and_others_are_validated()
+    {
+        await using var h = new RuntimeHarness();
+        var hv = await h.OpenAsync();
+
+        // Two disks on one target: only validation (not the parse checks) refuses it.
+        var disk = "<disk type='file' device='disk'><source file='" + h.Image("x.qcow2") + "'/><target dev='vdz' bus='virtio'/></disk>";
+        var twice = h.Domain("twice", devices: disk + disk);
+        var e = await Assert.ThrowsAsync<RuntimeException>(() => hv.DefineAsync(twice));
+        Assert.Contains("vdz", e.Message, StringComparison.Ordinal);
+        Assert.False(hv.Exists("twice"));
+
+        await hv.DefineAsync(twice, DefineFlags.Validated);
+        Assert.True(hv.Exists("twice"));
+
+        // Parse checks and defaults still apply.
+        await Assert.ThrowsAsync<RuntimeException>(() => hv.DefineAsync("<domain type='kvm'><name>x</name><memory>zero</memory></domain>", DefineFlags.Validated));
+        Assert.Contains("<uuid>", await hv.GetXmlAsync("twice", inactive: true), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Whoever_hears_that_a_transient_domain_stopped_or_a_domain_was_undefined_no_longer_finds_it()
     {
         await using var h = new RuntimeHarness();
