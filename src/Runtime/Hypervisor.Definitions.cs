@@ -224,18 +224,7 @@ public sealed partial class Hypervisor
     public DomainSummary Lookup(string name) => Summary(Find(name));
 
     /// <summary>Whether a domain with this name, UUID or ID exists.</summary>
-    public bool Exists(string name)
-    {
-        try
-        {
-            Find(name);
-            return true;
-        }
-        catch (RuntimeException e) when (e.Code == ErrorCode.NoDomain)
-        {
-            return false;
-        }
-    }
+    public bool Exists(string name) => TryFind(name) is not null;
 
     private static DomainSummary Summary(DomainObject dom) =>
         new(dom.Id, dom.Name, dom.Uuid, dom.Status, dom.IsPersistent, dom.Autostart);

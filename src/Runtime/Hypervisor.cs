@@ -259,7 +259,10 @@ public sealed partial class Hypervisor : IAsyncDisposable
         }
     }
 
-    private DomainObject Find(string name)
+    private DomainObject Find(string name) => TryFind(name) ?? throw RuntimeException.NoDomain(name);
+
+    /// <summary>The domain of this name, UUID or ID, or null (<see cref="Exists"/> asks for every new domain: no exception for that).</summary>
+    private DomainObject? TryFind(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
         lock (_sync)
@@ -277,15 +280,11 @@ public sealed partial class Hypervisor : IAsyncDisposable
 
             if (int.TryParse(name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id))
             {
-                var byId = _byUuid.Values.FirstOrDefault(d => d.Id == id);
-                if (byId is not null)
-                {
-                    return byId;
-                }
+                return _byUuid.Values.FirstOrDefault(d => d.Id == id);
             }
         }
 
-        throw RuntimeException.NoDomain(name);
+        return null;
     }
 
     private void ThrowIfClosing()

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Microsoft.Win32.SafeHandles;
+using System.Runtime.InteropServices;
 
 namespace Reconciler.Runtime.Persistence;
 
@@ -10,7 +10,7 @@ namespace Reconciler.Runtime.Persistence;
 /// directory syncs. (File contents are synced by their writers: <c>syncfs</c> would also flush whatever
 /// else is dirty on the file system, which costs far more on a busy host.)
 /// </summary>
-internal static class GroupSync
+internal static partial class GroupSync
 {
     private static readonly ConcurrentDictionary<string, Group> Groups = new(StringComparer.Ordinal);
 
@@ -59,7 +59,7 @@ internal static class GroupSync
 
             try
             {
-                Sync(directory);
+                _ = Sync(directory);
             }
             finally
             {
@@ -73,16 +73,41 @@ internal static class GroupSync
         }
     }
 
-    private static void Sync(string directory)
+    /// <summary>
+    /// fsync of the directory itself. (.NET opens no directory as a file — <c>File.OpenHandle</c> refuses one
+    /// with an exception — so it is opened with open(2), O_DIRECTORY.)
+    /// </summary>
+    /// <returns>Whether the directory was synced (false for one that cannot be opened or synced).</returns>
+    internal static bool Sync(string directory)
     {
+        var fd = Open(directory, ReadOnly | ODirectory | CloseOnExec);
+        if (fd < 0)
+        {
+            // A directory that cannot be opened (gone, no permission): the renames are still atomic.
+            return false;
+        }
+
         try
         {
-            using SafeFileHandle handle = File.OpenHandle(directory, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            RandomAccess.FlushToDisk(handle);
+            // A file system that cannot sync a directory (EINVAL) likewise.
+            return FSync(fd) == 0;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        finally
         {
-            // A file system that cannot sync a directory: the renames are still atomic.
+            _ = Close(fd);
         }
     }
+
+    private const int ReadOnly = 0;
+    private const int ODirectory = 0x10000; // O_DIRECTORY (Linux)
+    private const int CloseOnExec = 0x80000; // O_CLOEXEC (Linux)
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int FSync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int fd);
 }

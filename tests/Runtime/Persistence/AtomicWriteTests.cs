@@ -21,6 +21,23 @@ public sealed class AtomicWriteTests
     }
 
     [Fact]
+    public void A_directory_is_really_synced_after_a_rename_and_one_that_is_gone_is_not()
+    {
+        var dir = Directory.CreateTempSubdirectory("rc-dirsync-").FullName;
+        try
+        {
+            // .NET refuses to open a directory as a file: the sync of the renames in it must not silently fail.
+            Assert.True(GroupSync.Sync(dir));
+            Assert.False(GroupSync.Sync(Path.Combine(dir, "gone")));
+            StateDirectory.SyncDirectory(dir);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_rewritten_file_swaps_with_its_spare_and_no_other_file_is_left()
     {
         using var dir = new TempDir();
