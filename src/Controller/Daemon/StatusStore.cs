@@ -274,8 +274,9 @@ public sealed class StatusStore
                 }
             }
 
-            // Spend at most a fifth of a core on writing status, however many objects there are.
-            _interval = TimeSpan.FromMilliseconds(Math.Clamp(clock.Elapsed.TotalMilliseconds * 5, 100, 5000));
+            // Spend at most a tenth of a core on writing status, however many objects there are (at 20,000
+            // objects: during a converge of 10,000 domains, a fifth of a core was ≈ 7 % of the daemon's CPU).
+            _interval = TimeSpan.FromMilliseconds(Math.Clamp(clock.Elapsed.TotalMilliseconds * 10, 100, 5000));
         }
     }
 
