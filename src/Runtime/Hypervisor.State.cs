@@ -115,10 +115,9 @@ public sealed partial class Hypervisor
         // runtime died, a definition removed by hand).
         foreach (var spare in Directory.EnumerateFiles(_state.Running, ".*.spare").Concat(Directory.EnumerateFiles(_state.Saves, ".*.spare")))
         {
-            var name = Path.GetFileName(spare);
-            var end = name.IndexOf('.', 1);
+            // (Named after the domain's UUID: UUID.json, UUID.save.)
             if (StateDirectory.FileOfSpare(spare) is { } file && !File.Exists(file) &&
-                (end < 0 || !Guid.TryParse(name.AsSpan(1, end - 1), out var uuid) || !_byUuid.ContainsKey(uuid)))
+                !(Guid.TryParse(Path.GetFileName(file).Split('.')[0], out var uuid) && _byUuid.ContainsKey(uuid)))
             {
                 File.Delete(spare);
             }
