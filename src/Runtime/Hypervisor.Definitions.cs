@@ -237,7 +237,7 @@ public sealed partial class Hypervisor
     private XElement ParseDefinition(string xml, DefineFlags flags = DefineFlags.None, bool inheritMacs = false)
     {
         ArgumentNullException.ThrowIfNull(xml);
-        var options = new SchemaOptions { Identity = new HostIdentity(this), Compact = true, SkipValidation = flags.HasFlag(DefineFlags.Validated) };
+        var options = new SchemaOptions { Identity = new HostIdentity(this), Compact = true, SkipChecks = flags.HasFlag(DefineFlags.Validated) };
         var content = System.Text.Encoding.UTF8.GetBytes(xml);
         var parsed = SpecXmlReader.Parse(content, options.Limits, out _)?.Root;
         if (parsed is not null && inheritMacs)

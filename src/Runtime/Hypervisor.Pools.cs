@@ -229,9 +229,21 @@ public sealed partial class Hypervisor
 
     /// <summary>Lists the volumes of a running pool again from its storage (virStoragePoolRefresh).</summary>
     public Task RefreshPoolAsync(string name, CancellationToken cancellationToken = default) =>
+        RefreshPoolAsync(name, TimeSpan.Zero, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="RefreshPoolAsync(string, CancellationToken)"/>, unless the pool's volumes were listed
+    /// (by its start or a refresh) less than <paramref name="unlessListedWithin"/> ago.
+    /// </summary>
+    public Task RefreshPoolAsync(string name, TimeSpan unlessListedWithin, CancellationToken cancellationToken = default) =>
         PoolJobAsync(name, pool =>
         {
             RequireActive(pool);
+            if (pool.Listed is { } listed && DateTimeOffset.UtcNow - listed < unlessListedWithin)
+            {
+                return;
+            }
+
             if (IsDirectoryLike(pool.Type) && !Directory.Exists(pool.TargetPath))
             {
                 // As storagePoolRefresh: a pool whose storage cannot be listed any more is stopped.
@@ -579,6 +591,8 @@ public sealed partial class Hypervisor
         {
             pool.Volumes[name] = volume;
         }
+
+        pool.Listed = DateTimeOffset.UtcNow;
     }
 
     private static string ProbeFormat(string path)

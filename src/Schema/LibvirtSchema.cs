@@ -98,11 +98,15 @@ public static class LibvirtSchema
         var context = new SpecContext(root, options);
         try
         {
-            schema.Check(context);
+            if (!options.SkipChecks)
+            {
+                schema.Check(context);
+            }
+
             if (!context.HasErrors)
             {
                 schema.ApplyDefaults(context);
-                if (!context.HasErrors && !options.SkipValidation)
+                if (!context.HasErrors && options.Validates)
                 {
                     schema.Validate(context);
                 }
@@ -119,7 +123,7 @@ public static class LibvirtSchema
             }
         }
 
-        if (!context.HasErrors && !options.ReadingBack && !options.SkipValidation)
+        if (!context.HasErrors && !options.ReadingBack && options.Validates)
         {
             // The definition a spec becomes is what the runtime stores and reads again (and libvirt, after a
             // restart). libvirt writes a few definitions it accepts in a form it then refuses: such a spec is

@@ -27,11 +27,22 @@ public sealed record SchemaOptions
     public bool SkipValidation { get; init; }
 
     /// <summary>
+    /// Defaults only: neither parse checks nor validation. For content this build of the schema layer has
+    /// accepted before, byte for byte (the controller remembers the spec files it validated): the checks,
+    /// which depend on nothing but the content, cannot answer differently, so only the defaults — which make
+    /// the effective definition — run again. Implies <see cref="SkipValidation"/>.
+    /// </summary>
+    public bool SkipChecks { get; init; }
+
+    /// <summary>
     /// Compacts a valid definition's effective tree once it is loaded (<see cref="KeptTree"/>: no line
     /// information, no indentation, shared short values; its errors, with their positions, are reported by
     /// then): for trees kept for long, thousands at once (the runtime's definitions, the controller's specs).
     /// </summary>
     public bool Compact { get; init; }
+
+    /// <summary>Whether validation runs (neither <see cref="SkipValidation"/> nor <see cref="SkipChecks"/>).</summary>
+    internal bool Validates => !SkipValidation && !SkipChecks;
 
     /// <summary>Set while the effective definition is read back (once, to see that it can be).</summary>
     internal bool ReadingBack { get; init; }

@@ -83,4 +83,45 @@ public sealed class LoadOptionsTests
 
         Assert.True(compared > 5, $"only {compared} valid files were compared");
     }
+
+    [Fact]
+    public void Content_accepted_before_loads_without_checks_to_the_same_effective_definition()
+    {
+        // SkipChecks (the controller's spec files this build accepted before, byte for byte) runs the
+        // defaults alone: the effective definition must be the one the whole layer makes.
+        var compared = 0;
+        foreach (var file in Corpus.AllSpecFiles())
+        {
+            var content = File.ReadAllBytes(file);
+            var whole = LibvirtSchema.Load(file, content, new SchemaOptions { Identity = new CountingIdentity() });
+            if (!whole.IsValid)
+            {
+                continue;
+            }
+
+            var defaultsOnly = LibvirtSchema.Load(file, content, new SchemaOptions { Identity = new CountingIdentity(), SkipChecks = true });
+            Assert.True(defaultsOnly.IsValid, file);
+            Assert.Equal(whole.Format(), defaultsOnly.Format());
+            compared++;
+        }
+
+        Assert.True(compared > 5, $"only {compared} valid files were compared");
+    }
+
+    [Fact]
+    public void Without_checks_nothing_validation_alone_refuses_is_refused()
+    {
+        // Validation does not run either: SkipChecks is for content accepted before.
+        Assert.True(LibvirtSchema.LoadText("d.xml", Domain, new SchemaOptions { SkipChecks = true }).IsValid);
+    }
+
+    /// <summary>The same identifiers in the same order for every load, so that two loads compare.</summary>
+    private sealed class CountingIdentity : IIdentityGenerator
+    {
+        private int _next;
+
+        public Guid NewUuid() => new($"00000000-0000-4000-8000-{++_next:x12}");
+
+        public byte[] NewMac() => [0x52, 0x54, 0x00, 0, 0, (byte)++_next];
+    }
 }

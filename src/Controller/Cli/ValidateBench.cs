@@ -90,6 +90,8 @@ internal static class ValidateBench
         var ours = files.Count * times / seconds;
         await stdout.WriteLineAsync(string.Create(inv,
             $"validate + normalize  {files.Count} files ({bytes / 1024} KiB, {valid} valid) x {times} in {seconds:0.00} s: {ours:0} files/s on {Environment.ProcessorCount} cores")).ConfigureAwait(false);
+        await stdout.WriteLineAsync(string.Create(inv,
+            $"  allocated {GC.GetTotalAllocatedBytes() / (1024.0 * 1024):0} MiB ({GC.GetTotalAllocatedBytes() / 1024.0 / (files.Count * times):0} KiB a file), {GC.CollectionCount(0)} collections ({GC.CollectionCount(2)} full), {GC.GetTotalPauseDuration().TotalMilliseconds:0} ms paused")).ConfigureAwait(false);
 
         var libvirt = await LibvirtRateAsync(files, ct).ConfigureAwait(false);
         if (libvirt is { } theirs)

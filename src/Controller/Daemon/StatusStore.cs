@@ -64,6 +64,9 @@ public sealed class StatusStore
     };
 
     private readonly ConcurrentDictionary<ObjectKey, ObjectRecord> _records = new();
+    private readonly Lock _counting = new();
+    private int _withStatus;
+    private int _converged;
     private readonly string _path;
     private readonly Lock _save = new();
     private readonly Lock _gate = new();
@@ -95,7 +98,7 @@ public sealed class StatusStore
                 using var file = File.OpenRead(_path);
                 foreach (var entry in JsonSerializer.Deserialize<List<Entry>>(file, Json) ?? [])
                 {
-                    _records[new ObjectKey(entry.Kind, entry.Name)] = entry.Record;
+                    Update(new ObjectKey(entry.Kind, entry.Name), _ => entry.Record);
                 }
             }
             catch (JsonException e)
@@ -129,10 +132,47 @@ public sealed class StatusStore
 
     public IEnumerable<KeyValuePair<ObjectKey, ObjectRecord>> All => _records;
 
-    public void Update(ObjectKey key, Func<ObjectRecord, ObjectRecord> change) =>
-        _records.AddOrUpdate(key, _ => change(new ObjectRecord()), (_, old) => change(old));
+    public void Update(ObjectKey key, Func<ObjectRecord, ObjectRecord> change)
+    {
+        // Under a lock (changes are record copies, never slow) so that the counts stay exact.
+        lock (_counting)
+        {
+            var old = _records.GetValueOrDefault(key);
+            var now = change(old ?? new ObjectRecord());
+            _records[key] = now;
+            Count(old, -1);
+            Count(now, +1);
+        }
+    }
 
-    public void Remove(ObjectKey key) => _records.TryRemove(key, out _);
+    public void Remove(ObjectKey key)
+    {
+        lock (_counting)
+        {
+            if (_records.TryRemove(key, out var old))
+            {
+                Count(old, -1);
+            }
+        }
+    }
+
+    /// <summary>How many objects have a status and how many of them are Synced and Healthy, without a walk over every record.</summary>
+    public (int Objects, int Converged) Counts()
+    {
+        lock (_counting)
+        {
+            return (_withStatus, _converged);
+        }
+    }
+
+    private void Count(ObjectRecord? record, int delta)
+    {
+        if (record?.Status is { } status)
+        {
+            _withStatus += delta;
+            _converged += status.Converged ? delta : 0;
+        }
+    }
 
     /// <summary>
     /// Records durably that a spec made the object, before it is created: were the daemon killed right after

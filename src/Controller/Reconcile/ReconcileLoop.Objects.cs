@@ -224,7 +224,9 @@ public sealed partial class ReconcileLoop
         }
         else
         {
-            await Hypervisor.RefreshPoolAsync(key.Name, ct).ConfigureAwait(false);
+            // Volumes made or removed behind the runtime's back show up at the latest at the next resync; a
+            // pool listed moments ago (the runtime's start) is not listed again.
+            await Hypervisor.RefreshPoolAsync(key.Name, TimeSpan.FromSeconds(_options.ResyncSeconds / 2.0), ct).ConfigureAwait(false);
         }
 
         if (!info.Autostart)

@@ -145,20 +145,7 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
 
     public bool Observed => _firstPass.Task.IsCompleted;
 
-    public (int Objects, int Converged) Counts()
-    {
-        var (objects, converged) = (0, 0);
-        foreach (var (_, record) in _store.All)
-        {
-            if (record.Status is { } s)
-            {
-                objects++;
-                converged += s.Converged ? 1 : 0;
-            }
-        }
-
-        return (objects, converged);
-    }
+    public (int Objects, int Converged) Counts() => _store.Counts();
 
     public ObjectStatus? StatusOf(ObjectKey key) => _store.Get(key).Status;
 

@@ -189,10 +189,15 @@ public sealed class SpecDirectory(string root)
         var options = pool is null ? new SchemaOptions { Compact = true } : new SchemaOptions { VolumePoolPath = "/" + pool, Compact = true };
         if (ValidatedBefore?.Invoke(path, revision) == true)
         {
-            options = options with { SkipValidation = true };
+            options = options with { SkipChecks = true };
         }
 
-        var doc = LibvirtSchema.Load(path, bytes, options);
+        // Parsed once: what the file itself declares (a UUID, interfaces' MACs) is read before the defaults
+        // fill them in.
+        var parsed = SpecXmlReader.Parse(bytes, options.Limits, out _)?.Root;
+        var declaresUuid = parsed?.Element("uuid") is not null;
+        bool[] declaredMacs = [.. parsed?.Element("devices")?.Elements("interface").Select(i => i.Element("mac")?.Attribute("address") is not null) ?? []];
+        var doc = parsed is null ? LibvirtSchema.Load(path, bytes, options) : LibvirtSchema.Load(path, parsed, bytes, options);
         if (!doc.IsValid)
         {
             return new SpecFile(path, revision, null, doc, [.. doc.Errors.Select(e => e.ToString(path))]);
@@ -220,10 +225,6 @@ public sealed class SpecDirectory(string root)
                 return new SpecFile(path, revision, null, doc, [$"{path}:1:1: error: not a spec this controller knows"]);
         }
 
-        var written = SpecXmlReader.Parse(bytes, XmlLimits.Default, out _);
-        return new SpecFile(path, revision, key, doc, [], written?.Root?.Element("uuid") is not null)
-        {
-            DeclaredMacs = [.. written?.Root?.Element("devices")?.Elements("interface").Select(i => i.Element("mac")?.Attribute("address") is not null) ?? []],
-        };
+        return new SpecFile(path, revision, key, doc, [], declaresUuid) { DeclaredMacs = declaredMacs };
     }
 }

@@ -54,10 +54,10 @@ public enum DefineFlags
     None = 0,
 
     /// <summary>
-    /// The caller validated this very definition with this build's schema layer (the controller, its specs):
-    /// parse checks and defaults only, no validation and no read-back — as libvirtd reads a definition it
-    /// stored itself (VIR_DOMAIN_DEF_PARSE_SKIP_VALIDATE). A definition that was not validated so may then
-    /// be taken although libvirt would refuse it.
+    /// The caller validated this very definition with this build's schema layer — checks, defaults,
+    /// validation and the read-back of its effective form, as the controller does with its specs: only the
+    /// defaults run again (no parse checks, no validation; <see cref="Reconciler.Schema.SchemaOptions.SkipChecks"/>).
+    /// A definition that was not validated so may then be taken although libvirt would refuse it.
     /// </summary>
     Validated = 1,
 }

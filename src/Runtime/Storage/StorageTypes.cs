@@ -66,6 +66,9 @@ internal sealed class PoolObject(string name, Guid uuid)
     /// </summary>
     public System.Collections.Concurrent.ConcurrentDictionary<string, VolumeObject> Volumes { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>When the volumes were last listed from the pool's storage (a start or a refresh); null when never.</summary>
+    public DateTimeOffset? Listed { get; set; }
+
     /// <summary>The pool's &lt;fs:mount_opts&gt;, added to its mount command.</summary>
     public IReadOnlyList<string> MountOptions { get; set; } = [];
 

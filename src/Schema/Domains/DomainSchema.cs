@@ -26,7 +26,7 @@ internal sealed class DomainSchema : IKindSchema
     public void ApplyDefaults(SpecContext context)
     {
         // Keep the domain as written: some of libvirt's validation rules look at values the defaults rewrite.
-        if (!context.Options.SkipValidation)
+        if (context.Options.Validates)
         {
             WrittenDomain.Capture(context.Root);
         }

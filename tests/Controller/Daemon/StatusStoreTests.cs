@@ -7,6 +7,42 @@ namespace Reconciler.Controller.Tests.Daemon;
 public sealed class StatusStoreTests
 {
     [Fact]
+    public async Task The_counts_of_statuses_and_converged_objects_match_the_records_after_concurrent_changes_and_a_reload()
+    {
+        using var dir = new TempDir();
+        var store = new StatusStore(dir.Path);
+        static ObjectStatus Status(ObjectKey key, bool converged) =>
+            new(key.Kind, key.Name, null, "r1", converged ? SyncStatus.Synced : SyncStatus.OutOfSync, HealthStatus.Healthy, "", [], null, DateTimeOffset.UnixEpoch);
+
+        // Many workers set, replace, clear and remove statuses of 50 objects at once, as reconciles do.
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(w => Task.Run(() =>
+        {
+            var random = new Random(w);
+            for (var i = 0; i < 5_000; i++)
+            {
+                var key = new ObjectKey(ObjectKind.Domain, $"vm-{random.Next(50)}");
+                switch (random.Next(4))
+                {
+                    case 0: store.Update(key, r => r with { Status = Status(key, converged: true) }); break;
+                    case 1: store.Update(key, r => r with { Status = Status(key, converged: false) }); break;
+                    case 2: store.Update(key, r => r with { Status = null, Reconciles = r.Reconciles + 1 }); break;
+                    default: store.Remove(key); break;
+                }
+            }
+        })));
+
+        static (int, int) Walk(StatusStore s) =>
+            (s.All.Count(p => p.Value.Status is not null), s.All.Count(p => p.Value.Status is { Converged: true }));
+        var expected = Walk(store);
+        Assert.Equal(expected, store.Counts());
+        Assert.True(expected.Item1 > 0, "the random changes left no status at all");
+
+        store.SaveNow();
+        var again = new StatusStore(dir.Path);
+        Assert.Equal(expected, again.Counts());
+    }
+
+    [Fact]
     public void A_status_save_killed_half_way_leaves_the_last_status_and_no_temporary_file()
     {
         using var dir = new TempDir();

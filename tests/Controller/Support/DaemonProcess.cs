@@ -32,6 +32,9 @@ internal sealed partial class DaemonProcess : IDisposable
             psi.ArgumentList.Add(a);
         }
 
+        // Tests kill daemons with SIGKILL by the hundred: without this, each left its diagnostics IPC socket
+        // and debugger pipes in /tmp.
+        psi.Environment["DOTNET_EnableDiagnostics"] = "0";
         foreach (var (key, value) in environment)
         {
             psi.Environment[key] = value;

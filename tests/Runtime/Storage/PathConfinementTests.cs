@@ -21,7 +21,7 @@ public sealed class PathConfinementTests
     /// <summary>A directory beside the harness's allowed one, outside every pool and allowed directory.</summary>
     private static string Outside(RuntimeHarness h, string name, string content = "outside")
     {
-        var dir = h.StateDir + "-outside";
+        var dir = h.StateDir + "-outside"; // removed with the harness
         Directory.CreateDirectory(dir);
         var path = Path.Combine(dir, name);
         File.WriteAllText(path, content);

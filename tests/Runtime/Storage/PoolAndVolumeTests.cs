@@ -215,6 +215,22 @@ public sealed class PoolAndVolumeTests
     }
 
     [Fact]
+    public async Task A_refresh_can_be_skipped_when_the_pool_was_listed_a_moment_ago()
+    {
+        await using var h = new RuntimeHarness();
+        var hv = await PoolAsync(h);
+        await File.WriteAllTextAsync(Path.Combine(h.ImagesDir, "pool", "by-hand.raw"), "made behind the runtime's back");
+
+        // The pool's start listed it a moment ago: not listed again within the hour.
+        await hv.RefreshPoolAsync("p", TimeSpan.FromHours(1));
+        Assert.DoesNotContain(await hv.ListVolumesAsync("p"), v => v.Name == "by-hand.raw");
+
+        // Otherwise the refresh lists it.
+        await hv.RefreshPoolAsync("p", TimeSpan.Zero);
+        Assert.Contains(await hv.ListVolumesAsync("p"), v => v.Name == "by-hand.raw");
+    }
+
+    [Fact]
     public async Task Creation_is_atomic_and_leftovers_of_a_crash_are_cleaned()
     {
         await using var h = new RuntimeHarness();

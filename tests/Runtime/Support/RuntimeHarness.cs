@@ -93,7 +93,7 @@ internal sealed class RuntimeHarness : IAsyncDisposable
             ? Directory.EnumerateFiles(ImagesDir, "*.qcow2", SearchOption.AllDirectories)
                 .Where(f => new FileInfo(f).LinkTarget is null && HostTool.QemuImg("check", "-q", f).ExitCode != 0).ToList()
             : [];
-        foreach (var dir in new[] { StateDir, ImagesDir })
+        foreach (var dir in new[] { StateDir, ImagesDir, StateDir + "-outside" })
         {
             try
             {
