@@ -31,6 +31,7 @@ public sealed partial class Hypervisor : IAsyncDisposable
     private readonly IGuestFactory _guests;
     private readonly IDisposable? _ownedGuests;
     private readonly StateDirectory _state;
+    private Microsoft.Win32.SafeHandles.SafeFileHandle? _stateLock;
     private readonly ILogger _log;
     private int _nextId = 1;
     private ulong _usedMemoryKiB;
@@ -91,6 +92,7 @@ public sealed partial class Hypervisor : IAsyncDisposable
         var hypervisor = new Hypervisor(options);
         try
         {
+            hypervisor._stateLock = StateLock.Acquire(options.StateDirectory, "runtime");
             hypervisor.LoadState();
             hypervisor.LoadPools();
             hypervisor.LoadNetworks();
@@ -257,6 +259,8 @@ public sealed partial class Hypervisor : IAsyncDisposable
                 channel.Writer.TryComplete();
             }
         }
+
+        _stateLock?.Dispose(); // another runtime may open the state directory now
     }
 
     private DomainObject Find(string name) => TryFind(name) ?? throw RuntimeException.NoDomain(name);

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Reconciler.Controller.Api;
 using Reconciler.Controller.Reconcile;
 using Reconciler.Runtime;
+using Reconciler.Runtime.Persistence;
 using Reconciler.Runtime.Host;
 
 namespace Reconciler.Controller.Daemon;
@@ -129,6 +130,23 @@ internal static class RunCommand
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
         using var loggers = LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true));
+
+        // One daemon per state directory: a second one would take the first one's domains for crashed ones.
+        Microsoft.Win32.SafeHandles.SafeFileHandle stateLock;
+        try
+        {
+            stateLock = StateLock.Acquire(options.State, "reconciler daemon");
+        }
+        catch (Exception e) when (e is RuntimeException or IOException or UnauthorizedAccessException)
+        {
+            await stderr.WriteLineAsync($"reconciler run: {(e is RuntimeException r ? r.Detail : e.Message)}").ConfigureAwait(false);
+            return 1;
+        }
+
+        using var holding = stateLock;
+
+        // The status store and the spec directory are read while the runtime loads its own state.
+        var start = ControllerStart.Begin(options, scanEarly: true);
         Hypervisor hypervisor;
         try
         {
@@ -147,6 +165,7 @@ internal static class RunCommand
         }
         catch (Exception e) when (e is RuntimeException or IOException or UnauthorizedAccessException)
         {
+            start.Dispose();
             await stderr.WriteLineAsync($"reconciler run: cannot open the runtime in {options.State}: {e.Message}").ConfigureAwait(false);
             return 1;
         }
@@ -177,6 +196,7 @@ internal static class RunCommand
             await using var listening = (listener ?? new NoListener()).ConfigureAwait(false);
             builder.Services.AddSingleton(peers);
             builder.Services.AddSingleton(hypervisor);
+            builder.Services.AddSingleton(start);
             builder.Services.AddSingleton<ReconcileLoop>();
             builder.Services.AddSingleton<IControllerView>(sp => sp.GetRequiredService<ReconcileLoop>());
             builder.Services.AddHostedService(sp => sp.GetRequiredService<ReconcileLoop>());

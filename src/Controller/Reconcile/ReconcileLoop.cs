@@ -42,24 +42,24 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
 
     private readonly PeerGroup _peers;
 
-    public ReconcileLoop(IOptions<ControllerOptions> options, Hypervisor hypervisor, ILogger<ReconcileLoop> log, PeerGroup? peers = null)
+    private readonly ControllerStart _start;
+
+    public ReconcileLoop(IOptions<ControllerOptions> options, Hypervisor hypervisor, ILogger<ReconcileLoop> log, PeerGroup? peers = null, ControllerStart? start = null)
     {
         _options = options.Value;
         _peers = peers ?? PeerGroup.None;
         _log = log;
         Hypervisor = hypervisor;
-        _specs = new SpecDirectory(_options.Specs);
+        _start = start ?? ControllerStart.Begin(_options, scanEarly: false);
+        _specs = _start.Specs;
         _desired = new DesiredState(_options.AllowEmpty);
-        _store = new StatusStore(_options.State);
+        _store = _start.Store;
 
         // A file broken while the daemon was down still names the object it defined (by the records).
         var fileOf = _store.All.Where(p => p.Value.Status?.File is not null && p.Value.Managed)
             .GroupBy(p => p.Value.Status!.File!, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Key, StringComparer.Ordinal);
         _desired.KeyOfFileBefore = path => fileOf.TryGetValue(path, out var key) ? key : null;
 
-        // Spec files this build validated in an earlier run, unchanged since, are not validated again.
-        var validated = _store.All.Select(p => p.Value.ValidatedSpec).OfType<string>().ToHashSet(StringComparer.Ordinal);
-        _specs.ValidatedBefore = (path, revision) => validated.Contains(SpecDirectory.ValidatedMark(path, revision));
         if (_store.Damaged is { } damaged)
         {
             _log.LogError("{Problem}", damaged);
@@ -75,6 +75,12 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
                 UseJitter = true,
             })
             .Build();
+    }
+
+    public override void Dispose()
+    {
+        _start.Dispose();
+        base.Dispose();
     }
 
     public string HostName => _options.Host;
@@ -163,6 +169,15 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
             var clock = System.Diagnostics.Stopwatch.StartNew();
             await RescanAsync(initial: true, stoppingToken).ConfigureAwait(false);
             _log.LogInformation("Read {Files} spec files in {Seconds:0.00} s", _desired.Objects.Count + _desired.Problems.Count, clock.Elapsed.TotalSeconds);
+            if (_start.EarlyScan is not null)
+            {
+                // Read before this loop's watcher ran: what changed meanwhile is read again.
+                var changes = _start.TakeChanges();
+                if (changes is null || changes.Count > 0)
+                {
+                    await RescanAsync(initial: false, stoppingToken, everything: changes is null, paths: changes).ConfigureAwait(false);
+                }
+            }
             _ = _firstPass.Task.ContinueWith(
                 _ => _log.LogInformation("Every object found at start reconciled in {Seconds:0.00} s", clock.Elapsed.TotalSeconds), TaskScheduler.Default);
             _ = Hypervisor.StartedUp.ContinueWith(_ => ReconcileAwaitingResume(), TaskScheduler.Default);
@@ -237,7 +252,7 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
         {
             var whole = paths is null || initial || everything || !_scanned;
             var scan = whole
-                ? await Task.Run(_specs.Scan, cancellationToken).ConfigureAwait(false)
+                ? await (initial && _start.EarlyScan is { } early ? early : Task.Run(_specs.Scan, cancellationToken)).ConfigureAwait(false)
                 : await Task.Run(() => _specs.ScanPaths(paths!), cancellationToken).ConfigureAwait(false);
             _scanned = true;
             // A scan of the watcher's paths changes only those files: only their objects are looked at again.

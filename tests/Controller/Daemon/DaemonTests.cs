@@ -76,6 +76,35 @@ public sealed class DaemonTests
     }
 
     [Fact]
+    public void A_second_daemon_on_the_same_state_directory_is_refused_and_the_first_one_runs_on()
+    {
+        using var dir = new TempDir();
+        var specs = CopyExamples(dir);
+        var state = Path.Combine(dir.Path, "state");
+        using var daemon = new DaemonProcess(specs, state);
+        daemon.WaitFor(s => Is(s, "domain/web-01", "Synced", "Healthy", "running"), "web-01 running");
+
+        using (var second = new DaemonProcess(specs, state, "--socket", Path.Combine(dir.Path, "second.sock")))
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!second.HasExited && DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(50);
+            }
+
+            Assert.True(second.HasExited, "the second daemon is still running");
+            second.WaitForOutput();
+            Assert.Equal(1, second.ExitCode);
+            Assert.Contains($"reconciler run: the state directory {state} is in use by another reconciler daemon", second.Output, StringComparison.Ordinal);
+        }
+
+        // The first one still runs its domains, none of them taken for crashed.
+        Assert.False(daemon.HasExited);
+        Assert.True(Is(daemon.Status(), "domain/web-01", "Synced", "Healthy", "running"));
+        Assert.DoesNotContain("crashed", daemon.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_broken_edit_changes_nothing_and_says_where_it_is_broken_until_fixed()
     {
         using var dir = new TempDir();

@@ -143,7 +143,7 @@ internal sealed partial class StateInspector(string state, Fleet fleet)
                 {
                     // A network's lease journal: read (and each line checked) with the leases below.
                 }
-                else if (!relative.StartsWith("runtime/networks/dnsmasq/", StringComparison.Ordinal) && name != "reconciler.sock")
+                else if (!relative.StartsWith("runtime/networks/dnsmasq/", StringComparison.Ordinal) && name is not "reconciler.sock" and not ".lock")
                 {
                     problems.Add($"{relative}: a file the state directory should not hold");
                 }

@@ -66,6 +66,9 @@ internal sealed partial class DaemonProcess : IDisposable
 
     public int ExitCode => _process.ExitCode;
 
+    /// <summary>Once the process has exited: waits until everything it wrote is in <see cref="Output"/>.</summary>
+    public void WaitForOutput() => _process.WaitForExit();
+
     /// <summary>The persisted status: kind/name → (sync, health, message, conditions).</summary>
     public Dictionary<string, JsonElement> Status()
     {

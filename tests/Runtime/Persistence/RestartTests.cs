@@ -29,6 +29,27 @@ public sealed class RestartTests
     }
 
     [Fact]
+    public async Task A_second_runtime_on_the_same_state_directory_is_refused_and_changes_nothing()
+    {
+        await using var h = new RuntimeHarness();
+        var hv = await h.OpenAsync();
+        await hv.DefineAsync(h.Domain("a"));
+        await hv.StartAsync("a");
+        var runRecords = Directory.GetFiles(Path.Combine(h.StateDir, "run"), "*.json");
+
+        var e = await Assert.ThrowsAsync<RuntimeException>(h.OpenAsync);
+        Assert.Equal($"Requested operation is not valid: the state directory {h.StateDir} is in use by another runtime: stop it first, or give this one another state directory", e.Message);
+        // The first one's running domain was not taken for a crashed one.
+        Assert.Equal(runRecords, Directory.GetFiles(Path.Combine(h.StateDir, "run"), "*.json"));
+        Assert.Equal(DomainState.Running, (await hv.GetInfoAsync("a")).Status.State);
+
+        // Stopped, it lets the next one in.
+        await hv.DisposeAsync();
+        var again = await h.OpenAsync();
+        Assert.Equal("running (restored)", (await again.GetInfoAsync("a")).Status.ToString());
+    }
+
+    [Fact]
     public async Task A_graceful_stop_saves_running_domains_and_the_next_start_restores_them_with_their_memory()
     {
         await using var h = new RuntimeHarness();

@@ -1,0 +1,118 @@
+using System.Collections.Concurrent;
+using Reconciler.Controller.Specs;
+
+namespace Reconciler.Controller.Daemon;
+
+/// <summary>
+/// What the controller reads at start before it can reconcile: its status store (with the spec files this
+/// build validated before) and the spec directory. <see cref="Begin"/> with an early scan starts reading the
+/// directory — thousands of files, on every core — at once, so that it overlaps with the runtime loading
+/// its own state instead of waiting for it; a watcher started before that scan notes what changes until
+/// the reconcile loop's own watcher runs, and the loop reads those files again.
+/// </summary>
+public sealed class ControllerStart : IDisposable
+{
+    private readonly ConcurrentDictionary<string, byte> _changed = new(StringComparer.Ordinal);
+    private FileSystemWatcher? _watcher;
+    private volatile bool _everything;
+
+    private readonly Task<(StatusStore Store, SpecDirectory Specs)> _loaded;
+
+    private ControllerStart(Func<(StatusStore, SpecDirectory)> load, bool inBackground) =>
+        _loaded = inBackground ? Task.Run(load) : Task.FromResult(load());
+
+    /// <summary>The status store (waits for it when it is still being loaded).</summary>
+    public StatusStore Store => _loaded.GetAwaiter().GetResult().Store;
+
+    /// <summary>The spec directory (waits for the status store when it is still being loaded).</summary>
+    public SpecDirectory Specs => _loaded.GetAwaiter().GetResult().Specs;
+
+    /// <summary>The first scan of the spec directory, begun early; null when the loop scans at its start.</summary>
+    public Task<SpecScan>? EarlyScan { get; private set; }
+
+    /// <summary>
+    /// Loads the status store; with <paramref name="scanEarly"/>, does so in the background, starts watching
+    /// the spec directory and reads it in the background too.
+    /// </summary>
+    public static ControllerStart Begin(ControllerOptions options, bool scanEarly)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var start = new ControllerStart(() => Load(options), inBackground: scanEarly);
+        if (scanEarly)
+        {
+            start._watcher = start.Watch(Path.GetFullPath(options.Specs));
+            start.EarlyScan = start._loaded.ContinueWith(loaded => loaded.Result.Specs.Scan(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        }
+
+        return start;
+    }
+
+    private static (StatusStore, SpecDirectory) Load(ControllerOptions options)
+    {
+        var store = new StatusStore(options.State);
+        var specs = new SpecDirectory(options.Specs);
+
+        // Spec files this build validated in an earlier run, unchanged since, are not validated again.
+        var validated = store.All.Select(p => p.Value.ValidatedSpec).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        specs.ValidatedBefore = (path, revision) => validated.Contains(SpecDirectory.ValidatedMark(path, revision));
+        return (store, specs);
+    }
+
+    /// <summary>
+    /// Stops the early watcher (call once the loop's own watcher runs) and says what changed since the early
+    /// scan began: the spec files to read again, or null when everything must be read again (a directory
+    /// came or went, the watcher overflowed).
+    /// </summary>
+    public IReadOnlyCollection<string>? TakeChanges()
+    {
+        _watcher?.Dispose();
+        _watcher = null;
+        return _everything ? null : [.. _changed.Keys];
+    }
+
+    public void Dispose() => _watcher?.Dispose();
+
+    private FileSystemWatcher? Watch(string root)
+    {
+        if (!Directory.Exists(root))
+        {
+            return null;
+        }
+
+        var watcher = new FileSystemWatcher(root)
+        {
+            IncludeSubdirectories = true,
+            NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size,
+            InternalBufferSize = 64 * 1024,
+        };
+        // As the loop's watcher: a spec file is noted; a directory that came or went (or may have) means
+        // reading everything.
+        void Note(string path, bool deleted)
+        {
+            if (SpecDirectory.IsSpecPath(root, path))
+            {
+                _changed.TryAdd(path, 0);
+            }
+            else if (deleted || Directory.Exists(path))
+            {
+                _everything = true;
+            }
+        }
+
+        watcher.Created += (_, e) => Note(e.FullPath, deleted: false);
+        watcher.Changed += (_, e) => Note(e.FullPath, deleted: false);
+        watcher.Deleted += (_, e) => Note(e.FullPath, deleted: true);
+        watcher.Renamed += (_, e) =>
+        {
+            if (SpecDirectory.IsSpecPath(root, e.OldFullPath))
+            {
+                _changed.TryAdd(e.OldFullPath, 0);
+            }
+
+            Note(e.FullPath, deleted: false);
+        };
+        watcher.Error += (_, _) => _everything = true;
+        watcher.EnableRaisingEvents = true;
+        return watcher;
+    }
+}
