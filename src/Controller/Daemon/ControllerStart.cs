@@ -70,6 +70,9 @@ public sealed class ControllerStart : IDisposable
         return _everything ? null : [.. _changed.Keys];
     }
 
+    /// <summary>What <see cref="TakeChanges"/> would say now, the watcher left running (for tests).</summary>
+    internal IReadOnlyCollection<string>? PeekChanges() => _everything ? null : [.. _changed.Keys];
+
     public void Dispose() => _watcher?.Dispose();
 
     private FileSystemWatcher? Watch(string root)
