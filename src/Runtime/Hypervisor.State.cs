@@ -33,7 +33,26 @@ public sealed partial class Hypervisor
     private string ResumeListPath => Path.Combine(_state.Root, "resume.json");
 
     private void WriteDefinition(Guid uuid, XElement def) =>
-        StateDirectory.WriteAtomic(DefinitionPath(uuid), LibvirtXmlWriter.Format(def));
+        StateDirectory.WriteAtomic(DefinitionPath(uuid), SealedDefinition.Seal(LibvirtXmlWriter.Format(def)));
+
+    /// <summary>How a stored definition still sealed by this build is read back: the defaults alone (see <see cref="SealedDefinition"/>).</summary>
+    private static readonly SchemaOptions SealedStoredDefinition = new() { SkipChecks = true, Compact = true };
+
+    /// <summary>Reads a stored domain definition: without parse checks when it is sealed by this build and intact.</summary>
+    private static SpecDocument LoadStoredDefinition(string path)
+    {
+        byte[] content;
+        try
+        {
+            content = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return LibvirtSchema.LoadFile(path, StoredDefinition); // which says why it cannot be read
+        }
+
+        return LibvirtSchema.Load(path, content, SealedDefinition.IsIntact(content) ? SealedStoredDefinition : StoredDefinition);
+    }
 
     /// <summary>
     /// The flags file of a persistent domain: autostart, the durable count of its starts, and why it last shut
@@ -69,7 +88,7 @@ public sealed partial class Hypervisor
         // libvirtd reads the definitions it stored (VIR_DOMAIN_DEF_PARSE_SKIP_VALIDATE): each was validated
         // when it was defined, and one a later check would refuse is kept, not lost.
         var loaded = Directory.EnumerateFiles(_state.Domains, "*.xml").Order(StringComparer.Ordinal)
-            .AsParallel().AsOrdered().Select(path => (Path: path, Document: LibvirtSchema.LoadFile(path, StoredDefinition))).ToList();
+            .AsParallel().AsOrdered().Select(path => (Path: path, Document: LoadStoredDefinition(path))).ToList();
         foreach (var (path, doc) in loaded)
         {
             LoadDefinition(path, doc);

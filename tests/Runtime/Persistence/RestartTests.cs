@@ -50,6 +50,34 @@ public sealed class RestartTests
     }
 
     [Fact]
+    public async Task A_stored_definition_is_sealed_and_one_changed_by_hand_goes_through_the_parse_checks_again()
+    {
+        await using var h = new RuntimeHarness();
+        var hv = await h.OpenAsync();
+        var a = await hv.DefineAsync(h.Domain("a", devices: "<interface type='user'><mac address='52:54:00:00:00:01'/></interface>"));
+        await hv.DisposeAsync();
+        var stored = Path.Combine(h.StateDir, "domains", $"{a.Uuid:D}.xml");
+        var text = await File.ReadAllTextAsync(stored);
+        Assert.True(Reconciler.Runtime.Persistence.SealedDefinition.IsIntact(System.Text.Encoding.UTF8.GetBytes(text)));
+        Assert.StartsWith("<!-- written by the reconciler runtime", text.Split('\n')[^2], StringComparison.Ordinal);
+
+        // Edited by hand into a definition the parse checks refuse (a multicast MAC): checked, and set aside.
+        var body = text[..(text.LastIndexOf("<!--", StringComparison.Ordinal))];
+        var edited = body.Replace("52:54:00:00:00:01", "01:00:00:00:00:01", StringComparison.Ordinal);
+        await File.WriteAllTextAsync(stored, edited + text[body.Length..]);
+        var again = await h.OpenAsync();
+        Assert.Contains(again.LoadProblems, p => p.Contains("expected unicast mac address", StringComparison.Ordinal));
+        Assert.Empty(again.ListDomains());
+        await again.DisposeAsync();
+
+        // The same text sealed by this build (as if it had accepted it) loads with the defaults alone.
+        Directory.CreateDirectory(Path.GetDirectoryName(stored)!);
+        await File.WriteAllTextAsync(stored, Reconciler.Runtime.Persistence.SealedDefinition.Seal(edited));
+        var sealedOnce = await h.OpenAsync();
+        Assert.Equal(["a"], sealedOnce.ListDomains().Select(d => d.Name));
+    }
+
+    [Fact]
     public async Task A_graceful_stop_saves_running_domains_and_the_next_start_restores_them_with_their_memory()
     {
         await using var h = new RuntimeHarness();
