@@ -553,6 +553,7 @@ public sealed partial class Hypervisor
     private void RefreshVolumes(PoolObject pool)
     {
         var target = pool.TargetPath!;
+        var root = RealPath(target);
         var found = new Dictionary<string, VolumeObject>(StringComparer.Ordinal);
         foreach (var path in Directory.EnumerateFiles(target).Order(StringComparer.Ordinal))
         {
@@ -569,7 +570,9 @@ public sealed partial class Hypervisor
                 continue;
             }
 
-            if (!IsInside(target, path))
+            // A file that is no symlink is where the pool's (resolved) directory is: one readlink, not one
+            // per component of both paths.
+            if (new FileInfo(path).LinkTarget is null ? root is null : !IsInside(target, path))
             {
                 _log.LogWarning("Skipping {Path} in pool {Pool}: it is a symlink that leads out of the pool", path, pool.Name);
                 continue;

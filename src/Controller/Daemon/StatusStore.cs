@@ -57,10 +57,26 @@ public sealed record ObjectRecord
 /// <summary>Status and records of every object, persisted atomically in the state directory.</summary>
 public sealed class StatusStore
 {
+    // The status file leaves out what reads back as it is anyway (nulls, zeros, false) and a status's key,
+    // which its kind and name give: at 20,000 objects the file was 17 MB, half of it such values.
     private static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         Converters = { new JsonStringEnumConverter() },
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault,
+        TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver
+        {
+            Modifiers =
+            {
+                info =>
+                {
+                    if (info.Type == typeof(ObjectStatus) && info.Properties.FirstOrDefault(p => p.Name == "key") is { } key)
+                    {
+                        info.Properties.Remove(key);
+                    }
+                },
+            },
+        },
     };
 
     private readonly ConcurrentDictionary<ObjectKey, ObjectRecord> _records = new();

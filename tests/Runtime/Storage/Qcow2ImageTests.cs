@@ -53,6 +53,36 @@ public sealed class Qcow2ImageTests : IDisposable
     }
 
     [Fact]
+    public void A_header_that_reaches_beyond_its_first_4_KiB_is_read_whole_and_qemu_img_headers_are_read_as_qemu_reads_them()
+    {
+        var backing = Path.Combine(_dir.FullName, "base.qcow2");
+        Qcow2Image.Create(backing, 1UL << 30);
+
+        // The backing file name moved to offset 6000 of the first cluster (where qemu reads it too).
+        var far = Path.Combine(_dir.FullName, "far.qcow2");
+        Qcow2Image.Create(far, 2UL << 30, backingFile: backing, backingFormat: "qcow2");
+        var bytes = File.ReadAllBytes(far);
+        var offset = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(bytes.AsSpan(8));
+        var size = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(16));
+        bytes.AsSpan(offset, size).CopyTo(bytes.AsSpan(6000));
+        bytes.AsSpan(offset, size).Clear();
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(bytes.AsSpan(8), 6000);
+        File.WriteAllBytes(far, bytes);
+        using (var info = JsonDocument.Parse(HostTool.QemuImg("info", "--output=json", far).Output))
+        {
+            Assert.Equal(backing, info.RootElement.GetProperty("backing-filename").GetString());
+        }
+
+        Assert.Equal((backing, "qcow2", 2UL << 30), (Qcow2Image.ReadHeader(far).BackingFile, Qcow2Image.ReadHeader(far).BackingFormat, Qcow2Image.ReadHeader(far).VirtualSize));
+
+        // An overlay qemu-img makes (its own header extensions: feature names and more).
+        var overlay = Path.Combine(_dir.FullName, "qemu.qcow2");
+        Assert.Equal(0, HostTool.QemuImg("create", "-q", "-f", "qcow2", "-b", backing, "-F", "qcow2", overlay, "3G").ExitCode);
+        var header = Qcow2Image.ReadHeader(overlay);
+        Assert.Equal((backing, "qcow2", 3UL << 30), (header.BackingFile, header.BackingFormat, header.VirtualSize));
+    }
+
+    [Fact]
     public void Data_written_by_qemu_into_an_image_keeps_it_consistent()
     {
         var path = Path.Combine(_dir.FullName, "disk.qcow2");

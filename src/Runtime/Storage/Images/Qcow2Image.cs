@@ -369,10 +369,52 @@ public static class Qcow2Image
     /// <summary>Reads the header of a qcow2 image; throws <see cref="InvalidDataException"/> for anything else.</summary>
     public static Qcow2Header ReadHeader(string path)
     {
-        using var stream = File.OpenRead(path);
-        var buffer = new byte[Math.Min(stream.Length, 1 << 16)];
-        stream.ReadExactly(buffer);
-        return ReadHeader(buffer);
+        using var file = File.OpenHandle(path);
+        var length = RandomAccess.GetLength(file);
+
+        // The fixed header, its extensions and a backing file name almost always lie in the first 4 KiB:
+        // those are read first (a pool refresh reads every volume's header), the first 64 KiB only when the
+        // header reaches beyond them.
+        Span<byte> head = stackalloc byte[4096];
+        head = head[..ReadPrefix(file, head[..(int)Math.Min(length, head.Length)])];
+        if (head.Length == length || head.Length < 4 || BinaryPrimitives.ReadUInt32BigEndian(head) != Magic)
+        {
+            return ReadHeader(head);
+        }
+
+        try
+        {
+            var header = Parse(head, out var complete);
+            if (complete)
+            {
+                return header;
+            }
+        }
+        catch (InvalidDataException)
+        {
+            // Maybe only cut short by the 4 KiB: read further.
+        }
+
+        var buffer = new byte[Math.Min(length, 1 << 16)];
+        return ReadHeader(buffer.AsSpan(0, ReadPrefix(file, buffer)));
+    }
+
+    /// <summary>Reads from the start of <paramref name="file"/> into <paramref name="buffer"/> until it is full or the file ends.</summary>
+    private static int ReadPrefix(Microsoft.Win32.SafeHandles.SafeFileHandle file, Span<byte> buffer)
+    {
+        var total = 0;
+        while (total < buffer.Length)
+        {
+            var read = RandomAccess.Read(file, buffer[total..], total);
+            if (read == 0)
+            {
+                break;
+            }
+
+            total += read;
+        }
+
+        return total;
     }
 
     /// <summary>
@@ -380,8 +422,12 @@ public static class Qcow2Image
     /// wrote something that looks like one): every offset and length is checked, and anything inconsistent
     /// is an <see cref="InvalidDataException"/>, never another exception or an endless loop.
     /// </summary>
-    public static Qcow2Header ReadHeader(ReadOnlySpan<byte> data)
+    public static Qcow2Header ReadHeader(ReadOnlySpan<byte> data) => Parse(data, out _);
+
+    /// <summary>As <see cref="ReadHeader(ReadOnlySpan{byte})"/>; <paramref name="complete"/> says whether the header extensions ended with their end marker inside <paramref name="data"/> (else more data may hold more of them).</summary>
+    private static Qcow2Header Parse(ReadOnlySpan<byte> data, out bool complete)
     {
+        complete = false;
         if (data.Length < 72 || BinaryPrimitives.ReadUInt32BigEndian(data) != Magic)
         {
             throw new InvalidDataException("not a qcow2 image");
@@ -418,6 +464,7 @@ public static class Qcow2Image
             var length = (long)BinaryPrimitives.ReadUInt32BigEndian(data[((int)offset + 4)..]);
             if (type == 0 || offset + 8 + length > data.Length)
             {
+                complete = type == 0;
                 break;
             }
 
