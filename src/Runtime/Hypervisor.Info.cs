@@ -47,18 +47,18 @@ public sealed partial class Hypervisor
     public Task<DomainInfo> GetInfoAsync(string name, CancellationToken cancellationToken = default) =>
         JobAsync(name, dom =>
         {
-            var model = dom.CurrentModel;
+            var (os, memory, vcpus) = DomainDefinition.Basics(dom.Current);
             var guest = dom.Guest;
             return new DomainInfo(
                 dom.Id,
                 dom.Name,
                 dom.Uuid,
-                model.Os.Type,
+                os.Type,
                 dom.Status,
-                guest?.OnlineVcpus ?? model.Vcpus.Current,
+                guest?.OnlineVcpus ?? vcpus.Current,
                 guest?.CpuTime ?? TimeSpan.Zero,
-                model.Memory.MemoryKiB,
-                guest?.BalloonKiB ?? model.Memory.CurrentMemoryKiB,
+                memory.MemoryKiB,
+                guest?.BalloonKiB ?? memory.CurrentMemoryKiB,
                 dom.IsPersistent,
                 dom.Autostart,
                 dom.HasManagedSave,

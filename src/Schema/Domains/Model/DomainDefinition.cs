@@ -49,6 +49,13 @@ public sealed record DomainDefinition(
             DomainDevices.FromXml(domain.El("devices")),
             ReconcilerMetadata.FromDomain(domain));
     }
+
+    /// <summary>
+    /// The part of <see cref="FromXml"/> that dominfo needs — the OS type, memory and vCPUs — without reading
+    /// the devices and the rest (asked for every domain on every resync).
+    /// </summary>
+    public static (DomainOs Os, DomainMemory Memory, DomainVcpus Vcpus) Basics(XElement domain) =>
+        (DomainOs.FromXml(domain.El("os")), DomainMemory.FromXml(domain), DomainVcpus.FromXml(domain));
 }
 
 /// <summary>Memory sizes in KiB: the maximum for hotplug, the boot-time size and the balloon target.</summary>

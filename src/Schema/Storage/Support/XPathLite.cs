@@ -29,11 +29,38 @@ internal static class XPathLite
     }
 
     /// <summary>virXPathNode: the first element the path reaches, or null.</summary>
-    public static XElement? Node(XElement? context, string path) => Elements(context, path).FirstOrDefault();
+    public static XElement? Node(XElement? context, string path) =>
+        context is null ? null : First(context, path, static e => e);
 
     /// <summary>The first attribute named <paramref name="attribute"/> on the elements of <paramref name="path"/>.</summary>
     public static XAttribute? Attribute(XElement? context, string path, string attribute) =>
-        Elements(context, path).Select(e => e.Attribute(attribute)).FirstOrDefault(a => a is not null);
+        context is null ? null : First(context, path, e => e.Attribute(attribute));
+
+    /// <summary>
+    /// The first non-null <paramref name="pick"/> of the elements the path reaches, in document order (as
+    /// <see cref="Elements"/> lists them), found depth first without building the list.
+    /// </summary>
+    private static T? First<T>(XElement element, ReadOnlySpan<char> path, Func<XElement, T?> pick)
+        where T : class
+    {
+        var slash = path.IndexOf('/');
+        var step = slash < 0 ? path : path[..slash];
+        var any = step is "*";
+        for (var node = element.FirstNode; node is not null; node = node.NextNode)
+        {
+            if (node is not XElement child || !(any || (child.Name.NamespaceName.Length == 0 && step.SequenceEqual(child.Name.LocalName))))
+            {
+                continue;
+            }
+
+            if ((slash < 0 ? pick(child) : First(child, path[(slash + 1)..], pick)) is { } found)
+            {
+                return found;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>
     /// virXPathString("string(./path)"): the string value of the first node, null when the path reaches
