@@ -210,11 +210,19 @@ public sealed class MigrationDaemonTests
     private static Cluster SlowPairRunningOnHost1()
     {
         var c = new Cluster(2, "host-1", "<rc:migration bandwidth='16' autoConverge='no'/>", memoryMiB: 1024);
-        c.Start("host-1", BusyGuest);
-        c.Start("host-2").WaitFor(s => Is(s, "Synced", "Healthy", "placed on host 'host-1'"), "host-2 leaves mover to host-1");
-        c["host-1"].WaitFor(s => Is(s, "Synced", "Healthy", "running (booted)"), "host-1 runs mover");
-        Eventually(() => Json(c.Socket("host-1"), "guestinfo", "mover").GetProperty("touchedPages").GetInt64() > 20_000, "the guest dirtied memory");
-        return c;
+        try
+        {
+            c.Start("host-1", BusyGuest);
+            c.Start("host-2").WaitFor(s => Is(s, "Synced", "Healthy", "placed on host 'host-1'"), "host-2 leaves mover to host-1");
+            c["host-1"].WaitFor(s => Is(s, "Synced", "Healthy", "running (booted)"), "host-1 runs mover");
+            Eventually(() => Json(c.Socket("host-1"), "guestinfo", "mover").GetProperty("touchedPages").GetInt64() > 20_000, "the guest dirtied memory");
+            return c;
+        }
+        catch
+        {
+            c.Dispose(); // the caller's using never gets it: its daemons would run on after the test
+            throw;
+        }
     }
 
     /// <summary>Moves the domain by editing its placement, and checks the switch-over from both sides.</summary>
