@@ -112,11 +112,16 @@ public sealed class StatusStore
         {
             try
             {
+                var clock = System.Diagnostics.Stopwatch.StartNew();
                 using var file = File.OpenRead(_path);
                 foreach (var entry in JsonSerializer.Deserialize<List<Entry>>(file, Json) ?? [])
                 {
                     Update(new ObjectKey(entry.Kind, entry.Name), _ => entry.Record);
                 }
+
+                // Writing the file costs about what reading it did: the first background save keeps to the
+                // same tenth of a core as the later ones (at start, every object's status changes at once).
+                _interval = TimeSpan.FromMilliseconds(Math.Clamp(clock.Elapsed.TotalMilliseconds * 10, 100, 5000));
             }
             catch (JsonException e)
             {
