@@ -238,15 +238,13 @@ public sealed partial class Hypervisor
     {
         ArgumentNullException.ThrowIfNull(xml);
         var options = new SchemaOptions { Identity = new HostIdentity(this), Compact = true, SkipChecks = flags.HasFlag(DefineFlags.Validated) };
-        var content = System.Text.Encoding.UTF8.GetBytes(xml);
-        var parsed = SpecXmlReader.Parse(content, options.Limits, out _)?.Root;
-        if (parsed is not null && inheritMacs)
+        var doc = LibvirtSchema.Load("domain.xml", System.Text.Encoding.UTF8.GetBytes(xml), options, asWritten: written =>
         {
-            InheritMacs(parsed);
-        }
-
-        // (What does not parse is read again by the whole layer, which reports why.)
-        var doc = parsed is null ? LibvirtSchema.Load("domain.xml", content, options) : LibvirtSchema.Load("domain.xml", parsed, content, options);
+            if (inheritMacs)
+            {
+                InheritMacs(written);
+            }
+        });
         if (doc.Errors.Count > 0)
         {
             throw RuntimeException.FromSchema(doc.Errors[0]);

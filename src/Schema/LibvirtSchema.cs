@@ -22,6 +22,13 @@ public static class LibvirtSchema
         new StorageVolumeSchema(),
     ];
 
+    /// <summary>
+    /// This build of the schema layer (its module version id, which changes with its code only): what it
+    /// accepted once — a spec file the controller validated, a definition the runtime sealed — it accepts
+    /// again, so only the defaults need to run on it.
+    /// </summary>
+    public static string Build { get; } = typeof(LibvirtSchema).Assembly.ManifestModule.ModuleVersionId.ToString("N");
+
     /// <summary>Reads and processes the file at <paramref name="path"/>; never throws for bad content.</summary>
     public static SpecDocument LoadFile(string path, SchemaOptions? options = null)
     {
@@ -55,7 +62,18 @@ public static class LibvirtSchema
     /// (what <see cref="SpecDocument.Format"/> returns until the definition is changed), made anyway to check
     /// that the definition reads back.
     /// </summary>
-    public static SpecDocument Load(string path, ReadOnlyMemory<byte> content, SchemaOptions? options, out string? formatted)
+    public static SpecDocument Load(string path, ReadOnlyMemory<byte> content, SchemaOptions? options, out string? formatted) =>
+        Load(path, content, options, asWritten: null, out formatted);
+
+    /// <summary>
+    /// Processes spec content; <paramref name="asWritten"/> first sees the parsed document as written — to
+    /// read what the file itself declares before the defaults fill it in, or to change it in place, as the
+    /// runtime adds the MACs a redefinition inherits.
+    /// </summary>
+    public static SpecDocument Load(string path, ReadOnlyMemory<byte> content, SchemaOptions? options, Action<XElement> asWritten) =>
+        Load(path, content, options, asWritten, out _);
+
+    private static SpecDocument Load(string path, ReadOnlyMemory<byte> content, SchemaOptions? options, Action<XElement>? asWritten, out string? formatted)
     {
         formatted = null;
         options ??= SchemaOptions.Default;
@@ -65,16 +83,9 @@ public static class LibvirtSchema
             return Fail(path, null, parseError ?? new SchemaError(ErrorCode.XmlDetail, "no root element", 1, 1));
         }
 
+        asWritten?.Invoke(document.Root);
         return Process(path, document.Root, content.Span, options, out formatted);
     }
-
-    /// <summary>
-    /// Processes a document the caller parsed with <see cref="SpecXmlReader"/> (and may have changed in place,
-    /// as the runtime adds the MACs a redefinition inherits); <paramref name="content"/> is the text it was
-    /// parsed from.
-    /// </summary>
-    public static SpecDocument Load(string path, XElement root, ReadOnlySpan<byte> content, SchemaOptions? options = null) =>
-        Process(path, root, content, options ?? SchemaOptions.Default, out _);
 
     /// <summary>Processes spec text already in memory.</summary>
     public static SpecDocument LoadText(string path, string text, SchemaOptions? options = null) =>

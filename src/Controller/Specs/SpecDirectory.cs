@@ -130,11 +130,8 @@ public sealed class SpecDirectory(string root)
     /// </summary>
     public Func<string, string, bool>? ValidatedBefore { get; set; }
 
-    /// <summary>The build of the schema layer (its module version: a different build may validate differently).</summary>
-    public static string SchemaBuild { get; } = typeof(LibvirtSchema).Assembly.ManifestModule.ModuleVersionId.ToString("N");
-
     /// <summary>What <see cref="ValidatedBefore"/> compares: a digest of the file's path, its revision and the schema build.</summary>
-    public static string ValidatedMark(string path, string revision) => RevisionOf(System.Text.Encoding.UTF8.GetBytes($"{path}|{revision}|{SchemaBuild}"));
+    public static string ValidatedMark(string path, string revision) => RevisionOf(System.Text.Encoding.UTF8.GetBytes($"{path}|{revision}|{LibvirtSchema.Build}"));
 
     /// <summary>A spec file's revision: the start of the SHA-256 of its content.</summary>
     public static string RevisionOf(ReadOnlySpan<byte> content) => Convert.ToHexStringLower(SHA256.HashData(content))[..16];
@@ -192,12 +189,14 @@ public sealed class SpecDirectory(string root)
             options = options with { SkipChecks = true };
         }
 
-        // Parsed once: what the file itself declares (a UUID, interfaces' MACs) is read before the defaults
-        // fill them in.
-        var parsed = SpecXmlReader.Parse(bytes, options.Limits, out _)?.Root;
-        var declaresUuid = parsed?.Element("uuid") is not null;
-        bool[] declaredMacs = [.. parsed?.Element("devices")?.Elements("interface").Select(i => i.Element("mac")?.Attribute("address") is not null) ?? []];
-        var doc = parsed is null ? LibvirtSchema.Load(path, bytes, options) : LibvirtSchema.Load(path, parsed, bytes, options);
+        // What the file itself declares (a UUID, interfaces' MACs), read before the defaults fill them in.
+        var declaresUuid = false;
+        bool[] declaredMacs = [];
+        var doc = LibvirtSchema.Load(path, bytes, options, asWritten: written =>
+        {
+            declaresUuid = written.Element("uuid") is not null;
+            declaredMacs = [.. written.Element("devices")?.Elements("interface").Select(i => i.Element("mac")?.Attribute("address") is not null) ?? []];
+        });
         if (!doc.IsValid)
         {
             return new SpecFile(path, revision, null, doc, [.. doc.Errors.Select(e => e.ToString(path))]);

@@ -110,6 +110,4 @@ internal sealed class DomainObject(string name, Guid uuid)
 
     /// <summary>The definition that describes the domain now: the live one while it runs, else the persistent one.</summary>
     public XElement Current => IsActive ? Live! : Persistent!;
-
-    public DomainDefinition CurrentModel => DomainDefinition.FromXml(Current);
 }

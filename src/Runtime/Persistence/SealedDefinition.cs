@@ -15,11 +15,8 @@ internal static class SealedDefinition
 {
     private const string Prefix = "<!-- written by the reconciler runtime (edits by hand are checked again at its next start): schema ";
 
-    /// <summary>The build of the schema layer (its module version).</summary>
-    public static string SchemaBuild { get; } = typeof(LibvirtSchema).Assembly.ManifestModule.ModuleVersionId.ToString("N");
-
     /// <summary>The text to store for a definition formatted as <paramref name="text"/> (ending with a line break).</summary>
-    public static string Seal(string text) => $"{text}{Prefix}{SchemaBuild} sha256 {Digest(Encoding.UTF8.GetBytes(text))} -->\n";
+    public static string Seal(string text) => $"{text}{Prefix}{LibvirtSchema.Build} sha256 {Digest(Encoding.UTF8.GetBytes(text))} -->\n";
 
     /// <summary>Whether <paramref name="content"/> is sealed by this build and unchanged since.</summary>
     public static bool IsIntact(ReadOnlySpan<byte> content)
@@ -31,7 +28,7 @@ internal static class SealedDefinition
 
         var start = content[..^1].LastIndexOf((byte)'\n') + 1;
         var line = Encoding.UTF8.GetString(content[start..^1]);
-        var expected = $"{Prefix}{SchemaBuild} sha256 ";
+        var expected = $"{Prefix}{LibvirtSchema.Build} sha256 ";
         return start > 0 && line.StartsWith(expected, StringComparison.Ordinal) && line.EndsWith(" -->", StringComparison.Ordinal) &&
             line.AsSpan(expected.Length, line.Length - expected.Length - 4).SequenceEqual(Digest(content[..start]));
     }
