@@ -75,47 +75,17 @@ public sealed class ControllerStart : IDisposable
 
     public void Dispose() => _watcher?.Dispose();
 
-    private FileSystemWatcher? Watch(string root)
-    {
-        if (!Directory.Exists(root))
+    /// <summary>Notes what changes (a spec path, or null for everything), as the loop's watcher reports it.</summary>
+    private FileSystemWatcher? Watch(string root) =>
+        SpecWatcher.Start(root, (path, _) =>
         {
-            return null;
-        }
-
-        var watcher = new FileSystemWatcher(root)
-        {
-            IncludeSubdirectories = true,
-            NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size,
-            InternalBufferSize = 64 * 1024,
-        };
-        // As the loop's watcher: a spec file is noted; a directory that came or went (or may have) means
-        // reading everything.
-        void Note(string path, bool deleted)
-        {
-            if (SpecDirectory.IsSpecPath(root, path))
-            {
-                _changed.TryAdd(path, 0);
-            }
-            else if (deleted || Directory.Exists(path))
+            if (path is null)
             {
                 _everything = true;
             }
-        }
-
-        watcher.Created += (_, e) => Note(e.FullPath, deleted: false);
-        watcher.Changed += (_, e) => Note(e.FullPath, deleted: false);
-        watcher.Deleted += (_, e) => Note(e.FullPath, deleted: true);
-        watcher.Renamed += (_, e) =>
-        {
-            if (SpecDirectory.IsSpecPath(root, e.OldFullPath))
+            else
             {
-                _changed.TryAdd(e.OldFullPath, 0);
+                _changed.TryAdd(path, 0);
             }
-
-            Note(e.FullPath, deleted: false);
-        };
-        watcher.Error += (_, _) => _everything = true;
-        watcher.EnableRaisingEvents = true;
-        return watcher;
-    }
+        }, _ => _everything = true);
 }

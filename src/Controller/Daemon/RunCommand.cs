@@ -146,7 +146,7 @@ internal static class RunCommand
         using var holding = stateLock;
 
         // The status store and the spec directory are read while the runtime loads its own state.
-        var start = ControllerStart.Begin(options, scanEarly: true);
+        using var start = ControllerStart.Begin(options, scanEarly: true);
         Hypervisor hypervisor;
         try
         {
@@ -165,7 +165,6 @@ internal static class RunCommand
         }
         catch (Exception e) when (e is RuntimeException or IOException or UnauthorizedAccessException)
         {
-            start.Dispose();
             await stderr.WriteLineAsync($"reconciler run: cannot open the runtime in {options.State}: {e.Message}").ConfigureAwait(false);
             return 1;
         }

@@ -455,58 +455,13 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
 
     private FileSystemWatcher? StartWatcher()
     {
-        if (!Directory.Exists(_specs.Root))
-        {
-            return null;
-        }
-
-        var watcher = new FileSystemWatcher(_specs.Root)
-        {
-            IncludeSubdirectories = true,
-            NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size,
-            InternalBufferSize = 64 * 1024,
-        };
+        // A file renamed into place is read at once unless a burst is under way, which the quiet period collects.
         var debounce = new Debouncer(TimeSpan.FromMilliseconds(_options.DebounceMilliseconds), batch => SafeRescanAsync(everything: false, batch));
-        FileSystemEventHandler changed = (_, e) =>
+        return SpecWatcher.Start(_specs.Root, debounce.Poke, e =>
         {
-            if (SpecDirectory.IsSpecPath(_specs.Root, e.FullPath))
-            {
-                debounce.Poke(e.FullPath, urgent: false);
-            }
-            else if (Directory.Exists(e.FullPath) || e.ChangeType == WatcherChangeTypes.Deleted)
-            {
-                debounce.Poke(null, urgent: false); // a directory came or went (or may have): read everything
-            }
-        };
-        watcher.Created += changed;
-        watcher.Changed += changed;
-        watcher.Deleted += changed;
-        watcher.Renamed += (_, e) =>
-        {
-            // A file renamed into place is complete (the atomic write of editors, git and configuration
-            // tools): it is read at once unless a burst is under way, which the quiet period collects.
-            var spec = SpecDirectory.IsSpecPath(_specs.Root, e.FullPath);
-            var wasSpec = SpecDirectory.IsSpecPath(_specs.Root, e.OldFullPath);
-            if (!spec && !wasSpec && Directory.Exists(e.FullPath))
-            {
-                debounce.Poke(null, urgent: false);
-                return;
-            }
-
-            if (wasSpec)
-            {
-                debounce.Poke(e.OldFullPath, urgent: false);
-            }
-
-            debounce.Poke(e.FullPath, urgent: spec);
-        };
-        watcher.Error += (_, e) =>
-        {
-            _log.LogWarning(e.GetException(), "The spec directory watcher overflowed or failed; resyncing everything");
+            _log.LogWarning(e, "The spec directory watcher overflowed or failed; resyncing everything");
             _ = SafeRescanAsync(everything: true);
-        };
-        watcher.EnableRaisingEvents = true;
-        return watcher;
+        });
     }
 
     /// <summary>A rescan from the watcher (of <paramref name="paths"/> alone when given): its failure is logged, never thrown.</summary>
