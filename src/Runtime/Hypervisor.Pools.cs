@@ -154,6 +154,11 @@ public sealed partial class Hypervisor
                 throw new RuntimeException(ErrorCode.OperationInvalid, $"storage pool '{pool.Name}' is not active");
             }
 
+            if (pool.Building.Count > 0)
+            {
+                throw new RuntimeException(ErrorCode.OperationInvalid, $"pool '{pool.Name}' has asynchronous jobs running.");
+            }
+
             if (DomainsUsingPool(pool) is { Count: > 0 } users)
             {
                 throw new RuntimeException(ErrorCode.OperationInvalid,
@@ -227,21 +232,37 @@ public sealed partial class Hypervisor
             UnregisterPool(pool);
         }, cancellationToken);
 
-    /// <summary>Lists the volumes of a running pool again from its storage (virStoragePoolRefresh).</summary>
+    /// <summary>
+    /// Lists the volumes of a running pool again from its storage (virStoragePoolRefresh); refused, as by
+    /// libvirt, while volumes of the pool are being built.
+    /// </summary>
     public Task RefreshPoolAsync(string name, CancellationToken cancellationToken = default) =>
-        RefreshPoolAsync(name, TimeSpan.Zero, cancellationToken);
+        RefreshPoolAsync(name, TimeSpan.Zero, refuseWhileBuilding: true, cancellationToken);
 
     /// <summary>
     /// As <see cref="RefreshPoolAsync(string, CancellationToken)"/>, unless the pool's volumes were listed
-    /// (by its start or a refresh) less than <paramref name="unlessListedWithin"/> ago.
+    /// (by its start or a refresh) less than <paramref name="unlessListedWithin"/> ago, or volumes of the pool
+    /// are being built (then, as libvirt's own refresh after a volume upload, it passes: a build lists its
+    /// volume itself).
     /// </summary>
     public Task RefreshPoolAsync(string name, TimeSpan unlessListedWithin, CancellationToken cancellationToken = default) =>
+        RefreshPoolAsync(name, unlessListedWithin, refuseWhileBuilding: false, cancellationToken);
+
+    private Task RefreshPoolAsync(string name, TimeSpan unlessListedWithin, bool refuseWhileBuilding, CancellationToken cancellationToken) =>
         PoolJobAsync(name, pool =>
         {
             RequireActive(pool);
+            if (pool.Building.Count > 0)
+            {
+                // (A refresh would take the files being built for leftovers of a crash.)
+                return refuseWhileBuilding
+                    ? throw new RuntimeException(ErrorCode.InternalError, $"pool '{pool.Name}' has asynchronous jobs running.")
+                    : false;
+            }
+
             if (pool.Listed is { } listed && DateTimeOffset.UtcNow - listed < unlessListedWithin)
             {
-                return;
+                return false;
             }
 
             if (IsDirectoryLike(pool.Type) && !Directory.Exists(pool.TargetPath))
@@ -268,7 +289,9 @@ public sealed partial class Hypervisor
             {
                 RefreshVolumes(pool);
             }
-        }, cancellationToken);
+
+            return true;
+        }, cancellationToken, nameof(RefreshPoolAsync));
 
     /// <summary>Sets whether the pool starts when the runtime starts.</summary>
     public Task SetPoolAutostartAsync(string name, bool autostart, CancellationToken cancellationToken = default) =>

@@ -39,84 +39,126 @@ public sealed partial class Hypervisor
     /// Creates a volume in a running pool (virStorageVolCreateXML): raw files sparse unless an allocation is
     /// asked for (preallocated up to it), qcow2 images written natively with their backing store. The file
     /// is written under a temporary name and linked into place, so a crash never leaves half an image under
-    /// the volume's name, and an existing file is never overwritten.
+    /// the volume's name, and an existing file is never overwritten. As libvirt, the pool's job is held to
+    /// check and claim the name and to list the volume, not while the file is written: volumes of one pool
+    /// are built side by side (the pool cannot be stopped or refreshed meanwhile).
     /// </summary>
-    public Task<StorageVolumeInfo> CreateVolumeAsync(string poolName, string xml, CancellationToken cancellationToken = default) =>
-        PoolJobAsync(poolName, pool =>
+    public async Task<StorageVolumeInfo> CreateVolumeAsync(string poolName, string xml, CancellationToken cancellationToken = default)
+    {
+        var (pool, name, path, def) = await PoolJobAsync(poolName, pool => ClaimVolume(pool, PrepareVolume(pool, xml)), cancellationToken).ConfigureAwait(false);
+        var format = def.Target.Format ?? "raw";
+        return await BuildClaimedVolumeAsync(pool, name, path, format, def.Target.Permissions, temp =>
         {
-            var (name, path, def) = PrepareVolume(pool, xml);
-            var format = def.Target.Format ?? "raw";
-            WriteNewVolume(path, def.Target.Permissions, temp =>
+            switch (format)
             {
-                switch (format)
-                {
-                    case "raw":
-                        CreateRaw(temp, def.Capacity, def.Allocation);
-                        break;
-                    case "qcow2":
-                        var backing = def.BackingStore;
-                        if (backing is not null)
-                        {
-                            RequireConfined($"the backing store of volume '{name}'", backing.Path);
-                        }
+                case "raw":
+                    CreateRaw(temp, def.Capacity, def.Allocation);
+                    break;
+                case "qcow2":
+                    var backing = def.BackingStore;
+                    if (backing is not null)
+                    {
+                        RequireConfined($"the backing store of volume '{name}'", backing.Path);
+                    }
 
-                        if (backing is not null && !File.Exists(backing.Path))
-                        {
-                            throw new RuntimeException(ErrorCode.SystemError, $"Cannot access backing file '{backing.Path}': No such file or directory");
-                        }
+                    if (backing is not null && !File.Exists(backing.Path))
+                    {
+                        throw new RuntimeException(ErrorCode.SystemError, $"Cannot access backing file '{backing.Path}': No such file or directory");
+                    }
 
-                        var clusterBits = def.Target.ClusterSize > 0 ? (int)Math.Log2(def.Target.ClusterSize) : 16;
-                        var capacity = def.Capacity == 0 && backing is not null ? CapacityOf(backing.Path, backing.Format ?? ProbeFormat(backing.Path)) : def.Capacity;
-                        // Made durable by WriteNewVolume (one fsync, before the file takes its name).
-                        Qcow2Image.Create(temp, capacity, clusterBits, backing?.Path, backing?.Format ?? (backing is null ? null : ProbeFormat(backing.Path)), durable: false);
-                        break;
-                    default:
-                        throw new RuntimeException(ErrorCode.OperationUnsupported, $"volume format '{format}' is not created by the in-process backend (raw and qcow2 are)");
-                }
-            });
-            var volume = new VolumeObject(name, path, format);
-            pool.Volumes[name] = volume;
-            return VolumeInfo(pool, volume);
-        }, cancellationToken);
+                    var clusterBits = def.Target.ClusterSize > 0 ? (int)Math.Log2(def.Target.ClusterSize) : 16;
+                    var capacity = def.Capacity == 0 && backing is not null ? CapacityOf(backing.Path, backing.Format ?? ProbeFormat(backing.Path)) : def.Capacity;
+                    // Made durable by WriteNewVolume (one fsync, before the file takes its name).
+                    Qcow2Image.Create(temp, capacity, clusterBits, backing?.Path, backing?.Format ?? (backing is null ? null : ProbeFormat(backing.Path)), durable: false);
+                    break;
+                default:
+                    throw new RuntimeException(ErrorCode.OperationUnsupported, $"volume format '{format}' is not created by the in-process backend (raw and qcow2 are)");
+            }
+        }).ConfigureAwait(false);
+    }
 
     /// <summary>
     /// Creates a volume as a copy of another (virStorageVolCreateXMLFrom): the same format, its data copied
     /// (holes stay holes), grown to the new capacity when that is larger.
     /// </summary>
-    public Task<StorageVolumeInfo> CloneVolumeAsync(string poolName, string xml, string sourcePool, string sourceVolume, CancellationToken cancellationToken = default) =>
-        Task.Run(async () =>
+    public async Task<StorageVolumeInfo> CloneVolumeAsync(string poolName, string xml, string sourcePool, string sourceVolume, CancellationToken cancellationToken = default)
+    {
+        var (sourcePath, sourceFormat) = await PoolJobAsync(sourcePool, pool =>
         {
-            var (sourcePath, sourceFormat) = await PoolJobAsync(sourcePool, pool =>
-            {
-                RequireActive(pool);
-                var vol = FindVolume(pool, sourceVolume);
-                return (vol.Path, vol.Format);
-            }, cancellationToken).ConfigureAwait(false);
+            RequireActive(pool);
+            var vol = FindVolume(pool, sourceVolume);
+            return (vol.Path, vol.Format);
+        }, cancellationToken).ConfigureAwait(false);
 
-            return await PoolJobAsync(poolName, pool =>
+        var (target, name, path, def) = await PoolJobAsync(poolName, pool =>
+        {
+            var prepared = PrepareVolume(pool, xml, inUseMessage: true);
+            var format = prepared.Def.Target.Format ?? "raw";
+            if (format != sourceFormat)
             {
-                var (name, path, def) = PrepareVolume(pool, xml, inUseMessage: true);
-                var format = def.Target.Format ?? "raw";
-                if (format != sourceFormat)
-                {
-                    throw new RuntimeException(ErrorCode.OperationUnsupported,
-                        $"cloning a {sourceFormat} volume into a {format} one is not supported by the in-process backend");
-                }
+                throw new RuntimeException(ErrorCode.OperationUnsupported,
+                    $"cloning a {sourceFormat} volume into a {format} one is not supported by the in-process backend");
+            }
 
-                WriteNewVolume(path, def.Target.Permissions, temp =>
-                {
-                    CopySparse(sourcePath, temp);
-                    var capacity = CapacityOf(temp, format);
-                    if (def.Capacity > capacity)
-                    {
-                        Grow(temp, format, def.Capacity, allocate: false);
-                    }
-                });
-                var volume = new VolumeObject(name, path, format);
-                pool.Volumes[name] = volume;
-                return VolumeInfo(pool, volume);
-            }, cancellationToken).ConfigureAwait(false);
-        }, cancellationToken);
+            return ClaimVolume(pool, prepared);
+        }, cancellationToken).ConfigureAwait(false);
+
+        return await BuildClaimedVolumeAsync(target, name, path, sourceFormat, def.Target.Permissions, temp =>
+        {
+            CopySparse(sourcePath, temp);
+            var capacity = CapacityOf(temp, sourceFormat);
+            if (def.Capacity > capacity)
+            {
+                Grow(temp, sourceFormat, def.Capacity, allocate: false);
+            }
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>Claims a volume's name in its pool while its file is built (libvirt's voldef->building, pool->asyncjobs); under the pool's job.</summary>
+    private static (PoolObject Pool, string Name, string Path, StorageVolumeDefinition Def) ClaimVolume(PoolObject pool, (string Name, string Path, StorageVolumeDefinition Def) prepared)
+    {
+        pool.Building.Add(prepared.Name);
+        return (pool, prepared.Name, prepared.Path, prepared.Def);
+    }
+
+    /// <summary>
+    /// Builds the file of a claimed volume outside the pool's job, then, in the job again, gives up the claim
+    /// and lists the volume when it was built.
+    /// </summary>
+    private async Task<StorageVolumeInfo> BuildClaimedVolumeAsync(PoolObject pool, string name, string path, string format, StoragePermissions permissions, Action<string> write)
+    {
+        Exception? failure = null;
+        try
+        {
+            // On a thread of the pool: a build can take long (a large preallocation, a copy, a slow backing
+            // file), and its caller goes on meanwhile.
+            await Task.Run(() => WriteNewVolume(path, permissions, write)).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+
+        // Never cancelled: the claim must go whatever happens.
+        await pool.Job.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            pool.Building.Remove(name);
+            if (failure is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+            }
+
+            var volume = new VolumeObject(name, path, format);
+            pool.Volumes[name] = volume;
+            return VolumeInfo(pool, volume);
+        }
+        finally
+        {
+            pool.Job.Release();
+        }
+    }
+
 
     /// <summary>Deletes a volume's file (virStorageVolDelete); with <paramref name="zeroed"/> its content is wiped first.</summary>
     public Task DeleteVolumeAsync(string poolName, string volumeName, bool zeroed = false, CancellationToken cancellationToken = default) =>
@@ -303,7 +345,7 @@ public sealed partial class Hypervisor
 
         var def = StorageVolumeDefinition.FromXml(doc.Effective);
         var name = def.Name;
-        if (pool.Volumes.ContainsKey(name))
+        if (pool.Volumes.ContainsKey(name) || pool.Building.Contains(name))
         {
             throw inUseMessage
                 ? new RuntimeException(ErrorCode.InternalError, $"storage volume name '{name}' already in use.")
@@ -335,6 +377,9 @@ public sealed partial class Hypervisor
         return (name, path, def);
     }
 
+    /// <summary>Called with a new volume's path once its file is written, before it takes the name (tests hold a build there).</summary>
+    internal Action<string>? VolumeWritten { get; set; }
+
     /// <summary>Writes a new volume under a temporary name in the pool, then links it into place (failing if the name was taken meanwhile).</summary>
     private void WriteNewVolume(string path, StoragePermissions permissions, Action<string> write)
     {
@@ -343,6 +388,7 @@ public sealed partial class Hypervisor
         try
         {
             write(temp);
+            VolumeWritten?.Invoke(path);
             if (!OperatingSystem.IsWindows())
             {
                 File.SetUnixFileMode(temp, permissions.Mode is { } mode ? (UnixFileMode)mode : DefaultVolumeMode);
@@ -534,7 +580,9 @@ public sealed partial class Hypervisor
     private static VolumeObject FindVolume(PoolObject pool, string name) =>
         pool.Volumes.TryGetValue(name, out var volume) && File.Exists(volume.Path)
             ? volume
-            : throw new RuntimeException(ErrorCode.NoStorageVolume, $"no storage vol with matching name '{name}'");
+            : pool.Building.Contains(name)
+                ? throw new RuntimeException(ErrorCode.OperationInvalid, $"volume '{name}' is still being allocated.")
+                : throw new RuntimeException(ErrorCode.NoStorageVolume, $"no storage vol with matching name '{name}'");
 
     private void RefuseIfInUse(PoolObject pool, VolumeObject volume)
     {

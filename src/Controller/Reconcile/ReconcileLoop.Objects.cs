@@ -285,8 +285,9 @@ public sealed partial class ReconcileLoop
             }
             catch (RuntimeException e) when (e.Code == ErrorCode.StorageVolumeExists)
             {
-                // Someone else made it meanwhile (a peer, on shared storage): it is never overwritten, only listed.
-                await Hypervisor.RefreshPoolAsync(pool, ct).ConfigureAwait(false);
+                // Someone else made it meanwhile (a peer, on shared storage): it is never overwritten, only listed
+                // (unless volumes of the pool are being built: then it is listed at a later pass).
+                await Hypervisor.RefreshPoolAsync(pool, TimeSpan.Zero, ct).ConfigureAwait(false);
                 existing = await Hypervisor.GetVolumeAsync(pool, name, ct).ConfigureAwait(false);
                 if (existing is null)
                 {

@@ -74,6 +74,12 @@ internal sealed class PoolObject(string name, Guid uuid)
 
     public SemaphoreSlim Job { get; } = new(1, 1);
 
+    /// <summary>
+    /// Names of volumes whose files are being built outside the job (libvirt's building volumes; their
+    /// count is its pool's asyncjobs): taken, not yet listed. Changed and read under the job.
+    /// </summary>
+    public HashSet<string> Building { get; } = new(StringComparer.Ordinal);
+
     public bool Removed { get; set; }
 
     public bool IsActive => State != StoragePoolState.Inactive;

@@ -193,6 +193,56 @@ public sealed class PoolAndVolumeTests
     }
 
     [Fact]
+    public async Task A_volume_slow_to_build_holds_up_neither_its_pool_nor_the_other_volumes()
+    {
+        await using var h = new RuntimeHarness();
+        var hv = await PoolAsync(h);
+        // A backing file that cannot be read yet (a FIFO no one writes to, as a backing file on a stalled
+        // network share): the build of the volume on it waits in the read.
+        // A build held after its file is written (as one writing a large preallocation, or copying a clone).
+        using var hold = new ManualResetEventSlim();
+        hv.VolumeWritten = path => _ = Path.GetFileName(path) == "slow.qcow2" && hold.Wait(TimeSpan.FromSeconds(60));
+        var slow = hv.CreateVolumeAsync("p", Volume("slow.qcow2", "1048576", "qcow2"));
+        try
+        {
+            // Meanwhile the pool's other volumes are created, side by side.
+            var others = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => hv.CreateVolumeAsync("p", Volume($"v{i}.qcow2", "1048576", "qcow2"))));
+            Assert.False(slow.IsCompleted);
+            foreach (var v in others)
+            {
+                var check = HostTool.QemuImg("check", v.Path);
+                Assert.True(check.ExitCode == 0, check.Output);
+            }
+
+            // The name is taken, the volume not listed yet, and the pool cannot go away under the build: libvirt's
+            // messages for a volume being built and a pool with asynchronous jobs.
+            var e = await Assert.ThrowsAsync<RuntimeException>(() => hv.CreateVolumeAsync("p", Volume("slow.qcow2", "4096")));
+            Assert.Equal("VIR_ERR_STORAGE_VOL_EXIST", e.CodeName);
+            Assert.DoesNotContain(await hv.ListVolumesAsync("p"), v => v.Name == "slow.qcow2");
+            e = await Assert.ThrowsAsync<RuntimeException>(() => hv.DeleteVolumeAsync("p", "slow.qcow2"));
+            Assert.Equal("Requested operation is not valid: volume 'slow.qcow2' is still being allocated.", e.Message);
+            e = await Assert.ThrowsAsync<RuntimeException>(() => hv.StopPoolAsync("p"));
+            Assert.Equal("Requested operation is not valid: pool 'p' has asynchronous jobs running.", e.Message);
+            e = await Assert.ThrowsAsync<RuntimeException>(() => hv.RefreshPoolAsync("p"));
+            Assert.Equal("internal error: pool 'p' has asynchronous jobs running.", e.Message);
+            // (The controller's periodic refresh passes instead, and leaves the build's file alone.)
+            await hv.RefreshPoolAsync("p", TimeSpan.Zero);
+        }
+        finally
+        {
+            hold.Set();
+        }
+
+        // The build goes on, names its file and lists its volume; the pool can stop again.
+        var built = await slow.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("slow.qcow2", built.Name);
+        Assert.Contains(await hv.ListVolumesAsync("p"), v => v.Name == "slow.qcow2");
+        var slowCheck = HostTool.QemuImg("check", built.Path);
+        Assert.True(slowCheck.ExitCode == 0, slowCheck.Output);
+        await hv.StopPoolAsync("p");
+    }
+
+    [Fact]
     public async Task Volume_names_and_paths_are_confined_to_the_pool()
     {
         await using var h = new RuntimeHarness();
