@@ -293,8 +293,8 @@ public sealed partial class Hypervisor
             guest = _guests.Create(config, memory, (g, exit) => OnGuestExit(dom, g, exit));
             if (dom.IsPersistent)
             {
-                // Counted durably before the guest runs: after a crash, the count says whether it ever ran.
-                WriteFlags(dom, dom.Autostart, dom.Starts + 1);
+                // Counted durably before the guest runs, by the run record written next: after a crash, the
+                // count says whether it ever ran. (The flags file takes it when the domain stops.)
                 dom.Starts++;
             }
 
@@ -341,9 +341,11 @@ public sealed partial class Hypervisor
         dom.Id = null;
         dom.Live = null;
         dom.Status = DomainStatus.Shutoff(reason);
-        if (dom.IsPersistent && reason is not (ShutoffReason.Migrated or ShutoffReason.Saved))
+        if (dom.IsPersistent && reason != ShutoffReason.Migrated &&
+            (reason != ShutoffReason.Saved || dom.Starts != dom.StartsInFlags))
         {
-            // (A migrated domain's definition goes next; a saved one is told by its managed-save image.)
+            // The reason, and the count of starts the run record held. (A migrated domain's definition goes
+            // next; a saved one is told by its managed-save image.)
             try
             {
                 WriteFlags(dom, dom.Autostart, dom.Starts);

@@ -58,14 +58,20 @@ public sealed partial class Hypervisor
     /// The flags file of a persistent domain: autostart, the durable count of its starts, and why it last shut
     /// off (so that a domain that shut down cleanly is still "shut off (shutdown)" after the runtime restarts).
     /// </summary>
-    private void WriteFlags(DomainObject dom, bool autostart, long starts) =>
+    private void WriteFlags(DomainObject dom, bool autostart, long starts)
+    {
         StateDirectory.WriteAtomic(FlagsPath(dom.Uuid), JsonSerializer.Serialize(
             new DomainFlags(autostart, starts, dom.Status.State == DomainState.Shutoff ? (ShutoffReason)dom.Status.Reason : null), Json));
+        dom.StartsInFlags = starts;
+    }
 
-    /// <summary>The record of a running domain; one left behind after a crash says it was running.</summary>
+    /// <summary>
+    /// The record of a running domain; one left behind after a crash says it was running (and, for a
+    /// persistent one, how many times it was started, the flags file not having been told yet).
+    /// </summary>
     private void WriteRunRecord(DomainObject dom) =>
         StateDirectory.WriteAtomic(RunRecordPath(dom.Uuid), JsonSerializer.Serialize(
-            new RunRecord(dom.Name, dom.Uuid, dom.Id ?? 0, dom.IsPersistent, [.. dom.VncPorts], [.. dom.Taps.Values]), Json));
+            new RunRecord(dom.Name, dom.Uuid, dom.Id ?? 0, dom.IsPersistent, [.. dom.VncPorts], [.. dom.Taps.Values], dom.Starts), Json));
 
     /// <summary>Removes the run record of a domain that stopped (its inode kept for the next start's record).</summary>
     private void RetireRunRecord(Guid uuid) => StateDirectory.Retire(RunRecordPath(uuid));
@@ -118,8 +124,19 @@ public sealed partial class Hypervisor
 
             if (record is not null && _byUuid.TryGetValue(record.Uuid, out var dom))
             {
-                // The process died while the domain ran, and its guest with it: libvirt's "crashed".
+                // The process died while the domain ran, and its guest with it: libvirt's "crashed". The flags
+                // take the reason and the count of starts of the run record, which goes now.
                 dom.Status = DomainStatus.Shutoff(ShutoffReason.Crashed);
+                try
+                {
+                    WriteFlags(dom, dom.Autostart, Math.Max(dom.Starts, record.Starts));
+                    dom.Starts = dom.StartsInFlags;
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    _log.LogWarning("Could not record that domain {Domain} crashed: {Message}", dom.Name, e.Message);
+                }
+
                 _log.LogWarning("Domain {Domain} was running when the runtime stopped unexpectedly; it is shut off (crashed)", dom.Name);
             }
             else if (record is not null)
@@ -178,6 +195,7 @@ public sealed partial class Hypervisor
                 var saved = JsonSerializer.Deserialize<DomainFlags>(File.ReadAllText(flags), Json);
                 dom.Autostart = saved?.Autostart ?? false;
                 dom.Starts = saved?.Starts ?? 0;
+                dom.StartsInFlags = dom.Starts;
                 if (saved?.StopReason is { } reason && Enum.IsDefined(reason))
                 {
                     dom.Status = DomainStatus.Shutoff(reason);
@@ -402,7 +420,7 @@ public sealed partial class Hypervisor
     /// <summary>A persistent domain's flags: autostart, how many times a guest of it was started, why it last shut off.</summary>
     private sealed record DomainFlags(bool Autostart, long Starts = 0, ShutoffReason? StopReason = null);
 
-    private sealed record RunRecord(string Name, Guid Uuid, int Id, bool Persistent, int[] VncPorts, string[] Taps);
+    private sealed record RunRecord(string Name, Guid Uuid, int Id, bool Persistent, int[] VncPorts, string[] Taps, long Starts = 0);
 
     private sealed record ResumeEntry(string Name, Guid Uuid, bool Transient);
 }

@@ -66,9 +66,13 @@ internal sealed class DomainObject(string name, Guid uuid)
 
     /// <summary>
     /// How many times a guest of this (persistent) domain was started — booted, restored or received by a
-    /// migration — counted in its flags file before the guest runs, so that the count survives a crash.
+    /// migration — counted durably before the guest runs, so that the count survives a crash: in the run
+    /// record of the run, and in the flags file once the domain stops.
     /// </summary>
     public long Starts { get; set; }
+
+    /// <summary>The count of starts its flags file holds (<see cref="Starts"/> is ahead while it runs).</summary>
+    public long StartsInFlags { get; set; }
 
     public bool HasManagedSave { get; set; }
 

@@ -41,7 +41,8 @@ internal sealed partial class StateInspector(string state, Fleet fleet)
 
     public sealed record Definition(string Name, Guid Uuid, IReadOnlyList<(string Network, string Mac)> Interfaces, long Starts, bool Autostart);
 
-    public sealed record RunRecord(string Name, Guid Uuid, int Id, bool Persistent, int[] VncPorts, string[] Taps);
+    /// <summary>A run record; a persistent domain's holds its count of starts until the flags file takes it at the stop.</summary>
+    public sealed record RunRecord(string Name, Guid Uuid, int Id, bool Persistent, int[] VncPorts, string[] Taps, long Starts = 0);
 
     public sealed record Lease(string Network, string Mac, string Address, Guid Domain);
 
@@ -284,6 +285,10 @@ internal sealed partial class StateInspector(string state, Fleet fleet)
             if (record.Persistent && (!domains.TryGetValue(record.Name, out var def) || def.Uuid != record.Uuid))
             {
                 problems.Add($"run record of {record.Name} ({record.Uuid}): no such persistent domain is defined");
+            }
+            else if (record.Persistent && record.Starts > def.Starts)
+            {
+                domains[record.Name] = def with { Starts = record.Starts };
             }
             else if (domains.TryGetValue(record.Name, out var d) && d.Interfaces.Count != record.Taps.Length)
             {
