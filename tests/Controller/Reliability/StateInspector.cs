@@ -286,9 +286,9 @@ internal sealed partial class StateInspector(string state, Fleet fleet)
             {
                 problems.Add($"run record of {record.Name} ({record.Uuid}): no such persistent domain is defined");
             }
-            else if (record.Persistent && record.Starts > def.Starts)
+            else if (record.Persistent && domains[record.Name] is var known && record.Starts > known.Starts)
             {
-                domains[record.Name] = def with { Starts = record.Starts };
+                domains[record.Name] = known with { Starts = record.Starts };
             }
             else if (domains.TryGetValue(record.Name, out var d) && d.Interfaces.Count != record.Taps.Length)
             {
