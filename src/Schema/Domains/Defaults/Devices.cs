@@ -190,6 +190,11 @@ internal static partial class DomainDefaults
         // The children are rebuilt in one pass: removing thousands of elements one by one is quadratic in
         // LINQ to XML (each removal walks the sibling list).
         var list = items.ToList();
+        if (AlreadyInPlace(devices, name, list))
+        {
+            return;
+        }
+
         foreach (var item in list)
         {
             if (item.Parent is { } parent && parent != devices)
@@ -224,6 +229,49 @@ internal static partial class DomainDefaults
         }
 
         devices.ReplaceNodes(nodes);
+    }
+
+    /// <summary>
+    /// Whether <see cref="ReplaceAll"/> would leave <paramref name="devices"/> as it is: the items are the
+    /// children named <paramref name="name"/>, already side by side in that order (so always on a definition
+    /// read back, or stored, in libvirt's form). Rebuilding the children costs more than this look.
+    /// </summary>
+    private static bool AlreadyInPlace(XElement devices, string name, List<XElement> list)
+    {
+        if (list.Count == 0 || list[0].Parent != devices || list[0].Name.LocalName != name || list[0].Name.Namespace != XNamespace.None)
+        {
+            return list.Count == 0 && devices.El(name) is null;
+        }
+
+        // Nothing of the kind before the first item, the items next to each other, nothing of the kind after.
+        XNode? node = devices.FirstNode;
+        for (; node != list[0]; node = node!.NextNode)
+        {
+            if (node is XElement { Name: var before } && before.LocalName == name && before.Namespace == XNamespace.None)
+            {
+                return false;
+            }
+        }
+
+        foreach (var item in list)
+        {
+            if (node != item)
+            {
+                return false;
+            }
+
+            node = node.NextNode;
+        }
+
+        for (; node is not null; node = node.NextNode)
+        {
+            if (node is XElement { Name: var after } && after.LocalName == name && after.Namespace == XNamespace.None)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>virDomainChrIsaSerialDefPostParse: explicit isa-serial ports get the lowest free port.</summary>

@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using Reconciler.Schema.Xml;
 
 namespace Reconciler.Schema.Domains.Defaults;
 
@@ -25,49 +26,79 @@ internal static partial class DomainDefaults
     /// <summary>Removes the empty values of <see cref="XPathStringAttributes"/>, which libvirt does not keep.</summary>
     private static void DropEmptyXPathValues(XElement root)
     {
+        // Hot (every definition read): walked with the local-name helpers, which allocate nothing.
         foreach (var (path, attribute) in XPathStringAttributes)
         {
-            IEnumerable<XElement> elements = [root];
-            foreach (var step in path)
-            {
-                elements = elements.Elements(step);
-            }
-
-            foreach (var e in elements.ToList())
-            {
-                if (e.Attribute(attribute) is { Value.Length: 0 } empty)
-                {
-                    empty.Remove();
-                }
-            }
+            DropEmptyAttribute(root, path, 0, attribute);
         }
 
         // virDomainStorageSourceParse drops an empty path (a CD-ROM without media written as file='').
-        foreach (var source in root.Elements("devices").Elements("disk").DescendantsAndSelf()
-                     .Where(e => e.Name.LocalName == "source" && e.Parent?.Name.LocalName is "disk" or "backingStore").ToList())
+        foreach (var disk in root.El("devices").Els("disk"))
         {
-            foreach (var name in (string[])["file", "dev", "dir"])
+            foreach (var source in disk.Descendants())
             {
-                if (source.Attribute(name) is { Value.Length: 0 } empty)
+                if (source.Name.LocalName == "source" && source.Parent?.Name.LocalName is "disk" or "backingStore")
                 {
-                    empty.Remove();
+                    foreach (var name in (string[])["file", "dev", "dir"])
+                    {
+                        if (source.A(name) is { Length: 0 })
+                        {
+                            source.Attribute(name)!.Remove();
+                        }
+                    }
                 }
             }
         }
 
         // Elements libvirt writes with virXMLFormatElement disappear when nothing is left in them.
+        List<XElement>? empty = null;
         foreach (var (path, name) in EmptyDroppedElements)
         {
-            IEnumerable<XElement> parents = [root];
-            foreach (var step in path)
+            CollectEmpty(root, path, 0, name, ref empty);
+        }
+
+        foreach (var e in empty ?? [])
+        {
+            e.Remove();
+        }
+    }
+
+    private static void DropEmptyAttribute(XElement element, string[] path, int depth, string attribute)
+    {
+        if (depth == path.Length)
+        {
+            if (element.A(attribute) is { Length: 0 })
             {
-                parents = parents.Elements(step);
+                element.Attribute(attribute)!.Remove();
             }
 
-            foreach (var e in parents.Elements(name).Where(e => !e.HasAttributes && !e.HasElements && e.Value.Length == 0).ToList())
+            return;
+        }
+
+        foreach (var child in element.Els(path[depth]))
+        {
+            DropEmptyAttribute(child, path, depth + 1, attribute);
+        }
+    }
+
+    private static void CollectEmpty(XElement element, string[] path, int depth, string name, ref List<XElement>? empty)
+    {
+        if (depth == path.Length)
+        {
+            foreach (var e in element.Els(name))
             {
-                e.Remove();
+                if (!e.HasAttributes && !e.HasElements && e.Value.Length == 0)
+                {
+                    (empty ??= []).Add(e);
+                }
             }
+
+            return;
+        }
+
+        foreach (var child in element.Els(path[depth]))
+        {
+            CollectEmpty(child, path, depth + 1, name, ref empty);
         }
     }
 
