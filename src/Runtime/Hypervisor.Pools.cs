@@ -568,6 +568,33 @@ public sealed partial class Hypervisor
         StateDirectory.WriteAtomic(PoolActivePath(pool.Uuid), LibvirtXmlWriter.Format(def));
     }
 
+    /// <summary>The volume a file of a directory pool is, or null (a creation's temporary file, a symlink out of the pool).</summary>
+    private VolumeObject? VolumeAt(PoolObject pool, string target, string? root, string path)
+    {
+        var name = Path.GetFileName(path);
+        if (name.StartsWith(TempVolumePrefix, StringComparison.Ordinal))
+        {
+            // Never a volume. This host's own: a creation that did not finish; another host's (shared
+            // storage): maybe one in progress, left alone.
+            if (name.StartsWith(OwnTempVolumePrefix, StringComparison.Ordinal))
+            {
+                File.Delete(path);
+            }
+
+            return null;
+        }
+
+        // A file that is no symlink is where the pool's (resolved) directory is: one readlink, not one
+        // per component of both paths.
+        if (new FileInfo(path).LinkTarget is null ? root is null : !IsInside(target, path))
+        {
+            _log.LogWarning("Skipping {Path} in pool {Pool}: it is a symlink that leads out of the pool", path, pool.Name);
+            return null;
+        }
+
+        return new VolumeObject(name, path, ProbeFormat(path));
+    }
+
     /// <summary>
     /// virStorageBackendRefreshLocal: every regular file of the target directory is a volume (qcow2 when its
     /// header says so, else raw). Symlinks that lead out of the pool are not volumes. Leftovers of an
@@ -577,31 +604,19 @@ public sealed partial class Hypervisor
     {
         var target = pool.TargetPath!;
         var root = RealPath(target);
+        var paths = Directory.GetFiles(target);
+        // Each file costs a readlink and a read of its first 4 KiB: a pool of thousands is listed on every
+        // core (a host's start lists every pool before its API answers).
+        var volumes = paths.Length > 64
+            ? paths.AsParallel().Select(path => VolumeAt(pool, target, root, path)).ToArray()
+            : Array.ConvertAll(paths, path => VolumeAt(pool, target, root, path));
         var found = new Dictionary<string, VolumeObject>(StringComparer.Ordinal);
-        foreach (var path in Directory.EnumerateFiles(target).Order(StringComparer.Ordinal))
+        foreach (var volume in volumes)
         {
-            var name = Path.GetFileName(path);
-            if (name.StartsWith(TempVolumePrefix, StringComparison.Ordinal))
+            if (volume is not null)
             {
-                // Never a volume. This host's own: a creation that did not finish; another host's (shared
-                // storage): maybe one in progress, left alone.
-                if (name.StartsWith(OwnTempVolumePrefix, StringComparison.Ordinal))
-                {
-                    File.Delete(path);
-                }
-
-                continue;
+                found[volume.Name] = volume;
             }
-
-            // A file that is no symlink is where the pool's (resolved) directory is: one readlink, not one
-            // per component of both paths.
-            if (new FileInfo(path).LinkTarget is null ? root is null : !IsInside(target, path))
-            {
-                _log.LogWarning("Skipping {Path} in pool {Pool}: it is a symlink that leads out of the pool", path, pool.Name);
-                continue;
-            }
-
-            found[name] = new VolumeObject(name, path, ProbeFormat(path));
         }
 
         // Changed in place, never emptied on the way: a domain starting meanwhile finds its volume.
