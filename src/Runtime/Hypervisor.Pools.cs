@@ -156,7 +156,7 @@ public sealed partial class Hypervisor
 
             if (pool.Building.Count > 0)
             {
-                throw new RuntimeException(ErrorCode.OperationInvalid, $"pool '{pool.Name}' has asynchronous jobs running.");
+                throw AsyncJobsRunning(pool, ErrorCode.OperationInvalid);
             }
 
             if (DomainsUsingPool(pool) is { Count: > 0 } users)
@@ -255,9 +255,7 @@ public sealed partial class Hypervisor
             if (pool.Building.Count > 0)
             {
                 // (A refresh would take the files being built for leftovers of a crash.)
-                return refuseWhileBuilding
-                    ? throw new RuntimeException(ErrorCode.InternalError, $"pool '{pool.Name}' has asynchronous jobs running.")
-                    : false;
+                return refuseWhileBuilding ? throw AsyncJobsRunning(pool, ErrorCode.InternalError) : false;
             }
 
             if (pool.Listed is { } listed && DateTimeOffset.UtcNow - listed < unlessListedWithin)
@@ -488,6 +486,10 @@ public sealed partial class Hypervisor
             operation(pool);
             return true;
         }, cancellationToken, caller);
+
+    /// <summary>libvirt's refusal of an operation on a pool while volumes of it are being built (its asyncjobs).</summary>
+    private static RuntimeException AsyncJobsRunning(PoolObject pool, ErrorCode code) =>
+        new(code, $"pool '{pool.Name}' has asynchronous jobs running.");
 
     private static void RequireActive(PoolObject pool)
     {

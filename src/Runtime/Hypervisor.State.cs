@@ -127,10 +127,10 @@ public sealed partial class Hypervisor
                 // The process died while the domain ran, and its guest with it: libvirt's "crashed". The flags
                 // take the reason and the count of starts of the run record, which goes now.
                 dom.Status = DomainStatus.Shutoff(ShutoffReason.Crashed);
+                dom.Starts = Math.Max(dom.Starts, record.Starts);
                 try
                 {
-                    WriteFlags(dom, dom.Autostart, Math.Max(dom.Starts, record.Starts));
-                    dom.Starts = dom.StartsInFlags;
+                    WriteFlags(dom, dom.Autostart, dom.Starts);
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {

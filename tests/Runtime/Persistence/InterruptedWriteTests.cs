@@ -125,7 +125,7 @@ public sealed class InterruptedWriteTests
     }
 
     [Fact]
-    public async Task Starts_are_counted_before_the_guest_runs_and_survive_a_crash()
+    public async Task Starts_are_counted_before_the_guest_runs_and_survive_crashes_saves_and_restarts()
     {
         await using var h = new RuntimeHarness();
         var hv = await h.OpenAsync();
@@ -141,5 +141,25 @@ public sealed class InterruptedWriteTests
 
         var info = await again.GetInfoAsync("counted");
         Assert.Equal(("shut off (crashed)", 2L), (info.Status.ToString(), info.Starts));
+
+        // The count the crash left in the run record outlives the record: a clean restart still has it.
+        await again.DisposeAsync();
+        again = await h.OpenAsync();
+        Assert.Equal(2, (await again.GetInfoAsync("counted")).Starts);
+
+        // A graceful stop saves it; the next start restores it, which is a start too.
+        await again.StartAsync("counted");
+        await again.DisposeAsync();
+        again = await h.OpenAsync();
+        Assert.Equal("running (restored)", (await again.GetInfoAsync("counted")).Status.ToString());
+        Assert.Equal(4, (await again.GetInfoAsync("counted")).Starts);
+        again.Abandon();
+        again = await h.OpenAsync();
+        Assert.Equal(4, (await again.GetInfoAsync("counted")).Starts);
+        await again.StartAsync("counted");
+        await again.DestroyAsync("counted");
+        await again.DisposeAsync();
+        again = await h.OpenAsync();
+        Assert.Equal(("shut off (destroyed)", 5L), ((await again.GetInfoAsync("counted")).Status.ToString(), (await again.GetInfoAsync("counted")).Starts));
     }
 }

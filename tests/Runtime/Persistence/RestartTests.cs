@@ -202,42 +202,6 @@ public sealed class RestartTests
     }
 
     [Fact]
-    public async Task The_count_of_starts_survives_crashes_graceful_stops_and_restarts()
-    {
-        await using var h = new RuntimeHarness();
-        var hv = await h.OpenAsync();
-        await hv.DefineAsync(h.Domain("d"));
-        Assert.Equal(0, (await hv.GetInfoAsync("d")).Starts);
-        await hv.StartAsync("d");
-        Assert.Equal(1, (await hv.GetInfoAsync("d")).Starts);
-
-        // A crash while it runs: the start was counted before the guest ran.
-        hv.Abandon();
-        hv = await h.OpenAsync();
-        Assert.Equal("shut off (crashed)", (await hv.GetInfoAsync("d")).Status.ToString());
-        Assert.Equal(1, (await hv.GetInfoAsync("d")).Starts);
-        await hv.DisposeAsync();
-        hv = await h.OpenAsync();
-        Assert.Equal(1, (await hv.GetInfoAsync("d")).Starts);
-
-        // A graceful stop saves it; the next start restores it, which is a start too.
-        await hv.StartAsync("d");
-        await hv.DisposeAsync();
-        hv = await h.OpenAsync();
-        Assert.Equal("running (restored)", (await hv.GetInfoAsync("d")).Status.ToString());
-        Assert.Equal(3, (await hv.GetInfoAsync("d")).Starts);
-        hv.Abandon();
-        hv = await h.OpenAsync();
-        Assert.Equal(3, (await hv.GetInfoAsync("d")).Starts);
-        await hv.StartAsync("d");
-        await hv.DestroyAsync("d");
-        await hv.DisposeAsync();
-        hv = await h.OpenAsync();
-        Assert.Equal(4, (await hv.GetInfoAsync("d")).Starts);
-        Assert.Equal("shut off (destroyed)", (await hv.GetInfoAsync("d")).Status.ToString());
-    }
-
-    [Fact]
     public async Task Damaged_state_files_are_set_aside_and_reported_and_the_rest_loads()
     {
         await using var h = new RuntimeHarness();

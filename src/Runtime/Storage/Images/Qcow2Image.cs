@@ -135,17 +135,14 @@ public static class Qcow2Image
     private static void Fill(Span<byte> span, ulong virtualSize, int clusterBits, string? backingFile, string? backingFormat)
     {
         var (clusterSize, l1Size, totalClusters) = Layout(virtualSize, clusterBits);
-        const long refcountTableCluster = RefcountTableCluster;
-        const long refcountBlockCluster = RefcountBlockCluster;
-        const long l1Cluster = L1Cluster;
         BinaryPrimitives.WriteUInt32BigEndian(span[0..], Magic);
         BinaryPrimitives.WriteUInt32BigEndian(span[4..], 3);
         BinaryPrimitives.WriteUInt32BigEndian(span[20..], (uint)clusterBits);
         BinaryPrimitives.WriteUInt64BigEndian(span[24..], virtualSize);
         BinaryPrimitives.WriteUInt32BigEndian(span[32..], 0);
         BinaryPrimitives.WriteUInt32BigEndian(span[36..], l1Size);
-        BinaryPrimitives.WriteUInt64BigEndian(span[40..], (ulong)(l1Cluster * clusterSize));
-        BinaryPrimitives.WriteUInt64BigEndian(span[48..], (ulong)(refcountTableCluster * clusterSize));
+        BinaryPrimitives.WriteUInt64BigEndian(span[40..], (ulong)(L1Cluster * clusterSize));
+        BinaryPrimitives.WriteUInt64BigEndian(span[48..], (ulong)(RefcountTableCluster * clusterSize));
         BinaryPrimitives.WriteUInt32BigEndian(span[56..], 1);
         BinaryPrimitives.WriteUInt32BigEndian(span[60..], 0);
         BinaryPrimitives.WriteUInt64BigEndian(span[64..], 0);
@@ -177,8 +174,8 @@ public static class Qcow2Image
         }
 
         // Refcount table: one block; the block counts every metadata cluster once.
-        BinaryPrimitives.WriteUInt64BigEndian(span[(int)(refcountTableCluster * clusterSize)..], (ulong)(refcountBlockCluster * clusterSize));
-        var block = span[(int)(refcountBlockCluster * clusterSize)..];
+        BinaryPrimitives.WriteUInt64BigEndian(span[(int)(RefcountTableCluster * clusterSize)..], (ulong)(RefcountBlockCluster * clusterSize));
+        var block = span[(int)(RefcountBlockCluster * clusterSize)..];
         for (var cluster = 0; cluster < totalClusters; cluster++)
         {
             BinaryPrimitives.WriteUInt16BigEndian(block[(cluster * 2)..], 1);

@@ -238,7 +238,7 @@ internal static partial class DomainDefaults
     /// </summary>
     private static bool AlreadyInPlace(XElement devices, string name, List<XElement> list)
     {
-        if (list.Count == 0 || list[0].Parent != devices || list[0].Name.LocalName != name || list[0].Name.Namespace != XNamespace.None)
+        if (list.Count == 0 || list[0].Parent != devices || !list[0].Is(name))
         {
             return list.Count == 0 && devices.El(name) is null;
         }
@@ -247,7 +247,7 @@ internal static partial class DomainDefaults
         XNode? node = devices.FirstNode;
         for (; node != list[0]; node = node!.NextNode)
         {
-            if (node is XElement { Name: var before } && before.LocalName == name && before.Namespace == XNamespace.None)
+            if ((node as XElement).Is(name))
             {
                 return false;
             }
@@ -265,7 +265,7 @@ internal static partial class DomainDefaults
 
         for (; node is not null; node = node.NextNode)
         {
-            if (node is XElement { Name: var after } && after.LocalName == name && after.Namespace == XNamespace.None)
+            if ((node as XElement).Is(name))
             {
                 return false;
             }

@@ -26,10 +26,16 @@ internal static partial class DomainDefaults
     /// <summary>Removes the empty values of <see cref="XPathStringAttributes"/>, which libvirt does not keep.</summary>
     private static void DropEmptyXPathValues(XElement root)
     {
-        // Hot (every definition read): walked with the local-name helpers, which allocate nothing.
+        // Hot (every definition read): walked with the local-name helpers, without iterator chains.
         foreach (var (path, attribute) in XPathStringAttributes)
         {
-            DropEmptyAttribute(root, path, 0, attribute);
+            AtPath(root, path, 0, attribute, static (element, attribute) =>
+            {
+                if (element.A(attribute) is { Length: 0 })
+                {
+                    element.Attribute(attribute)!.Remove();
+                }
+            });
         }
 
         // virDomainStorageSourceParse drops an empty path (a CD-ROM without media written as file='').
@@ -51,54 +57,36 @@ internal static partial class DomainDefaults
         }
 
         // Elements libvirt writes with virXMLFormatElement disappear when nothing is left in them.
-        List<XElement>? empty = null;
-        foreach (var (path, name) in EmptyDroppedElements)
+        var empty = new List<XElement>();
+        foreach (var path in EmptyDroppedElements)
         {
-            CollectEmpty(root, path, 0, name, ref empty);
+            AtPath(root, path, 0, empty, static (e, empty) =>
+            {
+                if (!e.HasAttributes && !e.HasElements && e.Value.Length == 0)
+                {
+                    empty.Add(e);
+                }
+            });
         }
 
-        foreach (var e in empty ?? [])
+        foreach (var e in empty)
         {
             e.Remove();
         }
     }
 
-    private static void DropEmptyAttribute(XElement element, string[] path, int depth, string attribute)
+    /// <summary>Calls <paramref name="visit"/> on each element at <paramref name="path"/> (child names from <paramref name="element"/>), without allocating.</summary>
+    private static void AtPath<TState>(XElement element, string[] path, int depth, TState state, Action<XElement, TState> visit)
     {
         if (depth == path.Length)
         {
-            if (element.A(attribute) is { Length: 0 })
-            {
-                element.Attribute(attribute)!.Remove();
-            }
-
+            visit(element, state);
             return;
         }
 
         foreach (var child in element.Els(path[depth]))
         {
-            DropEmptyAttribute(child, path, depth + 1, attribute);
-        }
-    }
-
-    private static void CollectEmpty(XElement element, string[] path, int depth, string name, ref List<XElement>? empty)
-    {
-        if (depth == path.Length)
-        {
-            foreach (var e in element.Els(name))
-            {
-                if (!e.HasAttributes && !e.HasElements && e.Value.Length == 0)
-                {
-                    (empty ??= []).Add(e);
-                }
-            }
-
-            return;
-        }
-
-        foreach (var child in element.Els(path[depth]))
-        {
-            CollectEmpty(child, path, depth + 1, name, ref empty);
+            AtPath(child, path, depth + 1, state, visit);
         }
     }
 
@@ -112,9 +100,10 @@ internal static partial class DomainDefaults
         }
     }
 
-    private static readonly (string[] Path, string Element)[] EmptyDroppedElements =
+    /// <summary>The elements (each a path from the domain) dropped when nothing is left in them.</summary>
+    private static readonly string[][] EmptyDroppedElements =
     [
-        (["devices", "interface"], "model"), (["devices", "controller"], "model"),
-        (["memoryBacking"], "source"), (["memoryBacking"], "access"), (["memoryBacking"], "allocation"), (["cpu"], "vendor"),
+        ["devices", "interface", "model"], ["devices", "controller", "model"],
+        ["memoryBacking", "source"], ["memoryBacking", "access"], ["memoryBacking", "allocation"], ["cpu", "vendor"],
     ];
 }
