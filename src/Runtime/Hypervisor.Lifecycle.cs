@@ -301,7 +301,9 @@ public sealed partial class Hypervisor
             dom.Live = live;
             dom.Id = id;
             dom.Guest = guest;
-            dom.Status = paused ? DomainStatus.Paused(PausedReason.User) : DomainStatus.Running(reason);
+            // An incoming migration's domain reads as paused for the migration from its first moment: whoever
+            // looks at it (the controller, woken by the event below) must never take it for a paused guest.
+            dom.Status = paused ? DomainStatus.Paused(incoming ? PausedReason.Migration : PausedReason.User) : DomainStatus.Running(reason);
             WriteRunRecord(dom);
         }
         catch

@@ -889,7 +889,6 @@ public sealed partial class Hypervisor
         try
         {
             Boot(dom, def, paused: true, RunningReason.Migrated, GuestMemory.FromKiB(model.Memory.MemoryKiB), incoming: true);
-            dom.Status = DomainStatus.Paused(PausedReason.Migration);
             incoming.Dom = dom;
             incoming.Setup = incoming.Clock.Elapsed;
         }

@@ -310,6 +310,40 @@ public sealed class MigrationTests
     }
 
     [Fact]
+    public async Task The_incoming_domain_reads_as_paused_for_the_migration_from_its_first_event_until_it_resumes()
+    {
+        var (source, target, from, to, listener, endpoint) = await TwoHostsAsync();
+        await using (source)
+        await using (target)
+        await using (listener)
+        {
+            // What a controller woken by the target's events sees: the event's status, and the domain's own
+            // when it looks it up in the handler. A paused guest that is not arriving would be defined by it.
+            var seen = new List<(DomainEventType Type, string Event, string Looked)>();
+            to.DomainChanged += e =>
+            {
+                lock (seen)
+                {
+                    seen.Add((e.Type, e.Status.ToString(), to.Exists(e.Name) ? to.Lookup(e.Name).Status.ToString() : "gone"));
+                }
+            };
+            await from.DefineAsync(source.Domain("arriving", memoryMiB: 64));
+            await from.StartAsync("arriving");
+
+            await from.MigrateAsync("arriving", endpoint);
+
+            lock (seen)
+            {
+                var started = seen.FindIndex(s => s.Type == DomainEventType.Started);
+                var resumed = seen.FindIndex(s => s.Type == DomainEventType.Resumed);
+                Assert.True(started >= 0 && resumed > started, string.Join("; ", seen));
+                Assert.All(seen[started..resumed], s => Assert.Equal(("paused (migrating)", "paused (migrating)"), (s.Event, s.Looked)));
+                Assert.Equal("running (migrated)", seen[resumed].Event);
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_lost_final_answer_is_settled_by_asking_the_target_and_the_guest_runs_only_there()
     {
         var (source, target, from, to, listener, endpoint) = await TwoHostsAsync();
