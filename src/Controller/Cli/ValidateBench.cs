@@ -71,8 +71,10 @@ internal static class ValidateBench
         // The first pass warms up (JIT); it is timed with the others.
         var clock = Stopwatch.StartNew();
         long valid = 0;
+        var passes = new List<double>();
         for (var pass = 0; pass < times; pass++)
         {
+            var passStart = clock.Elapsed.TotalSeconds;
             ct.ThrowIfCancellationRequested();
             // Load gives the normalized text of a valid file too: it formats it anyway, to read it back.
             // Each worker drops its document once normalized, as a one-shot `validate` or `normalize` does;
@@ -82,12 +84,15 @@ internal static class ValidateBench
                 var doc = LibvirtSchema.Load(files[i], contents[i], null, out var normalized);
                 return doc.IsValid && (normalized ?? doc.Format()) is not null;
             });
+            passes.Add(clock.Elapsed.TotalSeconds - passStart);
         }
 
         var seconds = clock.Elapsed.TotalSeconds;
         var ours = files.Count * times / seconds;
         await stdout.WriteLineAsync(string.Create(inv,
             $"validate + normalize  {files.Count} files ({bytes / 1024} KiB, {valid} valid) x {times} in {seconds:0.00} s: {ours:0} files/s on {Environment.ProcessorCount} cores")).ConfigureAwait(false);
+        await stdout.WriteLineAsync(string.Create(inv,
+            $"  passes: {string.Join(" ", passes.Select(p => p.ToString("0.000", inv)))} s")).ConfigureAwait(false);
         await stdout.WriteLineAsync(string.Create(inv,
             $"  allocated {GC.GetTotalAllocatedBytes() / (1024.0 * 1024):0} MiB ({GC.GetTotalAllocatedBytes() / 1024.0 / (files.Count * times):0} KiB a file), {GC.CollectionCount(0)} collections ({GC.CollectionCount(2)} full), {GC.GetTotalPauseDuration().TotalMilliseconds:0} ms paused")).ConfigureAwait(false);
 

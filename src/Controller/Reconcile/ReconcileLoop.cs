@@ -35,6 +35,7 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
     private readonly HashSet<ObjectKey> _again = [];
     private readonly Lock _sync = new();
     private readonly SemaphoreSlim _scanLock = new(1, 1);
+    private readonly SemaphoreSlim _wholeScanLock = new(1, 1);
     private readonly ResiliencePipeline _retry;
     private readonly TaskCompletionSource _firstPass = new(TaskCreationOptions.RunContinuationsAsynchronously);
     // The objects found at start that this daemon has not reconciled yet (the first pass).
@@ -247,14 +248,39 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
     /// </summary>
     internal async Task RescanAsync(bool initial, CancellationToken cancellationToken, bool everything = false, IReadOnlyCollection<string>? paths = null)
     {
+        var whole = paths is null || initial || everything || !Volatile.Read(ref _scanned);
+        var early = initial ? _start.EarlyScan : null;
+        if (whole && early is null)
+        {
+            // A whole read (thousands of files on a periodic resync) runs outside the scan lock: the watcher's
+            // edits go on meanwhile, and what they read wins over the older reading when it completes.
+            await _wholeScanLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            var pending = whole && early is null ? await Task.Run(_specs.ReadAll, cancellationToken).ConfigureAwait(false) : null;
+            await RescanLockedAsync(initial, cancellationToken, everything, paths, whole, early, pending).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (whole && early is null)
+            {
+                _wholeScanLock.Release();
+            }
+        }
+    }
+
+    private async Task RescanLockedAsync(bool initial, CancellationToken cancellationToken, bool everything, IReadOnlyCollection<string>? paths,
+        bool whole, Task<SpecScan>? early, PendingScan? pending)
+    {
         await _scanLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var whole = paths is null || initial || everything || !_scanned;
-            var scan = whole
-                ? await (initial && _start.EarlyScan is { } early ? early : Task.Run(_specs.Scan, cancellationToken)).ConfigureAwait(false)
+            var scan = early is not null ? await early.ConfigureAwait(false)
+                : pending is not null ? _specs.Complete(pending)
                 : await Task.Run(() => _specs.ScanPaths(paths!), cancellationToken).ConfigureAwait(false);
-            _scanned = true;
+            Volatile.Write(ref _scanned, true);
             // A scan of the watcher's paths changes only those files: only their objects are looked at again.
             var changed = _desired.Apply(scan, whole ? null : [.. paths!.Select(Path.GetFullPath)]);
             if (_desired.Blocked is { } blocked)

@@ -87,8 +87,16 @@ public sealed class DesiredState(bool allowEmpty)
             : [.. paths.Distinct(StringComparer.Ordinal)];
         foreach (var path in changedPaths)
         {
+            var file = scan.Files.GetValueOrDefault(path);
+            if (file is not null && _files.TryGetValue(path, out var applied) && ReferenceEquals(applied, file))
+            {
+                // The very file applied before (a scan hands back what it read before for unchanged content):
+                // a periodic resync of thousands of files recomputes only what changed.
+                continue;
+            }
+
             Forget(path, touched);
-            if (scan.Files.TryGetValue(path, out var file))
+            if (file is not null)
             {
                 Index(file, touched);
             }

@@ -24,6 +24,9 @@ public sealed record SpecScan(IReadOnlyDictionary<string, SpecFile> Files, strin
     public static readonly SpecScan Empty = new(new Dictionary<string, SpecFile>(), null);
 }
 
+/// <summary>A whole read of the spec directory not yet taken into its view (<see cref="SpecDirectory.Complete"/>).</summary>
+public sealed record PendingScan(IReadOnlyList<SpecFile> Files, long Began, string? DirectoryProblem);
+
 /// <summary>
 /// Reads a spec directory: recursively, dot files and directories, <c>*.tmp</c> and <c>*~</c> skipped;
 /// the kind comes from the root element; volumes live in <c>pools/&lt;pool-name&gt;/</c>. A file whose
@@ -31,15 +34,35 @@ public sealed record SpecScan(IReadOnlyDictionary<string, SpecFile> Files, strin
 /// </summary>
 public sealed class SpecDirectory(string root)
 {
+    // The files as last read, and when a path scan last changed each path (its own reading, or its removal):
+    // a whole read runs beside path scans, and what they learnt while it read wins over its older reading.
+    private readonly Lock _gate = new();
     private readonly Dictionary<string, SpecFile> _cache = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _changedAt = new(StringComparer.Ordinal);
+    private long _clock;
 
     public string Root { get; } = Path.GetFullPath(root);
 
-    public SpecScan Scan()
+    /// <summary>Reads the whole directory: <see cref="ReadAll"/> and <see cref="Complete"/> in one.</summary>
+    public SpecScan Scan() => Complete(ReadAll());
+
+    /// <summary>
+    /// Reads, hashes and (when new or changed) parses every file, on every core — the long part of a whole
+    /// scan, which <see cref="ScanPaths"/> may run beside: a periodic resync of thousands of files never
+    /// holds an edit up. Nothing is taken into the directory's view until <see cref="Complete"/>. One whole
+    /// read at a time (the caller's to ensure), completed before the next begins.
+    /// </summary>
+    public PendingScan ReadAll()
     {
+        long began;
+        lock (_gate)
+        {
+            began = _clock;
+        }
+
         if (!Directory.Exists(Root))
         {
-            return new SpecScan(new Dictionary<string, SpecFile>(), $"the spec directory {Root} does not exist");
+            return new PendingScan([], began, $"the spec directory {Root} does not exist");
         }
 
         List<string> paths;
@@ -49,26 +72,61 @@ public sealed class SpecDirectory(string root)
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return new SpecScan(new Dictionary<string, SpecFile>(), $"the spec directory {Root} cannot be read: {e.Message}");
+            return new PendingScan([], began, $"the spec directory {Root} cannot be read: {e.Message}");
         }
 
         // Read, hashed and (when new or changed) parsed on every core: a start reads thousands of files.
-        var read = paths.AsParallel().AsOrdered().Select(ReadFile).ToList();
-        var files = new Dictionary<string, SpecFile>(StringComparer.Ordinal);
-        foreach (var file in read)
+        return new PendingScan(paths.AsParallel().AsOrdered().Select(ReadFile).ToList(), began, null);
+    }
+
+    /// <summary>
+    /// Takes a whole read into the directory's view and gives the scan: a path that a path scan read again
+    /// (or found gone) after the whole read began keeps that newer reading. Not to run beside
+    /// <see cref="ScanPaths"/> (the caller orders them), so that each scan it gives follows the one before.
+    /// </summary>
+    public SpecScan Complete(PendingScan pending)
+    {
+        ArgumentNullException.ThrowIfNull(pending);
+        if (pending.DirectoryProblem is { } problem)
         {
-            // Every file is kept, an unreadable one too: a later scan of the watcher's paths alone starts
-            // from here, and a file missing from it would read as a removed spec.
-            _cache[file.Path] = file;
-            files[file.Path] = file;
+            return new SpecScan(new Dictionary<string, SpecFile>(), problem);
         }
 
-        foreach (var gone in _cache.Keys.Where(p => !files.ContainsKey(p)).ToList())
+        lock (_gate)
         {
-            _cache.Remove(gone);
-        }
+            var files = new Dictionary<string, SpecFile>(StringComparer.Ordinal);
+            foreach (var file in pending.Files)
+            {
+                // Every file is kept, an unreadable one too: a later scan of the watcher's paths alone starts
+                // from here, and a file missing from it would read as a removed spec.
+                if (!ChangedSince(file.Path, pending.Began))
+                {
+                    files[file.Path] = file;
+                }
+            }
 
-        return new SpecScan(files, null);
+            foreach (var (path, at) in _changedAt)
+            {
+                if (at > pending.Began && _cache.TryGetValue(path, out var newer))
+                {
+                    files[path] = newer;
+                }
+            }
+
+            _cache.Clear();
+            foreach (var (path, file) in files)
+            {
+                _cache[path] = file;
+            }
+
+            // What path scans learnt before this read began, the read has seen on disk itself.
+            foreach (var path in _changedAt.Where(p => p.Value <= pending.Began).Select(p => p.Key).ToList())
+            {
+                _changedAt.Remove(path);
+            }
+
+            return new SpecScan(files, null);
+        }
     }
 
     /// <summary>
@@ -85,25 +143,38 @@ public sealed class SpecDirectory(string root)
 
         foreach (var path in paths.Select(System.IO.Path.GetFullPath).Distinct(StringComparer.Ordinal))
         {
-            if (!IsSpecPath(Root, path) || !File.Exists(path))
+            SpecFile? file = null;
+            if (IsSpecPath(Root, path) && File.Exists(path))
             {
-                _cache.Remove(path);
-                continue;
+                file = ReadFile(path);
+                if (file.Errors.Count > 0 && !File.Exists(path))
+                {
+                    file = null; // gone while it was read
+                }
             }
 
-            var file = ReadFile(path);
-            if (file.Errors.Count > 0 && !File.Exists(path))
+            lock (_gate)
             {
-                _cache.Remove(path); // gone while it was read
-            }
-            else
-            {
-                _cache[path] = file;
+                if (file is null)
+                {
+                    _cache.Remove(path);
+                }
+                else
+                {
+                    _cache[path] = file;
+                }
+
+                _changedAt[path] = ++_clock;
             }
         }
 
-        return new SpecScan(new Dictionary<string, SpecFile>(_cache, StringComparer.Ordinal), null);
+        lock (_gate)
+        {
+            return new SpecScan(new Dictionary<string, SpecFile>(_cache, StringComparer.Ordinal), null);
+        }
     }
+
+    private bool ChangedSince(string path, long began) => _changedAt.TryGetValue(path, out var at) && at > began;
 
     /// <summary>A file as the last scan read it when its content is the same, else read and parsed again.</summary>
     private SpecFile ReadFile(string path)
@@ -119,7 +190,13 @@ public sealed class SpecDirectory(string root)
         }
 
         var revision = RevisionOf(bytes);
-        return _cache.TryGetValue(path, out var cached) && cached.Revision == revision ? cached : Read(path, revision, bytes);
+        SpecFile? cached;
+        lock (_gate)
+        {
+            _cache.TryGetValue(path, out cached);
+        }
+
+        return cached is not null && cached.Revision == revision ? cached : Read(path, revision, bytes);
     }
 
     /// <summary>

@@ -57,6 +57,37 @@ public sealed class DesiredStateTests
     }
 
     [Fact]
+    public void Edits_read_while_a_whole_scan_reads_win_over_its_older_reading()
+    {
+        using var dir = new TempDir();
+        var edited = dir.Write("networks/n1.xml", Net);
+        var removed = dir.Write("networks/n2.xml", Net.Replace("n1", "n2", StringComparison.Ordinal).Replace("br5", "br7", StringComparison.Ordinal));
+        dir.Write("networks/n3.xml", Net.Replace("n1", "n3", StringComparison.Ordinal).Replace("br5", "br8", StringComparison.Ordinal));
+        var specs = new SpecDirectory(dir.Path);
+        specs.Scan();
+
+        // A periodic resync has read every file; before it completes, the watcher reports an edit, a removal
+        // and a new file, which are read at once.
+        var resync = specs.ReadAll();
+        File.WriteAllText(edited, Net.Replace("br5", "br6", StringComparison.Ordinal));
+        File.Delete(removed);
+        var added = dir.Write("networks/n4.xml", Net.Replace("n1", "n4", StringComparison.Ordinal).Replace("br5", "br9", StringComparison.Ordinal));
+        var afterEdits = specs.ScanPaths([edited, removed, added]);
+        var completed = specs.Complete(resync);
+
+        Assert.Equal(afterEdits.Files.Keys.Order(StringComparer.Ordinal), completed.Files.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(SpecDirectory.RevisionOf(File.ReadAllBytes(edited)), completed.Files[edited].Revision);
+        Assert.DoesNotContain(removed, completed.Files.Keys);
+        Assert.Contains(added, completed.Files.Keys);
+
+        // The next whole scan reads the disk as it is, and a path scan after it starts from that.
+        var next = specs.Scan();
+        Assert.Equal(completed.Files.Keys.Order(StringComparer.Ordinal), next.Files.Keys.Order(StringComparer.Ordinal));
+        File.WriteAllText(removed, Net.Replace("n1", "n2", StringComparison.Ordinal).Replace("br5", "br7", StringComparison.Ordinal));
+        Assert.Equal(4, specs.ScanPaths([removed]).Files.Count);
+    }
+
+    [Fact]
     public void Applying_the_changed_paths_alone_gives_what_a_whole_scan_gives_after_any_sequence_of_edits()
     {
         // Random edits (valid specs of a few networks, so that files collide and objects move between
