@@ -43,8 +43,7 @@ public static partial class SpecXmlReader
 
         try
         {
-            Scan(content, limits);
-            using var reader = XmlReader.Create(new ReadOnlyMemoryStream(content), Settings(limits));
+            using var reader = new LimitingXmlReader(XmlReader.Create(new ReadOnlyMemoryStream(content), Settings(limits)), limits);
             return XDocument.Load(reader, LoadOptions.SetLineInfo);
         }
         catch (XmlException e)
@@ -58,7 +57,7 @@ public static partial class SpecXmlReader
             error = new SchemaError(ErrorCode.XmlDetail, Describe(e, declared?.Name), Math.Max(line, 1), Math.Max(column, 1));
             return null;
         }
-        catch (LimitException e)
+        catch (XmlLimitException e)
         {
             error = new SchemaError(ErrorCode.XmlDetail, e.Message, Math.Max(e.Line, 1), Math.Max(e.Column, 1));
             return null;
@@ -81,64 +80,9 @@ public static partial class SpecXmlReader
         MaxCharactersInDocument = limits.MaxBytes,
         MaxCharactersFromEntities = 1024,
         IgnoreComments = true,
-        IgnoreProcessingInstructions = true,
+        IgnoreProcessingInstructions = false, // refused where they stand (LimitingXmlReader)
         CloseInput = true,
     };
-
-    /// <summary>
-    /// A first pass that streams the document without building it: refuses what the tree should never hold
-    /// (too deep, processing instructions, values too long) before any of it is kept in memory.
-    /// </summary>
-    private static void Scan(ReadOnlyMemory<byte> content, XmlLimits limits)
-    {
-        var settings = Settings(limits);
-        settings.IgnoreProcessingInstructions = false;
-        using var reader = XmlReader.Create(new ReadOnlyMemoryStream(content), settings);
-        var info = (IXmlLineInfo)reader;
-        string? element = null;
-        while (reader.Read())
-        {
-            switch (reader.NodeType)
-            {
-                case XmlNodeType.Element:
-                    element = reader.Name;
-                    if (reader.Depth >= limits.MaxDepth)
-                    {
-                        throw new LimitException($"elements are nested more than {limits.MaxDepth} levels deep", info);
-                    }
-
-                    if (reader.MoveToFirstAttribute())
-                    {
-                        do
-                        {
-                            if (reader.Value.Length > limits.MaxAttributeLength)
-                            {
-                                throw new LimitException(
-                                    $"attribute '{reader.Name}' of <{element}> is {reader.Value.Length} characters long, at most {limits.MaxAttributeLength} are accepted",
-                                    info);
-                            }
-                        }
-                        while (reader.MoveToNextAttribute());
-
-                        reader.MoveToElement();
-                    }
-
-                    break;
-                case XmlNodeType.Text or XmlNodeType.CDATA or XmlNodeType.Whitespace or XmlNodeType.SignificantWhitespace:
-                    if (reader.Value.Length > limits.MaxTextLength)
-                    {
-                        throw new LimitException(
-                            $"the text in <{element}> is {reader.Value.Length} characters long, at most {limits.MaxTextLength} are accepted",
-                            info);
-                    }
-
-                    break;
-                case XmlNodeType.ProcessingInstruction:
-                    throw new LimitException(
-                        $"processing instructions (<?{reader.Name} ...?>) are not allowed in spec files: remove it", info);
-            }
-        }
-    }
 
     /// <summary>The encoding named by the XML declaration, and where it is, when the file starts with one in 8-bit text.</summary>
     private static (string Name, int Line, int Column)? DeclaredEncoding(ReadOnlySpan<byte> content)
@@ -361,11 +305,4 @@ public static partial class SpecXmlReader
 
     [GeneratedRegex("hexadecimal value 0x([0-9A-Fa-f]+), is an invalid character")]
     private static partial Regex InvalidCharacter();
-
-    private sealed class LimitException(string message, IXmlLineInfo at) : Exception(message)
-    {
-        public int Line { get; } = at.LineNumber;
-
-        public int Column { get; } = at.LinePosition;
-    }
 }
