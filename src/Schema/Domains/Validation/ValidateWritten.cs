@@ -11,9 +11,18 @@ namespace Reconciler.Schema.Domains.Validation;
 /// </summary>
 internal sealed class WrittenDomain
 {
-    private WrittenDomain(XElement root)
+    // Each element of the file and its copy, in document order, paired at the capture (before the defaults
+    // move, replace or drop elements); looked up by either side once a check asks.
+    private readonly XElement[] _originals;
+    private readonly XElement[] _copies;
+    private Dictionary<XElement, XElement>? _copyOf;
+    private Dictionary<XElement, XElement>? _originOf;
+
+    private WrittenDomain(XElement root, XElement[] originals, XElement[] copies)
     {
         Root = root;
+        _originals = originals;
+        _copies = copies;
     }
 
     /// <summary>A copy of the domain element as written.</summary>
@@ -28,54 +37,69 @@ internal sealed class WrittenDomain
         }
 
         var copy = new XElement(root);
-        Link(root, copy);
-        root.AddAnnotation(new WrittenDomain(copy));
+        var originals = new List<XElement>();
+        var copies = new List<XElement>();
+        Pair(root, copy, originals, copies);
+        var written = new WrittenDomain(copy, [.. originals], [.. copies]);
+        root.AddAnnotation(written);
+        copy.AddAnnotation(new CopyRoot(written));
     }
 
     /// <summary>The domain as written, or null when it was not captured.</summary>
     public static XElement? Of(DomainXml d) => d.Root.Annotation<WrittenDomain>()?.Root;
 
     /// <summary>The node of the file an element of the written copy came from (for error positions).</summary>
-    public static XObject At(XElement written) => written.Annotation<Origin>()?.Element ?? written;
+    public static XObject At(XElement written) =>
+        Of(TopOf(written)) is { } w && w.OriginOf.TryGetValue(written, out var original) ? original : written;
 
     /// <summary>
     /// The written copy of an element of the effective definition, when the defaults kept that element
     /// (they complete most devices in place; chardevs are rebuilt and have none).
     /// </summary>
-    public static XElement? CopyOf(XElement effective) => effective.Annotation<Copy>()?.Element;
+    public static XElement? CopyOf(XElement effective) =>
+        Of(TopOf(effective)) is { } w && w.CopyOfMap.TryGetValue(effective, out var copy) ? copy : null;
 
-    /// <summary>
-    /// Drops the written copy once validation is over: a daemon keeps thousands of accepted definitions,
-    /// and the copy (with a link on every element) doubled each one.
-    /// </summary>
-    public static void Release(XElement root)
+    /// <summary>Drops the written copy once validation is over: a daemon keeps thousands of accepted definitions.</summary>
+    public static void Release(XElement root) => root.RemoveAnnotations<WrittenDomain>();
+
+    private Dictionary<XElement, XElement> CopyOfMap => _copyOf ??= Map(_originals, _copies);
+
+    private Dictionary<XElement, XElement> OriginOf => _originOf ??= Map(_copies, _originals);
+
+    private static WrittenDomain? Of(XElement root) => root.Annotation<WrittenDomain>() ?? root.Annotation<CopyRoot>()?.Domain;
+
+    private static XElement TopOf(XElement element)
     {
-        if (root.Annotation<WrittenDomain>() is null)
+        while (element.Parent is { } parent)
         {
-            return;
+            element = parent;
         }
 
-        root.RemoveAnnotations<WrittenDomain>();
-        root.RemoveAnnotations<Copy>();
-        foreach (var element in root.Descendants())
-        {
-            element.RemoveAnnotations<Copy>();
-        }
+        return element;
     }
 
-    private static void Link(XElement original, XElement copy)
+    private static Dictionary<XElement, XElement> Map(XElement[] from, XElement[] to)
     {
-        copy.AddAnnotation(new Origin(original));
-        original.AddAnnotation(new Copy(copy));
+        var map = new Dictionary<XElement, XElement>(from.Length, ReferenceEqualityComparer.Instance);
+        for (var i = 0; i < from.Length; i++)
+        {
+            map[from[i]] = to[i];
+        }
+
+        return map;
+    }
+
+    private static void Pair(XElement original, XElement copy, List<XElement> originals, List<XElement> copies)
+    {
+        originals.Add(original);
+        copies.Add(copy);
         using var o = original.Elements().GetEnumerator();
         using var c = copy.Elements().GetEnumerator();
         while (o.MoveNext() && c.MoveNext())
         {
-            Link(o.Current, c.Current);
+            Pair(o.Current, c.Current, originals, copies);
         }
     }
 
-    private sealed record Origin(XElement Element);
-
-    private sealed record Copy(XElement Element);
+    private sealed record CopyRoot(WrittenDomain Domain);
 }
