@@ -87,7 +87,8 @@ internal static class OwnerOnlySocket
             Directory.CreateDirectory(directory, OwnerOnlyDirectory);
         }
 
-        var staging = Path.Combine(directory, ".rc-" + RandomNumberGenerator.GetHexString(8, lowercase: true));
+        RemoveStaleStaging(directory);
+        var staging = Path.Combine(directory, StagingPrefix + RandomNumberGenerator.GetHexString(StagingHexDigits, lowercase: true));
         Directory.CreateDirectory(staging, OwnerOnlyDirectory);
         var temporary = Path.Combine(staging, "s");
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -129,6 +130,39 @@ internal static class OwnerOnlySocket
             }
         }
     }
+
+    /// <summary>
+    /// Removes staging directories that a daemon killed while it bound its socket left behind (each lives
+    /// for a moment): ours by their name, and old enough that no daemon starting now can still be using one.
+    /// </summary>
+    private static void RemoveStaleStaging(string directory)
+    {
+        var cutoff = DateTime.UtcNow - StagingLifetime;
+        foreach (var staging in Directory.EnumerateDirectories(directory, StagingPrefix + "*"))
+        {
+            var name = Path.GetFileName(staging);
+            if (name.Length != StagingPrefix.Length + StagingHexDigits || name.AsSpan(StagingPrefix.Length).ContainsAnyExcept("0123456789abcdef")
+                || Directory.GetLastWriteTimeUtc(staging) > cutoff || new FileInfo(staging).LinkTarget is not null)
+            {
+                continue;
+            }
+
+            TryDelete(Path.Combine(staging, "s"));
+            try
+            {
+                Directory.Delete(staging); // not recursive: anything else in it is not ours to remove
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+
+    private const string StagingPrefix = ".rc-";
+    private const int StagingHexDigits = 8;
+
+    /// <summary>How old a staging directory must be to count as left behind (one lives for milliseconds).</summary>
+    internal static readonly TimeSpan StagingLifetime = TimeSpan.FromMinutes(1);
 
     /// <summary>Removes the socket file at <paramref name="path"/> when it is still there.</summary>
     public static void Remove(string path) => TryDelete(path);

@@ -32,6 +32,36 @@ public sealed class ApiServerTests
     }
 
     [Fact]
+    public async Task What_a_daemon_killed_while_it_bound_its_socket_left_is_cleared_at_the_next_start()
+    {
+        using var dir = new TempDir();
+        var socket = Path.Combine(dir.Path, "api.sock");
+
+        // A kill between the staging directory and the link into place leaves the directory, with or
+        // without its socket; one being used by a daemon starting right now is fresh, and anything not
+        // named as ours is not ours.
+        var old = DateTime.UtcNow - OwnerOnlySocket.StagingLifetime - TimeSpan.FromMinutes(1);
+        var empty = Directory.CreateDirectory(Path.Combine(dir.Path, ".rc-0123abcd")).FullName;
+        var withSocket = Directory.CreateDirectory(Path.Combine(dir.Path, ".rc-89ef4567")).FullName;
+        using (var left = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+        {
+            left.Bind(new UnixDomainSocketEndPoint(Path.Combine(withSocket, "s")));
+        }
+
+        var fresh = Directory.CreateDirectory(Path.Combine(dir.Path, ".rc-fedcba98")).FullName;
+        var notOurs = Directory.CreateDirectory(Path.Combine(dir.Path, ".rc-keep-me")).FullName;
+        foreach (var d in new[] { empty, withSocket, notOurs })
+        {
+            Directory.SetLastWriteTimeUtc(d, old);
+        }
+
+        await using var server = await ApiServer.StartAsync(socket, new FakeControllerView(null!), NullLoggerFactory.Instance, CancellationToken.None);
+
+        Assert.Equal([".rc-fedcba98", ".rc-keep-me", "api.sock"], Directory.GetFileSystemEntries(dir.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.True(Directory.Exists(fresh));
+    }
+
+    [Fact]
     public async Task A_socket_directory_that_does_not_exist_is_made_private()
     {
         using var dir = new TempDir();
