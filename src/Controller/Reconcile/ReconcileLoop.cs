@@ -250,7 +250,8 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
     {
         var whole = paths is null || initial || everything || !Volatile.Read(ref _scanned);
         var early = initial ? _start.EarlyScan : null;
-        if (whole && early is null)
+        var readsWhole = whole && early is null;
+        if (readsWhole)
         {
             // A whole read (thousands of files on a periodic resync) runs outside the scan lock: the watcher's
             // edits go on meanwhile, and what they read wins over the older reading when it completes.
@@ -259,74 +260,77 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
 
         try
         {
-            var pending = whole && early is null ? await Task.Run(_specs.ReadAll, cancellationToken).ConfigureAwait(false) : null;
-            await RescanLockedAsync(initial, cancellationToken, everything, paths, whole, early, pending).ConfigureAwait(false);
+            var pending = readsWhole ? await Task.Run(_specs.ReadAll, cancellationToken).ConfigureAwait(false) : null;
+            await _scanLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var scan = early is not null ? await early.ConfigureAwait(false)
+                    : pending is not null ? _specs.Complete(pending)
+                    : await Task.Run(() => _specs.ScanPaths(paths!), cancellationToken).ConfigureAwait(false);
+                Volatile.Write(ref _scanned, true);
+                QueueChanges(scan, whole ? null : paths, initial, everything);
+            }
+            finally
+            {
+                _scanLock.Release();
+            }
         }
         finally
         {
-            if (whole && early is null)
+            if (readsWhole)
             {
                 _wholeScanLock.Release();
             }
         }
     }
 
-    private async Task RescanLockedAsync(bool initial, CancellationToken cancellationToken, bool everything, IReadOnlyCollection<string>? paths,
-        bool whole, Task<SpecScan>? early, PendingScan? pending)
+    /// <summary>
+    /// Applies a scan to the desired state (of <paramref name="paths"/> alone, when given) and queues the
+    /// objects it changed — every object at the first scan and on a full resync. Under the scan lock.
+    /// </summary>
+    private void QueueChanges(SpecScan scan, IReadOnlyCollection<string>? paths, bool initial, bool everything)
     {
-        await _scanLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        // A scan of the watcher's paths changes only those files: only their objects are looked at again.
+        var changed = _desired.Apply(scan, paths is null ? null : [.. paths.Select(Path.GetFullPath)]);
+        if (_desired.Blocked is { } blocked)
         {
-            var scan = early is not null ? await early.ConfigureAwait(false)
-                : pending is not null ? _specs.Complete(pending)
-                : await Task.Run(() => _specs.ScanPaths(paths!), cancellationToken).ConfigureAwait(false);
-            Volatile.Write(ref _scanned, true);
-            // A scan of the watcher's paths changes only those files: only their objects are looked at again.
-            var changed = _desired.Apply(scan, whole ? null : [.. paths!.Select(Path.GetFullPath)]);
-            if (_desired.Blocked is { } blocked)
+            _log.LogWarning("{Blocked}", blocked);
+        }
+
+        var changedKeys = new HashSet<ObjectKey>(changed);
+        var keys = new HashSet<ObjectKey>(changed);
+        if (initial || everything)
+        {
+            keys.UnionWith(_desired.Objects.Keys);
+            keys.UnionWith(_desired.Problems.Keys);
+            keys.UnionWith(_store.All.Where(p => p.Value.Managed).Select(p => p.Key));
+        }
+
+        if (initial)
+        {
+            foreach (var key in keys)
             {
-                _log.LogWarning("{Blocked}", blocked);
+                _firstPassPending.TryAdd(key, 0);
             }
 
-            var changedKeys = new HashSet<ObjectKey>(changed);
-            var keys = new HashSet<ObjectKey>(changed);
-            if (initial || everything)
+            if (keys.Count == 0)
             {
-                keys.UnionWith(_desired.Objects.Keys);
-                keys.UnionWith(_desired.Problems.Keys);
-                keys.UnionWith(_store.All.Where(p => p.Value.Managed).Select(p => p.Key));
-            }
-
-            if (initial)
-            {
-                foreach (var key in keys)
-                {
-                    _firstPassPending.TryAdd(key, 0);
-                }
-
-                if (keys.Count == 0)
-                {
-                    _firstPass.TrySetResult();
-                }
-            }
-
-            // Networks and pools first, then volumes, then domains: the order dependencies want. On a resync,
-            // what did not change waits behind whatever is asked for meanwhile.
-            foreach (var key in keys.OrderBy(k => k.Kind))
-            {
-                if (initial || changedKeys.Contains(key))
-                {
-                    Enqueue(key);
-                }
-                else
-                {
-                    EnqueueInBackground(key);
-                }
+                _firstPass.TrySetResult();
             }
         }
-        finally
+
+        // Networks and pools first, then volumes, then domains: the order dependencies want. On a resync,
+        // what did not change waits behind whatever is asked for meanwhile.
+        foreach (var key in keys.OrderBy(k => k.Kind))
         {
-            _scanLock.Release();
+            if (initial || changedKeys.Contains(key))
+            {
+                Enqueue(key);
+            }
+            else
+            {
+                EnqueueInBackground(key);
+            }
         }
     }
 

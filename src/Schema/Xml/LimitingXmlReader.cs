@@ -123,17 +123,8 @@ internal sealed class LimitingXmlReader(XmlReader inner, XmlLimits limits) : Xml
 
     public override void ResolveEntity() => inner.ResolveEntity();
 
+    // XmlReader.Dispose closes the reader (and so the inner one) when it is still open.
     public override void Close() => inner.Close();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            inner.Dispose();
-        }
-
-        base.Dispose(disposing);
-    }
 }
 
 /// <summary>A limit of <see cref="XmlLimits"/> exceeded, where it was.</summary>

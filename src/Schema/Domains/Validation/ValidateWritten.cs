@@ -50,14 +50,14 @@ internal sealed class WrittenDomain
 
     /// <summary>The node of the file an element of the written copy came from (for error positions).</summary>
     public static XObject At(XElement written) =>
-        Of(TopOf(written)) is { } w && w.OriginOf.TryGetValue(written, out var original) ? original : written;
+        Find(TopOf(written)) is { } w && w.OriginOf.TryGetValue(written, out var original) ? original : written;
 
     /// <summary>
     /// The written copy of an element of the effective definition, when the defaults kept that element
     /// (they complete most devices in place; chardevs are rebuilt and have none).
     /// </summary>
     public static XElement? CopyOf(XElement effective) =>
-        Of(TopOf(effective)) is { } w && w.CopyOfMap.TryGetValue(effective, out var copy) ? copy : null;
+        Find(TopOf(effective)) is { } w && w.CopyOfMap.TryGetValue(effective, out var copy) ? copy : null;
 
     /// <summary>Drops the written copy once validation is over: a daemon keeps thousands of accepted definitions.</summary>
     public static void Release(XElement root) => root.RemoveAnnotations<WrittenDomain>();
@@ -66,7 +66,8 @@ internal sealed class WrittenDomain
 
     private Dictionary<XElement, XElement> OriginOf => _originOf ??= Map(_copies, _originals);
 
-    private static WrittenDomain? Of(XElement root) => root.Annotation<WrittenDomain>() ?? root.Annotation<CopyRoot>()?.Domain;
+    /// <summary>The capture a tree belongs to, from its root: the file's root, or the root of its written copy.</summary>
+    private static WrittenDomain? Find(XElement root) => root.Annotation<WrittenDomain>() ?? root.Annotation<CopyRoot>()?.Domain;
 
     private static XElement TopOf(XElement element)
     {
