@@ -127,14 +127,14 @@ public sealed partial class Hypervisor
     public async Task<PeerReport> ProbePeerAsync(MigrationTarget peer, PeerQuery query, CancellationToken cancellationToken = default)
     {
         await using var channel = await MigrationChannel.ConnectAsync(peer.Host, peer.Port, peer.Key, cancellationToken).ConfigureAwait(false);
-        await channel.SendAsync(FrameType.Probe, JsonSerializer.Serialize(query, Json), cancellationToken).ConfigureAwait(false);
+        await channel.SendAsync(FrameType.Probe, JsonSerializer.Serialize(query, StateJson.Default.PeerQuery), cancellationToken).ConfigureAwait(false);
         var (type, payload) = await channel.ReceiveAsync(cancellationToken).ConfigureAwait(false);
         if (type != FrameType.Answer)
         {
             throw new RuntimeException(ErrorCode.OperationFailed, $"peer {peer.Host}:{peer.Port} answered {type} to a probe");
         }
 
-        return JsonSerializer.Deserialize<PeerReport>(payload, Json)
+        return JsonSerializer.Deserialize(payload, StateJson.Default.PeerReport)
             ?? throw new RuntimeException(ErrorCode.OperationFailed, $"peer {peer.Host}:{peer.Port} sent an empty report");
     }
 
@@ -390,7 +390,7 @@ public sealed partial class Hypervisor
             var digest = memory.Digest();
             var state = guest.CaptureState() with { Workload = originalWorkload };
             completeSent = true;
-            await channel.SendAsync(FrameType.Complete, JsonSerializer.Serialize(new CompleteMessage(digest, state), Json), ct).ConfigureAwait(false);
+            await channel.SendAsync(FrameType.Complete, JsonSerializer.Serialize(new CompleteMessage(digest, state), StateJson.Default.CompleteMessage), ct).ConfigureAwait(false);
             await channel.ExpectOkAsync(ct).ConfigureAwait(false);
             var downtime = pause.Elapsed;
             memory.StopDirtyLogging();
@@ -570,7 +570,7 @@ public sealed partial class Hypervisor
                 continue;
             }
 
-            await channel.SendAsync(FrameType.DiskBegin, JsonSerializer.Serialize(copy, Json), ct).ConfigureAwait(false);
+            await channel.SendAsync(FrameType.DiskBegin, JsonSerializer.Serialize(copy, StateJson.Default.DiskCopy), ct).ConfigureAwait(false);
             await channel.ExpectOkAsync(ct).ConfigureAwait(false);
             var buffer = new byte[8 + DiskChunk];
             await using (var stream = new FileStream(copy.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, useAsync: true))
@@ -674,8 +674,8 @@ public sealed partial class Hypervisor
                 switch (type)
                 {
                     case FrameType.Probe:
-                        var query = JsonSerializer.Deserialize<PeerQuery>(payload, Json) ?? new PeerQuery();
-                        await channel.SendAsync(FrameType.Answer, JsonSerializer.SerializeToUtf8Bytes(await ReportAsync(query, ct).ConfigureAwait(false), Json), ct).ConfigureAwait(false);
+                        var query = JsonSerializer.Deserialize(payload, StateJson.Default.PeerQuery) ?? new PeerQuery();
+                        await channel.SendAsync(FrameType.Answer, JsonSerializer.SerializeToUtf8Bytes(await ReportAsync(query, ct).ConfigureAwait(false), StateJson.Default.PeerReport), ct).ConfigureAwait(false);
                         return;
                     case FrameType.Define:
                         await AnswerAsync(channel, () => DefineOfflineAsync(payload, ct), ct).ConfigureAwait(false);
@@ -776,7 +776,7 @@ public sealed partial class Hypervisor
 
     private Task BeginDiskAsync(Incoming incoming, byte[] payload)
     {
-        var copy = JsonSerializer.Deserialize<DiskCopy>(payload, Json) ?? throw new InvalidDataException("empty disk header");
+        var copy = JsonSerializer.Deserialize(payload, StateJson.Default.DiskCopy) ?? throw new InvalidDataException("empty disk header");
         string path;
         if (copy.Pool is not null && copy.Volume is not null)
         {
@@ -907,7 +907,7 @@ public sealed partial class Hypervisor
     {
         var dom = incoming.Dom!;
         var guest = dom.Guest!;
-        var complete = JsonSerializer.Deserialize<CompleteMessage>(payload, Json) ?? throw new InvalidDataException("empty completion");
+        var complete = JsonSerializer.Deserialize(payload, StateJson.Default.CompleteMessage) ?? throw new InvalidDataException("empty completion");
         await dom.Job.WaitAsync(ct).ConfigureAwait(false);
         try
         {

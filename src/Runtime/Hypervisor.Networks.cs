@@ -620,7 +620,7 @@ public sealed partial class Hypervisor
 
     /// <summary>The network's flags beside its definition: autostart and its &lt;dnsmasq:options&gt;.</summary>
     private void WriteNetworkFlags(NetworkObject network) =>
-        StateDirectory.WriteAtomic(NetworkFlagsPath(network.Uuid), JsonSerializer.Serialize(new NetworkFlags(network.Autostart, [.. network.DnsmasqOptions]), Json));
+        StateDirectory.WriteAtomic(NetworkFlagsPath(network.Uuid), JsonSerializer.Serialize(new NetworkFlags(network.Autostart, [.. network.DnsmasqOptions]), StateJson.Default.NetworkFlags));
 
     private sealed record NetworkFlags(bool Autostart, string[]? DnsmasqOptions);
 
@@ -670,7 +670,7 @@ public sealed partial class Hypervisor
             {
                 try
                 {
-                    var saved = JsonSerializer.Deserialize<NetworkFlags>(File.ReadAllText(flags), Json);
+                    var saved = JsonSerializer.Deserialize(File.ReadAllText(flags), StateJson.Default.NetworkFlags);
                     network.Autostart = saved?.Autostart ?? false;
                     network.DnsmasqOptions = saved?.DnsmasqOptions ?? [];
                 }

@@ -740,7 +740,7 @@ public sealed partial class Hypervisor
     /// not keep (libvirt's formatter drops them), so that a restart mounts it as before.
     /// </summary>
     private void WritePoolFlags(PoolObject pool) =>
-        StateDirectory.WriteAtomic(PoolFlagsPath(pool.Uuid), JsonSerializer.Serialize(new PoolFlags(pool.Autostart, [.. pool.MountOptions]), Json));
+        StateDirectory.WriteAtomic(PoolFlagsPath(pool.Uuid), JsonSerializer.Serialize(new PoolFlags(pool.Autostart, [.. pool.MountOptions]), StateJson.Default.PoolFlags));
 
     private sealed record PoolFlags(bool Autostart, string[]? MountOptions);
 
@@ -771,7 +771,7 @@ public sealed partial class Hypervisor
             {
                 try
                 {
-                    var saved = JsonSerializer.Deserialize<PoolFlags>(File.ReadAllText(flags), Json);
+                    var saved = JsonSerializer.Deserialize(File.ReadAllText(flags), StateJson.Default.PoolFlags);
                     pool.Autostart = saved?.Autostart ?? false;
                     pool.MountOptions = saved?.MountOptions ?? [];
                 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Xml.Linq;
 using Microsoft.Extensions.Logging;
 using Reconciler.Runtime.Domains;
@@ -17,7 +18,6 @@ public sealed partial class Hypervisor
     /// <summary>How a network's or pool's definition is read, to be kept: validated, then compacted.</summary>
     private static readonly SchemaOptions KeptDefinition = new() { Compact = true };
 
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     private string DefinitionPath(Guid uuid) => Path.Combine(_state.Domains, uuid.ToString("D") + ".xml");
 
@@ -61,7 +61,7 @@ public sealed partial class Hypervisor
     private void WriteFlags(DomainObject dom, bool autostart, long starts)
     {
         StateDirectory.WriteAtomic(FlagsPath(dom.Uuid), JsonSerializer.Serialize(
-            new DomainFlags(autostart, starts, dom.Status.State == DomainState.Shutoff ? (ShutoffReason)dom.Status.Reason : null), Json));
+            new DomainFlags(autostart, starts, dom.Status.State == DomainState.Shutoff ? (ShutoffReason)dom.Status.Reason : null), StateJson.Default.DomainFlags));
         dom.StartsInFlags = starts;
     }
 
@@ -71,7 +71,7 @@ public sealed partial class Hypervisor
     /// </summary>
     private void WriteRunRecord(DomainObject dom) =>
         StateDirectory.WriteAtomic(RunRecordPath(dom.Uuid), JsonSerializer.Serialize(
-            new RunRecord(dom.Name, dom.Uuid, dom.Id ?? 0, dom.IsPersistent, [.. dom.VncPorts], [.. dom.Taps.Values], dom.Starts), Json));
+            new RunRecord(dom.Name, dom.Uuid, dom.Id ?? 0, dom.IsPersistent, [.. dom.VncPorts], [.. dom.Taps.Values], dom.Starts), StateJson.Default.RunRecord));
 
     /// <summary>Removes the run record of a domain that stopped (its inode kept for the next start's record).</summary>
     private void RetireRunRecord(Guid uuid) => StateDirectory.Retire(RunRecordPath(uuid));
@@ -114,7 +114,7 @@ public sealed partial class Hypervisor
             RunRecord? record = null;
             try
             {
-                record = JsonSerializer.Deserialize<RunRecord>(File.ReadAllText(path), Json);
+                record = JsonSerializer.Deserialize(File.ReadAllText(path), StateJson.Default.RunRecord);
             }
             catch (Exception e) when (e is JsonException or IOException or NotSupportedException)
             {
@@ -192,7 +192,7 @@ public sealed partial class Hypervisor
         {
             try
             {
-                var saved = JsonSerializer.Deserialize<DomainFlags>(File.ReadAllText(flags), Json);
+                var saved = JsonSerializer.Deserialize(File.ReadAllText(flags), StateJson.Default.DomainFlags);
                 dom.Autostart = saved?.Autostart ?? false;
                 dom.Starts = saved?.Starts ?? 0;
                 dom.StartsInFlags = dom.Starts;
@@ -301,7 +301,7 @@ public sealed partial class Hypervisor
         {
             try
             {
-                resume = JsonSerializer.Deserialize<List<ResumeEntry>>(File.ReadAllText(ResumeListPath), Json) ?? [];
+                resume = JsonSerializer.Deserialize(File.ReadAllText(ResumeListPath), StateJson.Default.ListResumeEntry) ?? [];
             }
             catch (JsonException e)
             {
@@ -374,7 +374,7 @@ public sealed partial class Hypervisor
         // and is skipped at the next start. The saves themselves run side by side (each writes its image).
         // Domains the start-up had not brought back yet are still saved, and stay on the list.
         StateDirectory.WriteAtomic(ResumeListPath, JsonSerializer.Serialize(
-            active.Select(d => new ResumeEntry(d.Name, d.Uuid, !d.IsPersistent)).Concat(notYetResumed).ToList(), Json));
+            active.Select(d => new ResumeEntry(d.Name, d.Uuid, !d.IsPersistent)).Concat(notYetResumed).ToList(), StateJson.Default.ListResumeEntry));
         await Parallel.ForEachAsync(active, new ParallelOptions { MaxDegreeOfParallelism = SaveParallelism, CancellationToken = cancellationToken }, async (dom, ct) =>
         {
             await dom.Job.WaitAsync(ct).ConfigureAwait(false);
@@ -423,4 +423,21 @@ public sealed partial class Hypervisor
     private sealed record RunRecord(string Name, Guid Uuid, int Id, bool Persistent, int[] VncPorts, string[] Taps, long Starts = 0);
 
     private sealed record ResumeEntry(string Name, Guid Uuid, bool Transient);
+
+    /// <summary>
+    /// The JSON of the state files and of the migration protocol's headers (indented camelCase), generated at
+    /// build time: no reflection at run time, so that the runtime works the same compiled ahead of time.
+    /// </summary>
+    [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+    [JsonSerializable(typeof(DomainFlags))]
+    [JsonSerializable(typeof(RunRecord))]
+    [JsonSerializable(typeof(List<ResumeEntry>))]
+    [JsonSerializable(typeof(PoolFlags))]
+    [JsonSerializable(typeof(NetworkFlags))]
+    [JsonSerializable(typeof(ResizeJournal))]
+    [JsonSerializable(typeof(PeerQuery))]
+    [JsonSerializable(typeof(PeerReport))]
+    [JsonSerializable(typeof(CompleteMessage))]
+    [JsonSerializable(typeof(DiskCopy))]
+    private sealed partial class StateJson : JsonSerializerContext;
 }

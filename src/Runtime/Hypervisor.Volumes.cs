@@ -473,7 +473,7 @@ public sealed partial class Hypervisor
 
         Directory.CreateDirectory(ResizeJournalDir);
         var journal = Path.Combine(ResizeJournalDir, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(path)))[..16] + ".json");
-        StateDirectory.WriteAtomic(journal, System.Text.Json.JsonSerializer.Serialize(new ResizeJournal(path, plan), Json));
+        StateDirectory.WriteAtomic(journal, System.Text.Json.JsonSerializer.Serialize(new ResizeJournal(path, plan), StateJson.Default.ResizeJournal));
         try
         {
             Qcow2Image.ApplyResize(path, plan, steps);
@@ -504,7 +504,7 @@ public sealed partial class Hypervisor
         {
             try
             {
-                var entry = System.Text.Json.JsonSerializer.Deserialize<ResizeJournal>(File.ReadAllText(journal), Json);
+                var entry = System.Text.Json.JsonSerializer.Deserialize(File.ReadAllText(journal), StateJson.Default.ResizeJournal);
                 if (entry is not null && File.Exists(entry.Path))
                 {
                     Qcow2Image.RecoverResize(entry.Path, entry.Plan);

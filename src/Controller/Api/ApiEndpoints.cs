@@ -49,8 +49,8 @@ internal static class ApiEndpoints
         });
         v1.MapGet("/status/{kind}/{**name}", (string kind, string name) =>
             Enum.TryParse<ObjectKind>(kind, ignoreCase: true, out var k) && view.StatusOf(new ObjectKey(k, name)) is { } status
-                ? Results.Json(ObjectStatusDto.From(status), ApiJson.Options)
-                : Results.Json(new ApiError($"no status for {kind} '{name}'", "NOT_FOUND"), ApiJson.Options, statusCode: StatusCodes.Status404NotFound));
+                ? Results.Json(ObjectStatusDto.From(status), ApiJson.Info<ObjectStatusDto>())
+                : Results.Json(new ApiError($"no status for {kind} '{name}'", "NOT_FOUND"), ApiJson.Info<ApiError>(), statusCode: StatusCodes.Status404NotFound));
         v1.MapGet("/plan", async (CancellationToken ct) => await view.PlanAsync(ct).ConfigureAwait(false));
 
         v1.MapGet("/domains", (bool? all) =>
@@ -95,7 +95,7 @@ internal static class ApiEndpoints
 
         app.MapFallback((HttpContext context) => Results.Json(
             new ApiError($"no such endpoint: {context.Request.Method} {context.Request.Path}", "NOT_FOUND"),
-            ApiJson.Options,
+            ApiJson.Info<ApiError>(),
             statusCode: StatusCodes.Status404NotFound));
     }
 
@@ -143,7 +143,7 @@ internal static class ApiEndpoints
     {
         context.Response.Clear();
         context.Response.StatusCode = status;
-        return context.Response.WriteAsJsonAsync(error, ApiJson.Options);
+        return context.Response.WriteAsJsonAsync(error, ApiJson.Info<ApiError>());
     }
 
     private static async Task<IResult> PowerAsync(IControllerView view, string name, string action, ILogger log, CancellationToken ct)
@@ -152,7 +152,7 @@ internal static class ApiEndpoints
         {
             return Results.Json(
                 new ApiError($"unknown action '{action}': one of {string.Join(", ", PowerActions.Keys)}", "NOT_FOUND"),
-                ApiJson.Options,
+                ApiJson.Info<ApiError>(),
                 statusCode: StatusCodes.Status404NotFound);
         }
 
@@ -189,7 +189,7 @@ internal static class ApiEndpoints
 
         return Results.Json(
             new PowerActionResult(domain, action, string.Format(System.Globalization.CultureInfo.InvariantCulture, message, domain), state, reason, strategy, converges, note),
-            ApiJson.Options);
+            ApiJson.Info<PowerActionResult>());
     }
 
     private static async Task StreamEventsAsync(HttpContext context, IControllerView view, ApiServer server, CancellationToken stopping)
@@ -208,7 +208,7 @@ internal static class ApiEndpoints
             await context.Response.Body.FlushAsync(cancel.Token).ConfigureAwait(false);
             await foreach (var e in channel.Reader.ReadAllAsync(cancel.Token).ConfigureAwait(false))
             {
-                var line = JsonSerializer.SerializeToUtf8Bytes(DomainEventDto.From(e, view.HostName), ApiJson.Options);
+                var line = JsonSerializer.SerializeToUtf8Bytes(DomainEventDto.From(e, view.HostName), ApiJson.Info<DomainEventDto>());
                 await context.Response.Body.WriteAsync(line, cancel.Token).ConfigureAwait(false);
                 await context.Response.Body.WriteAsync("\n"u8.ToArray(), cancel.Token).ConfigureAwait(false);
                 await context.Response.Body.FlushAsync(cancel.Token).ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Reconciler.Controller.Daemon;
 using Reconciler.Runtime;
 using Reconciler.Runtime.Domains;
@@ -17,16 +18,52 @@ public static class ApiJson
     /// <summary>The same, indented, for people.</summary>
     public static JsonSerializerOptions Indented { get; } = Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true });
 
-    /// <summary>Applies the API's conventions to <paramref name="options"/>.</summary>
+    /// <summary>
+    /// Applies the API's conventions to <paramref name="options"/>. Its types' contracts are the ones generated
+    /// at build time (<see cref="ApiJsonContext"/>), never reflection: a type the API serializes without one
+    /// fails in every build, not only in the ahead-of-time compiled one.
+    /// </summary>
     public static JsonSerializerOptions Configure(JsonSerializerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
         options.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
-        options.Converters.Add(new JsonStringEnumConverter());
+        options.TypeInfoResolver = ApiJsonContext.Default;
         return options;
     }
+
+    /// <summary>The contract of <typeparamref name="T"/> in <see cref="Options"/>.</summary>
+    public static JsonTypeInfo<T> Info<T>() => (JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T));
+
+    /// <summary>The contract of <typeparamref name="T"/> in <see cref="Indented"/>.</summary>
+    public static JsonTypeInfo<T> IndentedInfo<T>() => (JsonTypeInfo<T>)Indented.GetTypeInfo(typeof(T));
 }
+
+/// <summary>Every type the API and the CLI put into JSON or read from it, with enums as their names.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true)]
+[JsonSerializable(typeof(ApiError))]
+[JsonSerializable(typeof(StatusSummaryDto))]
+[JsonSerializable(typeof(ObjectStatusDto))]
+[JsonSerializable(typeof(List<ObjectStatusDto>))]
+[JsonSerializable(typeof(IReadOnlyList<PlanItem>))]
+[JsonSerializable(typeof(List<PlanItem>))]
+[JsonSerializable(typeof(List<DomainListItem>))]
+[JsonSerializable(typeof(DomainInfoDto))]
+[JsonSerializable(typeof(DomainStateDto))]
+[JsonSerializable(typeof(XmlDto))]
+[JsonSerializable(typeof(List<InterfaceAddressDto>))]
+[JsonSerializable(typeof(GuestMemoryReport))]
+[JsonSerializable(typeof(JobInfoDto))]
+[JsonSerializable(typeof(PowerActionResult))]
+[JsonSerializable(typeof(List<NetworkListItem>))]
+[JsonSerializable(typeof(IReadOnlyList<Reconciler.Runtime.Networks.DhcpLeaseInfo>))]
+[JsonSerializable(typeof(List<Reconciler.Runtime.Networks.DhcpLeaseInfo>))]
+[JsonSerializable(typeof(BridgesDto))]
+[JsonSerializable(typeof(List<PoolListItem>))]
+[JsonSerializable(typeof(List<VolumeListItem>))]
+[JsonSerializable(typeof(NodeInfoDto))]
+[JsonSerializable(typeof(DomainEventDto))]
+public sealed partial class ApiJsonContext : JsonSerializerContext;
 
 /// <summary>An error: the message libvirt (or the API) gives and its code name (VIR_ERR_NO_DOMAIN, ...).</summary>
 public sealed record ApiError(string Error, string Code);

@@ -75,7 +75,7 @@ internal sealed class ApiClient : IDisposable
         {
             if (line.Length > 0)
             {
-                yield return JsonSerializer.Deserialize<T>(line, ApiJson.Options)!;
+                yield return JsonSerializer.Deserialize(line, ApiJson.Info<T>())!;
             }
         }
     }
@@ -88,7 +88,7 @@ internal sealed class ApiClient : IDisposable
         {
             using var response = await ConnectAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
             await ThrowIfFailedAsync(response, cancellationToken).ConfigureAwait(false);
-            return (await response.Content.ReadFromJsonAsync<T>(ApiJson.Options, cancellationToken).ConfigureAwait(false))!;
+            return (await response.Content.ReadFromJsonAsync(ApiJson.Info<T>(), cancellationToken).ConfigureAwait(false))!;
         }
     }
 
@@ -114,7 +114,7 @@ internal sealed class ApiClient : IDisposable
         ApiError? error = null;
         try
         {
-            error = await response.Content.ReadFromJsonAsync<ApiError>(ApiJson.Options, cancellationToken).ConfigureAwait(false);
+            error = await response.Content.ReadFromJsonAsync(ApiJson.Info<ApiError>(), cancellationToken).ConfigureAwait(false);
         }
         catch (JsonException)
         {

@@ -65,7 +65,7 @@ internal static class ControllerVerbs
                 {
                     await foreach (var e in c.Client.StreamAsync<DomainEventDto>("v1/events", ct).ConfigureAwait(false))
                     {
-                        await c.Out.WriteAsync(c.Json ? JsonSerializer.Serialize(e, ApiJson.Options) + "\n" : Line(e, stamp)).ConfigureAwait(false);
+                        await c.Out.WriteAsync(c.Json ? JsonSerializer.Serialize(e, ApiJson.Info<DomainEventDto>()) + "\n" : Line(e, stamp)).ConfigureAwait(false);
                         await c.Out.FlushAsync(ct).ConfigureAwait(false);
                         if (left is not null && --left == 0)
                         {

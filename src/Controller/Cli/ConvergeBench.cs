@@ -318,7 +318,7 @@ internal static class ConvergeBench
             var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             if (Path.GetFileNameWithoutExtension(self) == "dotnet")
             {
-                start.ArgumentList.Add(typeof(ConvergeBench).Assembly.Location);
+                start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "reconciler.dll"));
             }
 
             foreach (var a in (string[])["run", "--specs", specs, "--state", Path.Combine(root, name + "-state"), "--socket", socket, .. extra])

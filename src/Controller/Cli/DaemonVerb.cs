@@ -9,7 +9,7 @@ namespace Reconciler.Controller.Cli;
 internal sealed record VerbContext(ApiClient Client, bool Json, ParseResult Parse, TextWriter Out, TextWriter Err)
 {
     /// <summary>Writes <paramref name="value"/> as indented JSON and a newline.</summary>
-    public void WriteJson<T>(T value) => Out.Write(JsonSerializer.Serialize(value, ApiJson.Indented) + "\n");
+    public void WriteJson<T>(T value) => Out.Write(JsonSerializer.Serialize(value, ApiJson.IndentedInfo<T>()) + "\n");
 
     /// <summary>Writes <paramref name="text"/> and the empty line virsh ends its output with.</summary>
     public void WriteVirsh(string text) => Out.Write(text + "\n");

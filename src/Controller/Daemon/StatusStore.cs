@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Reconciler.Runtime.Persistence;
 
 namespace Reconciler.Controller.Daemon;
@@ -55,30 +56,24 @@ public sealed record ObjectRecord
 }
 
 /// <summary>Status and records of every object, persisted atomically in the state directory.</summary>
-public sealed class StatusStore
+public sealed partial class StatusStore
 {
     // The status file leaves out what reads back as it is anyway (nulls) and a status's key, which its kind
     // and name give: at 20,000 objects the file was 17 MB, a third of it such values. (Enums and numbers
     // stay, default or not: people and tools read this file.)
-    private static readonly JsonSerializerOptions Json = new()
+    private static readonly JsonSerializerOptions Json = new(StatusJson.Default.Options)
     {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Converters = { new JsonStringEnumConverter() },
-        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-        TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver
+        TypeInfoResolver = StatusJson.Default.WithAddedModifier(info =>
         {
-            Modifiers =
+            if (info.Type == typeof(ObjectStatus) && info.Properties.FirstOrDefault(p => p.Name == "key") is { } key)
             {
-                info =>
-                {
-                    if (info.Type == typeof(ObjectStatus) && info.Properties.FirstOrDefault(p => p.Name == "key") is { } key)
-                    {
-                        info.Properties.Remove(key);
-                    }
-                },
-            },
-        },
+                info.Properties.Remove(key);
+            }
+        }),
     };
+
+    private static readonly JsonTypeInfo<List<Entry>> EntriesJson = (JsonTypeInfo<List<Entry>>)Json.GetTypeInfo(typeof(List<Entry>));
+    private static readonly JsonTypeInfo<Entry> EntryJson = (JsonTypeInfo<Entry>)Json.GetTypeInfo(typeof(Entry));
 
     private readonly ConcurrentDictionary<ObjectKey, ObjectRecord> _records = new();
     private readonly Lock _counting = new();
@@ -114,7 +109,7 @@ public sealed class StatusStore
             {
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 using var file = File.OpenRead(_path);
-                foreach (var entry in JsonSerializer.Deserialize<List<Entry>>(file, Json) ?? [])
+                foreach (var entry in JsonSerializer.Deserialize(file, EntriesJson) ?? [])
                 {
                     Update(new ObjectKey(entry.Kind, entry.Name), _ => entry.Record);
                 }
@@ -353,7 +348,7 @@ public sealed class StatusStore
         var count = 0;
         foreach (var entry in entries)
         {
-            JsonSerializer.Serialize(writer, entry, Json);
+            JsonSerializer.Serialize(writer, entry, EntryJson);
             if (++count % 256 == 0)
             {
                 writer.Flush();
@@ -365,4 +360,9 @@ public sealed class StatusStore
     }
 
     private sealed record Entry(ObjectKind Kind, string Name, ObjectRecord Record);
+
+    /// <summary>The status file's JSON, generated at build time (camelCase, enums by name, nulls left out).</summary>
+    [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UseStringEnumConverter = true)]
+    [JsonSerializable(typeof(List<Entry>))]
+    private sealed partial class StatusJson : JsonSerializerContext;
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Reconciler.Runtime.Persistence;
 using Reconciler.Schema.Diagnostics;
 using Reconciler.Schema.Networks.Model;
@@ -22,9 +23,8 @@ public sealed record DhcpLeaseInfo(string Network, string Mac, string Address, i
 /// the leases it describes. A line cut short by a crash was never acknowledged and is dropped at load;
 /// replaying a journal over a snapshot that already holds it changes nothing (a lease is set by MAC).
 /// </remarks>
-internal sealed class LeaseStore
+internal sealed partial class LeaseStore
 {
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
     private readonly Lock _sync = new();
     private readonly string _dir;
     private readonly Dictionary<string, NetworkLeases> _byNetwork = new(StringComparer.Ordinal);
@@ -73,6 +73,13 @@ internal sealed class LeaseStore
 
     /// <summary>One line of a journal: a lease set (taken or changed) or released (by MAC).</summary>
     private sealed record LeaseChange(DhcpLeaseInfo? Set, string? Release);
+
+    /// <summary>The JSON of the lease files (camelCase), generated at build time: no reflection at run time.</summary>
+    [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+    [JsonSerializable(typeof(List<DhcpLeaseInfo>))]
+    [JsonSerializable(typeof(DhcpLeaseInfo[]))]
+    [JsonSerializable(typeof(LeaseChange))]
+    private sealed partial class LeaseJson : JsonSerializerContext;
 
     private sealed class LeaseFile
     {
@@ -131,7 +138,7 @@ internal sealed class LeaseStore
             {
                 try
                 {
-                    foreach (var lease in JsonSerializer.Deserialize<List<DhcpLeaseInfo>>(File.ReadAllText(snapshot), Json) ?? [])
+                    foreach (var lease in JsonSerializer.Deserialize(File.ReadAllText(snapshot), LeaseJson.Default.ListDhcpLeaseInfo) ?? [])
                     {
                         leases[lease.Mac] = lease;
                     }
@@ -156,7 +163,7 @@ internal sealed class LeaseStore
                     {
                         try
                         {
-                            change = JsonSerializer.Deserialize<LeaseChange>(bytes.AsSpan(at, end - at), Json);
+                            change = JsonSerializer.Deserialize(bytes.AsSpan(at, end - at), LeaseJson.Default.LeaseChange);
                         }
                         catch (JsonException)
                         {
@@ -370,7 +377,7 @@ internal sealed class LeaseStore
             {
                 // Folded: the snapshot holds every change so far, then the journal starts again empty (a
                 // crash in between replays it over the snapshot, which changes nothing).
-                StateDirectory.WriteAtomic(SnapshotPath(network), JsonSerializer.SerializeToUtf8Bytes(snapshot, Json));
+                StateDirectory.WriteAtomic(SnapshotPath(network), JsonSerializer.SerializeToUtf8Bytes(snapshot, LeaseJson.Default.DhcpLeaseInfoArray));
                 using var journal = new FileStream(JournalPath(network), FileMode.OpenOrCreate, FileAccess.Write);
                 journal.SetLength(0);
                 journal.Flush(flushToDisk: true);
@@ -383,7 +390,7 @@ internal sealed class LeaseStore
                 {
                     foreach (var change in pending)
                     {
-                        JsonSerializer.Serialize(journal, change, Json);
+                        JsonSerializer.Serialize(journal, change, LeaseJson.Default.LeaseChange);
                         journal.WriteByte((byte)'\n');
                     }
 
