@@ -22,6 +22,20 @@ public static class XmlProp
 {
     public sealed record Problem(ErrorCode Code, string Detail, XObject At);
 
+    /// <summary>The first problem a rule finds (the first non-null one it yields), or null; stops there.</summary>
+    public static Problem? First(IEnumerable<Problem?> problems)
+    {
+        foreach (var problem in problems)
+        {
+            if (problem is not null)
+            {
+                return problem;
+            }
+        }
+
+        return null;
+    }
+
     private static Problem Missing(XElement e, string name) =>
         new(ErrorCode.XmlError, $"Missing required attribute '{name}' in element '{e.Name.LocalName}'", e);
 
