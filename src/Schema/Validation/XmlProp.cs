@@ -50,7 +50,7 @@ public static class XmlProp
             return null;
         }
 
-        var a = e.Attribute(name);
+        var a = XmlExtensions.Attr(e, name);
         if (a is null)
         {
             return flags.HasFlag(PropFlags.Required) ? Missing(e, name) : null;
@@ -76,7 +76,7 @@ public static class XmlProp
             return null;
         }
 
-        var a = e.Attribute(name);
+        var a = XmlExtensions.Attr(e, name);
         if (a is null)
         {
             return flags.HasFlag(PropFlags.Required) ? Missing(e, name) : null;
@@ -100,7 +100,7 @@ public static class XmlProp
             return null;
         }
 
-        var a = e.Attribute(name);
+        var a = XmlExtensions.Attr(e, name);
         if (a is null)
         {
             return flags.HasFlag(PropFlags.Required) ? Missing(e, name) : null;
@@ -125,7 +125,7 @@ public static class XmlProp
 
     /// <summary>virXMLPropStringRequired.</summary>
     public static Problem? Required(XElement? e, string name) =>
-        e is not null && e.Attribute(name) is null ? Missing(e, name) : null;
+        e is not null && XmlExtensions.Attr(e, name) is null ? Missing(e, name) : null;
 
     private static int IndexOf(IReadOnlyList<string> values, string value)
     {

@@ -71,7 +71,7 @@ public static class XmlExtensions
     public static string? A(this XElement? element, string name) => Attr(element, name)?.Value;
 
     /// <summary>The attribute with this local name and no namespace, or null (without a name table lookup).</summary>
-    private static XAttribute? Attr(XElement? element, string name)
+    internal static XAttribute? Attr(XElement? element, string name)
     {
         if (element is null)
         {
