@@ -22,6 +22,20 @@ public static class XmlProp
 {
     public sealed record Problem(ErrorCode Code, string Detail, XObject At);
 
+    /// <summary>The first problem a rule finds (the first non-null one it yields), or null; stops there.</summary>
+    public static Problem? First(IEnumerable<Problem?> problems)
+    {
+        foreach (var problem in problems)
+        {
+            if (problem is not null)
+            {
+                return problem;
+            }
+        }
+
+        return null;
+    }
+
     private static Problem Missing(XElement e, string name) =>
         new(ErrorCode.XmlError, $"Missing required attribute '{name}' in element '{e.Name.LocalName}'", e);
 
@@ -36,7 +50,7 @@ public static class XmlProp
             return null;
         }
 
-        var a = e.Attribute(name);
+        var a = XmlExtensions.Attr(e, name);
         if (a is null)
         {
             return flags.HasFlag(PropFlags.Required) ? Missing(e, name) : null;
@@ -62,7 +76,7 @@ public static class XmlProp
             return null;
         }
 
-        var a = e.Attribute(name);
+        var a = XmlExtensions.Attr(e, name);
         if (a is null)
         {
             return flags.HasFlag(PropFlags.Required) ? Missing(e, name) : null;
@@ -86,7 +100,7 @@ public static class XmlProp
             return null;
         }
 
-        var a = e.Attribute(name);
+        var a = XmlExtensions.Attr(e, name);
         if (a is null)
         {
             return flags.HasFlag(PropFlags.Required) ? Missing(e, name) : null;
@@ -111,7 +125,7 @@ public static class XmlProp
 
     /// <summary>virXMLPropStringRequired.</summary>
     public static Problem? Required(XElement? e, string name) =>
-        e is not null && e.Attribute(name) is null ? Missing(e, name) : null;
+        e is not null && XmlExtensions.Attr(e, name) is null ? Missing(e, name) : null;
 
     private static int IndexOf(IReadOnlyList<string> values, string value)
     {

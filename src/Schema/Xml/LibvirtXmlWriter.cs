@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Xml.Linq;
 
@@ -40,7 +41,7 @@ public static class LibvirtXmlWriter
         Indent(sb, depth);
         sb.Append('<');
         AppendName(sb, element, element.Name);
-        foreach (var attribute in element.Attributes())
+        for (var attribute = element.FirstAttribute; attribute is not null; attribute = attribute.NextAttribute)
         {
             sb.Append(' ');
             if (attribute.IsNamespaceDeclaration)
@@ -60,7 +61,7 @@ public static class LibvirtXmlWriter
         var hasElements = false;
         var hasText = false;
         var blankText = false;
-        foreach (var node in element.Nodes())
+        for (var node = element.FirstNode; node is not null; node = node.NextNode)
         {
             if (node is XElement)
             {
@@ -115,9 +116,12 @@ public static class LibvirtXmlWriter
         }
 
         sb.Append(">\n");
-        foreach (var child in element.Elements())
+        for (var node = element.FirstNode; node is not null; node = node.NextNode)
         {
-            Write(sb, child, depth + 1);
+            if (node is XElement child)
+            {
+                Write(sb, child, depth + 1);
+            }
         }
 
         Indent(sb, depth);
@@ -205,9 +209,21 @@ public static class LibvirtXmlWriter
         sb.Append(name.LocalName);
     }
 
+    /// <summary>The characters <see cref="Escape"/> does not copy as they are.</summary>
+    private static readonly SearchValues<char> Special = SearchValues.Create(
+        "<>&'\"\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u000B\u000C\u000E\u000F" +
+        "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F");
+
     /// <summary>Escapes like virBufferEscapeString: the five specials, and drops other control characters.</summary>
     public static void Escape(StringBuilder sb, string value)
     {
+        // Most values have nothing to escape or drop: appended at once.
+        if (value.AsSpan().IndexOfAny(Special) < 0)
+        {
+            sb.Append(value);
+            return;
+        }
+
         foreach (var c in value)
         {
             switch (c)

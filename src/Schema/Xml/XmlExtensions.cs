@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Xml.Linq;
 
 namespace Reconciler.Schema.Xml;
@@ -22,16 +23,44 @@ public static class XmlExtensions
             return element.Element(name);
         }
 
-        var none = XNamespace.None;
         for (var node = element.FirstNode; node is not null; node = node.NextNode)
         {
-            if (node is XElement child && child.Name is var n && n.LocalName == name && n.Namespace == none)
+            if (node is XElement child && Named(child.Name, name))
             {
                 return child;
             }
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Whether a name is this local name in no namespace. Hot (every child scan asks it for each child): most
+    /// names differ in length or first letter, which is checked inline, before the full comparison.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool Named(XName xname, string name)
+    {
+        return SameString(xname.LocalName, name) && ReferenceEquals(xname.Namespace, XNamespace.None);
+    }
+
+    /// <summary>Ordinal string equality with the cheap differences (length, first letter) checked inline.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool SameString(string a, string b) =>
+        ReferenceEquals(a, b) || (a.Length == b.Length && a.Length > 0 && a[0] == b[0] && string.Equals(a, b));
+
+    /// <summary>Whether the element has a child element in a namespace (checked without allocating).</summary>
+    public static bool HasNamespacedChild(this XElement element)
+    {
+        for (var node = element.FirstNode; node is not null; node = node.NextNode)
+        {
+            if (node is XElement child && !ReferenceEquals(child.Name.Namespace, XNamespace.None))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The child elements with this local name and no namespace.</summary>
@@ -42,7 +71,7 @@ public static class XmlExtensions
     public static string? A(this XElement? element, string name) => Attr(element, name)?.Value;
 
     /// <summary>The attribute with this local name and no namespace, or null (without a name table lookup).</summary>
-    private static XAttribute? Attr(XElement? element, string name)
+    internal static XAttribute? Attr(XElement? element, string name)
     {
         if (element is null)
         {
@@ -54,10 +83,9 @@ public static class XmlExtensions
             return element.Attribute(name);
         }
 
-        var none = XNamespace.None;
         for (var a = element.FirstAttribute; a is not null; a = a.NextAttribute)
         {
-            if (a.Name is var n && n.LocalName == name && n.Namespace == none)
+            if (Named(a.Name, name))
             {
                 return a;
             }
@@ -69,7 +97,25 @@ public static class XmlExtensions
     /// <summary>Sets an attribute, keeping its place when it exists; removes it when value is null.</summary>
     public static XElement Set(this XElement element, string name, string? value)
     {
-        element.SetAttributeValue(name, value);
+        // What SetAttributeValue does, with the attribute found without a name table lookup, and left alone
+        // when it already has the value (the defaults set many attributes to what they are).
+        var a = Attr(element, name);
+        if (a is null)
+        {
+            if (value is not null)
+            {
+                element.SetAttributeValue(name, value);
+            }
+        }
+        else if (value is null)
+        {
+            a.Remove();
+        }
+        else if (!string.Equals(a.Value, value, StringComparison.Ordinal))
+        {
+            a.Value = value;
+        }
+
         return element;
     }
 
@@ -133,7 +179,7 @@ public static class XmlExtensions
     public static bool IsYes(string? value) => value is "yes" or "on";
 
     /// <summary>Orders the attributes of an element: the listed names first, in that order, then the rest as they were.</summary>
-    public static void OrderAttributes(this XElement element, IReadOnlyList<string> order)
+    public static void OrderAttributes(this XElement element, ReadOnlySpan<string> order)
     {
         var first = element.FirstAttribute;
         if (first is null || first.NextAttribute is null)
@@ -205,7 +251,7 @@ public static class XmlExtensions
     /// Orders child elements by the index of their name in <paramref name="order"/>. The sort is stable;
     /// a child whose name is not listed stays right after the listed sibling that preceded it.
     /// </summary>
-    public static void OrderChildren(this XElement element, IReadOnlyList<string> order)
+    public static void OrderChildren(this XElement element, ReadOnlySpan<string> order)
     {
         if (IsOrdered(element, order))
         {
@@ -253,7 +299,7 @@ public static class XmlExtensions
     }
 
     /// <summary>True when the children already have the order <see cref="OrderChildren"/> gives them (checked without allocating).</summary>
-    private static bool IsOrdered(XElement element, IReadOnlyList<string> order)
+    private static bool IsOrdered(XElement element, ReadOnlySpan<string> order)
     {
         double last = -1;
         double previous = double.MinValue;
@@ -287,11 +333,11 @@ public static class XmlExtensions
         return true;
     }
 
-    private static int IndexOf(IReadOnlyList<string> list, string name)
+    private static int IndexOf(ReadOnlySpan<string> list, string name)
     {
-        for (var i = 0; i < list.Count; i++)
+        for (var i = 0; i < list.Length; i++)
         {
-            if (list[i] == name)
+            if (SameString(list[i], name))
             {
                 return i;
             }
@@ -335,12 +381,11 @@ public readonly struct NamedElements(XElement? parent, string name) : IEnumerabl
                 throw new ArgumentException("Els takes a local name without a namespace", nameof(name));
             }
 
-            var none = XNamespace.None;
             var node = _started ? _node?.NextNode : parent.FirstNode;
             _started = true;
             for (; node is not null; node = node.NextNode)
             {
-                if (node is XElement e && e.Name is var n && n.LocalName == name && n.Namespace == none)
+                if (node is XElement e && XmlExtensions.Named(e.Name, name))
                 {
                     _node = node;
                     Current = e;

@@ -37,11 +37,12 @@ internal static class DomainOrder
     /// </summary>
     private static void MoveNamespacedAfterDevices(XElement root)
     {
-        var foreign = root.Elements().Where(e => e.Name.Namespace != XNamespace.None).ToList();
-        if (foreign.Count == 0)
+        if (!root.HasNamespacedChild())
         {
             return;
         }
+
+        var foreign = root.Elements().Where(e => e.Name.Namespace != XNamespace.None).ToList();
 
         var anchor = root.Elements().LastOrDefault(e => e.Name.Namespace == XNamespace.None && e.Name.LocalName is "devices" or "seclabel");
         if (anchor is null)

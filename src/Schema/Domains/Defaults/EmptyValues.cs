@@ -26,17 +26,10 @@ internal static partial class DomainDefaults
     /// <summary>Removes the empty values of <see cref="XPathStringAttributes"/>, which libvirt does not keep.</summary>
     private static void DropEmptyXPathValues(XElement root)
     {
-        // Hot (every definition read): walked with the local-name helpers, without iterator chains.
-        foreach (var (path, attribute) in XPathStringAttributes)
-        {
-            AtPath(root, path, 0, attribute, static (element, attribute) =>
-            {
-                if (element.A(attribute) is { Length: 0 })
-                {
-                    element.Attribute(attribute)!.Remove();
-                }
-            });
-        }
+        // Hot (every definition read): one walk along the paths, with the local-name helpers. An element's
+        // empty values go before it is looked at for being empty (elements found empty are removed at the end).
+        var empty = new List<XElement>();
+        DropEmptyValues(root, EmptyValuePaths, empty);
 
         // virDomainStorageSourceParse drops an empty path (a CD-ROM without media written as file='').
         foreach (var disk in root.El("devices").Els("disk"))
@@ -57,44 +50,114 @@ internal static partial class DomainDefaults
         }
 
         // Elements libvirt writes with virXMLFormatElement disappear when nothing is left in them.
-        var empty = new List<XElement>();
-        foreach (var path in EmptyDroppedElements)
-        {
-            AtPath(root, path, 0, empty, static (e, empty) =>
-            {
-                if (!e.HasAttributes && !e.HasElements && e.Value.Length == 0)
-                {
-                    empty.Add(e);
-                }
-            });
-        }
-
         foreach (var e in empty)
         {
             e.Remove();
         }
     }
 
-    /// <summary>Calls <paramref name="visit"/> on each element at <paramref name="path"/> (child names from <paramref name="element"/>), without allocating.</summary>
-    private static void AtPath<TState>(XElement element, string[] path, int depth, TState state, Action<XElement, TState> visit)
+    /// <summary>Visits the children of <paramref name="element"/> that <paramref name="paths"/> names, and theirs.</summary>
+    private static void DropEmptyValues(XElement element, PathNode paths, List<XElement> empty)
     {
-        if (depth == path.Length)
+        for (var node = element.FirstNode; node is not null; node = node.NextNode)
         {
-            visit(element, state);
-            return;
+            if (node is not XElement child)
+            {
+                continue;
+            }
+
+            foreach (var path in paths.Children)
+            {
+                if (!XmlExtensions.Named(child.Name, path.Name))
+                {
+                    continue;
+                }
+
+                foreach (var attribute in path.Attributes)
+                {
+                    if (child.A(attribute) is { Length: 0 })
+                    {
+                        child.Attribute(attribute)!.Remove();
+                    }
+                }
+
+                DropEmptyValues(child, path, empty);
+                if (path.DroppedWhenEmpty && !child.HasAttributes && !child.HasElements && child.Value.Length == 0)
+                {
+                    empty.Add(child);
+                }
+
+                break;
+            }
+        }
+    }
+
+    /// <summary>An element name along the paths: the attributes read there, and the names below it.</summary>
+    private sealed class PathNode(string name)
+    {
+        public string Name { get; } = name;
+
+        public List<string> Attributes { get; } = [];
+
+        public bool DroppedWhenEmpty { get; private set; }
+
+        public List<PathNode> Children { get; } = [];
+
+        public static PathNode Build((string[] Path, string Attribute)[] attributes, string[][] dropped)
+        {
+            var root = new PathNode(string.Empty);
+            foreach (var (path, attribute) in attributes)
+            {
+                root.At(path).Attributes.Add(attribute);
+            }
+
+            foreach (var path in dropped)
+            {
+                root.At(path).DroppedWhenEmpty = true;
+            }
+
+            return root;
         }
 
-        foreach (var child in element.Els(path[depth]))
+        private PathNode At(string[] path)
         {
-            AtPath(child, path, depth + 1, state, visit);
+            var node = this;
+            foreach (var name in path)
+            {
+                var next = node.Children.Find(c => c.Name == name);
+                if (next is null)
+                {
+                    next = new PathNode(name);
+                    node.Children.Add(next);
+                }
+
+                node = next;
+            }
+
+            return node;
         }
     }
 
     /// <summary>A disk source with nothing left in it is not written (the disk keeps its type).</summary>
     private static void DropEmptyDiskSources(XElement root)
     {
-        foreach (var source in root.Elements("devices").Elements("disk").Elements("source")
-                     .Where(e => !e.HasAttributes && !e.HasElements).ToList())
+        // Collected first, then removed (a removal would end the walk); most definitions have none.
+        List<XElement>? empty = null;
+        foreach (var devices in root.Els("devices"))
+        {
+            foreach (var disk in devices.Els("disk"))
+            {
+                foreach (var source in disk.Els("source"))
+                {
+                    if (!source.HasAttributes && !source.HasElements)
+                    {
+                        (empty ??= []).Add(source);
+                    }
+                }
+            }
+        }
+
+        foreach (var source in empty ?? [])
         {
             source.Remove();
         }
@@ -106,4 +169,11 @@ internal static partial class DomainDefaults
         ["devices", "interface", "model"], ["devices", "controller", "model"],
         ["memoryBacking", "source"], ["memoryBacking", "access"], ["memoryBacking", "allocation"], ["cpu", "vendor"],
     ];
+
+    /// <summary>
+    /// <see cref="XPathStringAttributes"/> and <see cref="EmptyDroppedElements"/> as one tree of element names,
+    /// so that one walk over the definition visits every element either names. (Declared after both: static
+    /// fields are initialized in the order they are written.)
+    /// </summary>
+    private static readonly PathNode EmptyValuePaths = PathNode.Build(XPathStringAttributes, EmptyDroppedElements);
 }

@@ -56,14 +56,33 @@ internal static partial class DomainDefaults
     /// </summary>
     private static void DropForeignNamespaceElements(XElement root)
     {
-        foreach (var e in root.Elements().Where(e => e.Name.Namespace != XNamespace.None).ToList())
+        if (root.HasNamespacedChild())
         {
-            e.Remove();
+            foreach (var e in root.Elements().Where(e => e.Name.Namespace != XNamespace.None).ToList())
+            {
+                e.Remove();
+            }
         }
 
-        foreach (var a in root.Attributes().Where(a => a.IsNamespaceDeclaration).ToList())
+        if (HasNamespaceDeclaration(root))
         {
-            a.Remove();
+            foreach (var a in root.Attributes().Where(a => a.IsNamespaceDeclaration).ToList())
+            {
+                a.Remove();
+            }
+        }
+
+        static bool HasNamespaceDeclaration(XElement root)
+        {
+            for (var a = root.FirstAttribute; a is not null; a = a.NextAttribute)
+            {
+                if (a.IsNamespaceDeclaration)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
     }
 }

@@ -102,21 +102,11 @@ internal static class DeviceInfo
     /// <summary>virDomainDeviceInfoFormat: each address type with its own fields and number formats.</summary>
     public static void NormalizeAddress(XElement address)
     {
-        // Only the fields of the address type are read (and written).
-        KeepOnly(address, address.A("type") switch
+        // Only the fields of the address type are read (and written); an unknown type keeps them all.
+        if (AddressFields(address.A("type")) is { } fields)
         {
-            "pci" => ["type", "domain", "bus", "slot", "function", "multifunction"],
-            "drive" => ["type", "controller", "bus", "target", "unit"],
-            "virtio-serial" => ["type", "controller", "bus", "port"],
-            "ccid" => ["type", "controller", "slot"],
-            "usb" => ["type", "bus", "port"],
-            "spapr-vio" => ["type", "reg"],
-            "ccw" => ["type", "cssid", "ssid", "devno"],
-            "isa" => ["type", "iobase", "irq"],
-            "dimm" => ["type", "slot", "base"],
-            "virtio-mmio" or "virtio-s390" or "unassigned" or "none" => ["type"],
-            _ => [.. address.Attributes().Select(a => a.Name.LocalName)],
-        });
+            KeepOnly(address, fields);
+        }
 
         switch (address.A("type"))
         {
@@ -205,6 +195,33 @@ internal static class DeviceInfo
         }
     }
 
+    private static readonly string[] PciFields = ["type", "domain", "bus", "slot", "function", "multifunction"];
+    private static readonly string[] DriveFields = ["type", "controller", "bus", "target", "unit"];
+    private static readonly string[] VirtioSerialFields = ["type", "controller", "bus", "port"];
+    private static readonly string[] CcidFields = ["type", "controller", "slot"];
+    private static readonly string[] UsbFields = ["type", "bus", "port"];
+    private static readonly string[] SpaprVioFields = ["type", "reg"];
+    private static readonly string[] CcwFields = ["type", "cssid", "ssid", "devno"];
+    private static readonly string[] IsaFields = ["type", "iobase", "irq"];
+    private static readonly string[] DimmFields = ["type", "slot", "base"];
+    private static readonly string[] TypeOnly = ["type"];
+
+    /// <summary>The attributes an address of this type has, or null for a type libvirt does not know.</summary>
+    private static string[]? AddressFields(string? type) => type switch
+    {
+        "pci" => PciFields,
+        "drive" => DriveFields,
+        "virtio-serial" => VirtioSerialFields,
+        "ccid" => CcidFields,
+        "usb" => UsbFields,
+        "spapr-vio" => SpaprVioFields,
+        "ccw" => CcwFields,
+        "isa" => IsaFields,
+        "dimm" => DimmFields,
+        "virtio-mmio" or "virtio-s390" or "unassigned" or "none" => TypeOnly,
+        _ => null,
+    };
+
     private static void Decimal(XElement address, params string[] fields)
     {
         foreach (var f in fields)
@@ -224,14 +241,17 @@ internal static class DeviceInfo
     private static uint UInt(XElement element, string name, int numberBase) =>
         CNumber.TryParseUInt(element.A(name), numberBase, out var v) ? v : 0;
 
-    private static void KeepOnly(XElement element, params string[] names)
+    private static void KeepOnly(XElement element, params ReadOnlySpan<string> names)
     {
-        foreach (var a in element.Attributes().ToList())
+        for (var a = element.FirstAttribute; a is not null;)
         {
+            var next = a.NextAttribute;
             if (!names.Contains(a.Name.LocalName))
             {
                 a.Remove();
             }
+
+            a = next;
         }
     }
 }

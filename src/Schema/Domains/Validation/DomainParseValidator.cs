@@ -11,51 +11,56 @@ internal sealed class DomainParseValidator : AbstractValidator<DomainXml>
 {
     public DomainParseValidator()
     {
-        Area(ParseRules.Identity);
-        Area(ParseRules.Caps);
-        Area(ParseRules.Title);
-        Area(ParseRules.Seclabels);
-        Area(ParseRules.Memory);
-        Area(ParseRules.Tunables);
-        Area(ParseRules.Cpu);
-        Area(ParseRules.Numa);
-        Area(ParseRules.Numatune);
-        Area(ParseRules.Resource);
-        Area(ParseRules.Features);
-        Area(ParseRules.Lifecycle);
-        Area(ParseRules.Perf);
-        Area(ParseRules.Clock);
-        Area(ParseRules.Boot);
-        Area(ParseRules.Disks);
-        Area(ParseRules.Controllers);
-        Area(ParseRules.Leases);
-        Area(ParseRules.Filesystems);
-        Area(ParseRules.Interfaces);
-        Area(ParseRules.Smartcards);
-        Area(ParseRules.Chardevs);
-        Area(ParseRules.Inputs);
-        Area(ParseRules.Graphics);
-        Area(ParseRules.Sounds);
-        Area(ParseRules.Audios);
-        Area(ParseRules.Videos);
-        Area(ParseRules.Hostdevs);
-        Area(ParseRules.OtherDevices);
-        Area(ParseRules.LaunchSecurity);
-        Area(ParseRules.MemoryDevices);
-        Area(ParseRules.IommuAndVsock);
-        Area(ParseRules.Idmap);
-        Area(ParseRules.Sysinfo);
-        Area(ParseRules.SmbiosAndKeyWrap);
-    }
+        // One rule that runs every area in turn: a rule per area would cost FluentValidation's per-rule work
+        // (reading the rule's property, under Native AOT an interpreted expression) 35 times per document.
+        Func<DomainXml, IEnumerable<XmlProp.Problem?>>[] areas =
+        [
+            ParseRules.Identity,
+            ParseRules.Caps,
+            ParseRules.Title,
+            ParseRules.Seclabels,
+            ParseRules.Memory,
+            ParseRules.Tunables,
+            ParseRules.Cpu,
+            ParseRules.Numa,
+            ParseRules.Numatune,
+            ParseRules.Resource,
+            ParseRules.Features,
+            ParseRules.Lifecycle,
+            ParseRules.Perf,
+            ParseRules.Clock,
+            ParseRules.Boot,
+            ParseRules.Disks,
+            ParseRules.Controllers,
+            ParseRules.Leases,
+            ParseRules.Filesystems,
+            ParseRules.Interfaces,
+            ParseRules.Smartcards,
+            ParseRules.Chardevs,
+            ParseRules.Inputs,
+            ParseRules.Graphics,
+            ParseRules.Sounds,
+            ParseRules.Audios,
+            ParseRules.Videos,
+            ParseRules.Hostdevs,
+            ParseRules.OtherDevices,
+            ParseRules.LaunchSecurity,
+            ParseRules.MemoryDevices,
+            ParseRules.IommuAndVsock,
+            ParseRules.Idmap,
+            ParseRules.Sysinfo,
+            ParseRules.SmbiosAndKeyWrap,
+        ];
 
-    private void Area(Func<DomainXml, IEnumerable<XmlProp.Problem?>> rule)
-    {
         RuleFor(d => d).Custom((doc, context) =>
         {
-            var first = rule(doc).FirstOrDefault(p => p is not null);
-            if (first is not null)
+            // Each area stops at its first problem; every area runs.
+            foreach (var area in areas)
             {
-                context.Report(first.Code, first.Detail, first.At);
+                if (XmlProp.First(area(doc)) is { } first)
+                {
+                    context.Report(first.Code, first.Detail, first.At);
+                }
             }
         });
     }

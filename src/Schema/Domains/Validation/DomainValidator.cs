@@ -18,30 +18,36 @@ internal sealed class DomainValidator : AbstractValidator<DomainXml>
     /// </param>
     public DomainValidator(bool devicesOnly = false)
     {
-        // virDomainDefPostParse
-        Area(ValidateRules.IsaSerialPorts);
-        Area(ValidateRules.DevicePostParse);
-        if (devicesOnly)
-        {
-            return;
-        }
+        // One rule that runs every area in turn (a rule per area costs FluentValidation's per-rule work each).
+        Func<DomainXml, IEnumerable<Problem?>>[] areas = devicesOnly
+            ?
+            [
+                // virDomainDefPostParse
+                ValidateRules.IsaSerialPorts,
+                ValidateRules.DevicePostParse,
+            ]
+            :
+            [
+                // virDomainDefPostParse
+                ValidateRules.IsaSerialPorts,
+                ValidateRules.DevicePostParse,
+                ValidateRules.PostParseCommon,
+                ValidateRules.PostParseFeatures,
 
-        Area(ValidateRules.PostParseCommon);
-        Area(ValidateRules.PostParseFeatures);
+                // virDomainDefValidate
+                ValidateRules.DeviceValidate,
+                ValidateRules.DefinitionValidate,
+            ];
 
-        // virDomainDefValidate
-        Area(ValidateRules.DeviceValidate);
-        Area(ValidateRules.DefinitionValidate);
-    }
-
-    private void Area(Func<DomainXml, IEnumerable<Problem?>> rule)
-    {
         RuleFor(d => d).Custom((doc, context) =>
         {
-            var first = rule(doc).FirstOrDefault(p => p is not null);
-            if (first is not null)
+            // Each area stops at its first problem; every area runs.
+            foreach (var area in areas)
             {
-                context.Report(first.Code, first.Detail, ValidateRules.Locate(doc, first.At));
+                if (XmlProp.First(area(doc)) is { } first)
+                {
+                    context.Report(first.Code, first.Detail, ValidateRules.Locate(doc, first.At));
+                }
             }
         });
     }

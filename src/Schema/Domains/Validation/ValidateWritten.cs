@@ -13,12 +13,12 @@ internal sealed class WrittenDomain
 {
     // Each element of the file and its copy, in document order, paired at the capture (before the defaults
     // move, replace or drop elements); looked up by either side once a check asks.
-    private readonly XElement[] _originals;
-    private readonly XElement[] _copies;
+    private readonly List<XElement> _originals;
+    private readonly List<XElement> _copies;
     private Dictionary<XElement, XElement>? _copyOf;
     private Dictionary<XElement, XElement>? _originOf;
 
-    private WrittenDomain(XElement root, XElement[] originals, XElement[] copies)
+    private WrittenDomain(XElement root, List<XElement> originals, List<XElement> copies)
     {
         Root = root;
         _originals = originals;
@@ -40,7 +40,7 @@ internal sealed class WrittenDomain
         var originals = new List<XElement>();
         var copies = new List<XElement>();
         Pair(root, copy, originals, copies);
-        var written = new WrittenDomain(copy, [.. originals], [.. copies]);
+        var written = new WrittenDomain(copy, originals, copies);
         root.AddAnnotation(written);
         copy.AddAnnotation(new CopyRoot(written));
     }
@@ -79,10 +79,10 @@ internal sealed class WrittenDomain
         return element;
     }
 
-    private static Dictionary<XElement, XElement> Map(XElement[] from, XElement[] to)
+    private static Dictionary<XElement, XElement> Map(List<XElement> from, List<XElement> to)
     {
-        var map = new Dictionary<XElement, XElement>(from.Length, ReferenceEqualityComparer.Instance);
-        for (var i = 0; i < from.Length; i++)
+        var map = new Dictionary<XElement, XElement>(from.Count, ReferenceEqualityComparer.Instance);
+        for (var i = 0; i < from.Count; i++)
         {
             map[from[i]] = to[i];
         }
@@ -94,12 +94,26 @@ internal sealed class WrittenDomain
     {
         originals.Add(original);
         copies.Add(copy);
-        using var o = original.Elements().GetEnumerator();
-        using var c = copy.Elements().GetEnumerator();
-        while (o.MoveNext() && c.MoveNext())
+        // The child elements of both, side by side (walked without iterators: every element of the file passes).
+        var o = NextElement(original.FirstNode);
+        var c = NextElement(copy.FirstNode);
+        while (o is not null && c is not null)
         {
-            Pair(o.Current, c.Current, originals, copies);
+            Pair(o, c, originals, copies);
+            o = NextElement(o.NextNode);
+            c = NextElement(c.NextNode);
         }
+    }
+
+    /// <summary>The first element from <paramref name="node"/> on among its siblings, or null.</summary>
+    private static XElement? NextElement(XNode? node)
+    {
+        while (node is not null and not XElement)
+        {
+            node = node.NextNode;
+        }
+
+        return (XElement?)node;
     }
 
     private sealed record CopyRoot(WrittenDomain Domain);
