@@ -174,80 +174,112 @@ internal static partial class DomainDefaults
             }
         }
 
-        ReplaceAll(devices, "disk", disks);
-        ReplaceAll(devices, "controller", controllers);
-        ReplaceAll(devices, "serial", serials.Select(s => s.Format()));
-        ReplaceAll(devices, "parallel", parallels.Select(s => s.Format()));
-        ReplaceAll(devices, "console", formattedConsoles);
-        ReplaceAll(devices, "channel", channels.Select(s => s.Format()));
-        ReplaceAll(devices, "video", videos);
+        ReplaceKinds(devices,
+        [
+            ("disk", disks),
+            ("controller", controllers),
+            ("serial", serials.ConvertAll(s => s.Format())),
+            ("parallel", parallels.ConvertAll(s => s.Format())),
+            ("console", formattedConsoles),
+            ("channel", channels.ConvertAll(s => s.Format())),
+            ("video", videos),
+        ]);
         ApplyFeatures(root);
     }
 
-    /// <summary>Replaces every child named <paramref name="name"/> by <paramref name="items"/>, where the first one was.</summary>
-    private static void ReplaceAll(XElement devices, string name, IEnumerable<XElement> items)
+    /// <summary>
+    /// For each kind in turn, replaces every child named after it by its items, where the first such child
+    /// was (at the end when there was none). The steps are played on a list of the children, which are then
+    /// replaced once, and only when they changed (a definition in libvirt's form comes out as it went in):
+    /// rebuilding them is costly, and removing thousands of elements one by one would be quadratic in LINQ
+    /// to XML (each removal walks the sibling list).
+    /// </summary>
+    private static void ReplaceKinds(XElement devices, (string Name, List<XElement> Items)[] kinds)
     {
-        // The children are rebuilt in one pass: removing thousands of elements one by one is quadratic in
-        // LINQ to XML (each removal walks the sibling list).
-        var list = items.ToList();
-        if (AlreadyInPlace(devices, name, list))
+        var nodes = new List<XNode>(devices.Nodes());
+        var next = new List<XNode>(nodes.Count);
+        var changed = false;
+        foreach (var (name, list) in kinds)
         {
-            return;
-        }
-
-        foreach (var item in list)
-        {
-            if (item.Parent is { } parent && parent != devices)
+            if (AlreadyInPlace(nodes, devices, name, list))
             {
-                item.Remove();
-            }
-        }
-
-        var moving = new HashSet<XElement>(list);
-        var xname = XName.Get(name);
-        var nodes = new List<XNode>();
-        var placed = false;
-        foreach (var node in devices.Nodes())
-        {
-            if (node is XElement element && (element.Name == xname || moving.Contains(element)))
-            {
-                if (!placed && element.Name == xname)
-                {
-                    nodes.AddRange(list);
-                    placed = true;
-                }
-
                 continue;
             }
 
-            nodes.Add(node);
+            foreach (var item in list)
+            {
+                if (item.Parent is { } parent && parent != devices)
+                {
+                    item.Remove();
+                }
+            }
+
+            var moving = new HashSet<XElement>(list);
+            var xname = XName.Get(name);
+            var placed = false;
+            next.Clear();
+            foreach (var node in nodes)
+            {
+                if (node is XElement element && (element.Name == xname || moving.Contains(element)))
+                {
+                    if (!placed && element.Name == xname)
+                    {
+                        next.AddRange(list);
+                        placed = true;
+                    }
+
+                    continue;
+                }
+
+                next.Add(node);
+            }
+
+            if (!placed)
+            {
+                next.AddRange(list);
+            }
+
+            (nodes, next) = (next, nodes);
+            changed = true;
         }
 
-        if (!placed)
+        if (changed && !SameNodes(devices, nodes))
         {
-            nodes.AddRange(list);
+            devices.ReplaceNodes(nodes);
         }
-
-        devices.ReplaceNodes(nodes);
     }
 
     /// <summary>
-    /// Whether <see cref="ReplaceAll"/> would leave <paramref name="devices"/> as it is: the items are the
-    /// children named <paramref name="name"/>, already side by side in that order (so always on a definition
-    /// read back, or stored, in libvirt's form). Rebuilding the children costs more than this look.
+    /// Whether replacing the children named <paramref name="name"/> by <paramref name="list"/> would leave
+    /// <paramref name="nodes"/> (the children as they stand) as they are: the items are the children of that
+    /// name, already side by side in that order (so always on a definition read back, or stored, in
+    /// libvirt's form).
     /// </summary>
-    private static bool AlreadyInPlace(XElement devices, string name, List<XElement> list)
+    private static bool AlreadyInPlace(List<XNode> nodes, XElement devices, string name, List<XElement> list)
     {
+        var i = 0;
         if (list.Count == 0 || list[0].Parent != devices || !list[0].Is(name))
         {
-            return list.Count == 0 && devices.El(name) is null;
+            if (list.Count != 0)
+            {
+                return false;
+            }
+
+            for (; i < nodes.Count; i++)
+            {
+                if ((nodes[i] as XElement).Is(name))
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         // Nothing of the kind before the first item, the items next to each other, nothing of the kind after.
-        XNode? node = devices.FirstNode;
-        for (; node != list[0]; node = node!.NextNode)
+        for (; i < nodes.Count && nodes[i] != list[0]; i++)
         {
-            if ((node as XElement).Is(name))
+            if ((nodes[i] as XElement).Is(name))
             {
                 return false;
             }
@@ -255,23 +287,38 @@ internal static partial class DomainDefaults
 
         foreach (var item in list)
         {
-            if (node != item)
+            if (i >= nodes.Count || nodes[i] != item)
             {
                 return false;
             }
 
-            node = node.NextNode;
+            i++;
         }
 
-        for (; node is not null; node = node.NextNode)
+        for (; i < nodes.Count; i++)
         {
-            if ((node as XElement).Is(name))
+            if ((nodes[i] as XElement).Is(name))
             {
                 return false;
             }
         }
 
         return true;
+    }
+
+    /// <summary>Whether <paramref name="nodes"/> are the children of <paramref name="devices"/>, in that order.</summary>
+    private static bool SameNodes(XElement devices, List<XNode> nodes)
+    {
+        var i = 0;
+        for (var node = devices.FirstNode; node is not null; node = node.NextNode, i++)
+        {
+            if (i >= nodes.Count || nodes[i] != node)
+            {
+                return false;
+            }
+        }
+
+        return i == nodes.Count;
     }
 
     /// <summary>virDomainChrIsaSerialDefPostParse: explicit isa-serial ports get the lowest free port.</summary>
