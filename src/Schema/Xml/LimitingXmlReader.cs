@@ -6,11 +6,15 @@ namespace Reconciler.Schema.Xml;
 /// The spec reader's limits, checked while the tree is built (one pass over the text, not a streaming pass
 /// first and the load after it): an element nested too deep, an attribute value or a text too long, or a
 /// processing instruction stops the load where it stands, with its line and column. Everything else is
-/// the inner reader's, untouched.
+/// the inner reader's, untouched. <paramref name="length"/>, the length of the document in bytes, bounds
+/// the length of any value (no byte decodes to more than one character, and with DTDs prohibited no entity
+/// expands): values are only measured when the document is longer than their limit.
 /// </summary>
-internal sealed class LimitingXmlReader(XmlReader inner, XmlLimits limits) : XmlReader, IXmlLineInfo
+internal sealed class LimitingXmlReader(XmlReader inner, XmlLimits limits, int length) : XmlReader, IXmlLineInfo
 {
     private readonly IXmlLineInfo _lines = (IXmlLineInfo)inner;
+    private readonly bool _checkAttributes = length > limits.MaxAttributeLength;
+    private readonly bool _checkTexts = length > limits.MaxTextLength;
     private string? _element;
 
     public override int AttributeCount => inner.AttributeCount;
@@ -65,7 +69,7 @@ internal sealed class LimitingXmlReader(XmlReader inner, XmlLimits limits) : Xml
                     throw new XmlLimitException($"elements are nested more than {limits.MaxDepth} levels deep", _lines);
                 }
 
-                if (inner.MoveToFirstAttribute())
+                if (_checkAttributes && inner.MoveToFirstAttribute())
                 {
                     do
                     {
@@ -83,7 +87,7 @@ internal sealed class LimitingXmlReader(XmlReader inner, XmlLimits limits) : Xml
 
                 break;
             case XmlNodeType.Text or XmlNodeType.CDATA or XmlNodeType.Whitespace or XmlNodeType.SignificantWhitespace:
-                if (inner.Value.Length > limits.MaxTextLength)
+                if (_checkTexts && inner.Value.Length > limits.MaxTextLength)
                 {
                     throw new XmlLimitException(
                         $"the text in <{_element}> is {inner.Value.Length} characters long, at most {limits.MaxTextLength} are accepted",

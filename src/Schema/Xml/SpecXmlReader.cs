@@ -43,7 +43,7 @@ public static partial class SpecXmlReader
 
         try
         {
-            using var reader = new LimitingXmlReader(XmlReader.Create(new ReadOnlyMemoryStream(content), Settings(limits)), limits);
+            using var reader = new LimitingXmlReader(XmlReader.Create(new ReadOnlyMemoryStream(content), Settings(limits)), limits, content.Length);
             return XDocument.Load(reader, LoadOptions.SetLineInfo);
         }
         catch (XmlException e)

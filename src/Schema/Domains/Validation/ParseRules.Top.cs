@@ -102,9 +102,10 @@ internal static partial class ParseRules
     public static IEnumerable<Problem?> Memory(DomainXml d)
     {
         var root = d.Root;
-        foreach (var name in (string[])["memory", "currentMemory", "maxMemory"])
+        // The XPath of each element, as libvirt names it in a message (spelled out: no string built per file).
+        foreach (var (name, xpath) in ((string, string)[])[("memory", "./memory[1]"), ("currentMemory", "./currentMemory[1]"), ("maxMemory", "./maxMemory[1]")])
         {
-            yield return ScaledValue(root, root.El(name), $"./{name}[1]", 1024, long.MaxValue, memory: true);
+            yield return ScaledValue(root, root.El(name), xpath, 1024, long.MaxValue, memory: true);
         }
 
         // virXPathUInt: an empty value is no value.
@@ -211,11 +212,17 @@ internal static partial class ParseRules
 
         // Limits go up to VIR_DOMAIN_MEMORY_PARAM_UNLIMITED KiB; the guarantee is a memory size.
         var memtune = root.El("memtune");
-        foreach (var name in (string[])["hard_limit", "soft_limit", "min_guarantee", "swap_hard_limit"])
+        foreach (var (name, xpath) in ((string, string)[])
+                 [
+                     ("hard_limit", "./memtune/hard_limit[1]"),
+                     ("soft_limit", "./memtune/soft_limit[1]"),
+                     ("min_guarantee", "./memtune/min_guarantee[1]"),
+                     ("swap_hard_limit", "./memtune/swap_hard_limit[1]"),
+                 ])
         {
             yield return name == "min_guarantee"
-                ? ScaledValue(root, memtune.El(name), $"./memtune/{name}[1]", 1024, long.MaxValue, memory: true)
-                : ScaledValue(root, memtune.El(name), $"./memtune/{name}[1]", 1024, 9007199254740991UL << 10);
+                ? ScaledValue(root, memtune.El(name), xpath, 1024, long.MaxValue, memory: true)
+                : ScaledValue(root, memtune.El(name), xpath, 1024, 9007199254740991UL << 10);
         }
 
         var vcpu = root.El("vcpu");
