@@ -18,7 +18,6 @@ public sealed partial class Hypervisor
     /// <summary>How a network's or pool's definition is read, to be kept: validated, then compacted.</summary>
     private static readonly SchemaOptions KeptDefinition = new() { Compact = true };
 
-
     private string DefinitionPath(Guid uuid) => Path.Combine(_state.Domains, uuid.ToString("D") + ".xml");
 
     private string FlagsPath(Guid uuid) => Path.Combine(_state.Domains, uuid.ToString("D") + ".json");

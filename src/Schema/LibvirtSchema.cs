@@ -105,7 +105,7 @@ public static class LibvirtSchema
                 XmlPosition.Of(root)));
         }
 
-        var extensions = root.Elements().Where(e => e.Name.Namespace != XNamespace.None).ToList();
+        var extensions = root.NamespacedChildren();
         var context = new SpecContext(root, options);
         try
         {

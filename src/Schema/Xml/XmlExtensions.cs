@@ -49,18 +49,22 @@ public static class XmlExtensions
     private static bool SameString(string a, string b) =>
         ReferenceEquals(a, b) || (a.Length == b.Length && a.Length > 0 && a[0] == b[0] && string.Equals(a, b));
 
-    /// <summary>Whether the element has a child element in a namespace (checked without allocating).</summary>
-    public static bool HasNamespacedChild(this XElement element)
+    /// <summary>
+    /// The child elements in a namespace, in a list of their own (so the caller may move or remove them).
+    /// Hot (every definition asks): when there are none, the usual case, nothing is allocated.
+    /// </summary>
+    public static IReadOnlyList<XElement> NamespacedChildren(this XElement element)
     {
+        List<XElement>? found = null;
         for (var node = element.FirstNode; node is not null; node = node.NextNode)
         {
             if (node is XElement child && !ReferenceEquals(child.Name.Namespace, XNamespace.None))
             {
-                return true;
+                (found ??= []).Add(child);
             }
         }
 
-        return false;
+        return found ?? (IReadOnlyList<XElement>)[];
     }
 
     /// <summary>The child elements with this local name and no namespace.</summary>

@@ -37,12 +37,11 @@ internal static class DomainOrder
     /// </summary>
     private static void MoveNamespacedAfterDevices(XElement root)
     {
-        if (!root.HasNamespacedChild())
+        var foreign = root.NamespacedChildren();
+        if (foreign.Count == 0)
         {
             return;
         }
-
-        var foreign = root.Elements().Where(e => e.Name.Namespace != XNamespace.None).ToList();
 
         var anchor = root.Elements().LastOrDefault(e => e.Name.Namespace == XNamespace.None && e.Name.LocalName is "devices" or "seclabel");
         if (anchor is null)

@@ -56,12 +56,9 @@ internal static partial class DomainDefaults
     /// </summary>
     private static void DropForeignNamespaceElements(XElement root)
     {
-        if (root.HasNamespacedChild())
+        foreach (var e in root.NamespacedChildren())
         {
-            foreach (var e in root.Elements().Where(e => e.Name.Namespace != XNamespace.None).ToList())
-            {
-                e.Remove();
-            }
+            e.Remove();
         }
 
         if (HasNamespaceDeclaration(root))

@@ -19,18 +19,13 @@ internal sealed class DomainValidator : AbstractValidator<DomainXml>
     public DomainValidator(bool devicesOnly = false)
     {
         // One rule that runs every area in turn (a rule per area costs FluentValidation's per-rule work each).
+        // virDomainDefPostParse: the ISA serial ports and each device first, then the rest.
+        Func<DomainXml, IEnumerable<Problem?>>[] devices = [ValidateRules.IsaSerialPorts, ValidateRules.DevicePostParse];
         Func<DomainXml, IEnumerable<Problem?>>[] areas = devicesOnly
-            ?
-            [
-                // virDomainDefPostParse
-                ValidateRules.IsaSerialPorts,
-                ValidateRules.DevicePostParse,
-            ]
+            ? devices
             :
             [
-                // virDomainDefPostParse
-                ValidateRules.IsaSerialPorts,
-                ValidateRules.DevicePostParse,
+                .. devices,
                 ValidateRules.PostParseCommon,
                 ValidateRules.PostParseFeatures,
 
