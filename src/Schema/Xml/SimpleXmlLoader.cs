@@ -1,0 +1,613 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Xml.Linq;
+
+namespace Reconciler.Schema.Xml;
+
+/// <summary>
+/// The spec reader's fast path: builds, straight from the UTF-8 bytes, the very tree that
+/// <c>XDocument.Load(reader, LoadOptions.SetLineInfo)</c> builds through .NET's XML reader — the same
+/// nodes (whitespace between elements included), names, values and line information — for documents in
+/// the plain form that spec files take: UTF-8 without a byte order mark, an optional
+/// <c>&lt;?xml version="1.0"?&gt;</c> declaration, elements and attributes with ASCII names in no
+/// namespace, text, and the five predefined entities. Everything else (comments, CDATA, DOCTYPEs,
+/// processing instructions, namespaces, character references, carriage returns, a byte order mark,
+/// other encodings, values beyond the limits) and anything that is not well-formed makes it give up
+/// (null) before it builds anything that could differ, and the full reader takes the document, with its
+/// diagnostics. The result is the same either way; the XML reader costs four to five times as much.
+/// </summary>
+internal static class SimpleXmlLoader
+{
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
+
+    // Names and short values repeat from node to node and from file to file (libvirt's vocabulary, "yes",
+    // "0x00", the indentation): a direct-mapped cache of each hands out the same instance instead of a new
+    // one. A slot is overwritten on a collision, so a hostile file of many distinct names costs a miss per
+    // name, never memory; slots are single references, written and read without locks.
+    private const int MaxNameLength = 128;
+    private const int MaxSharedValueLength = 32;
+    private static readonly XName?[] SharedNames = new XName?[1024];
+    private static readonly string?[] SharedValues = new string?[4096];
+
+    // The bytes a scan stops at: those that end the value or the text, the references, the characters that
+    // need a look (controls, tabs and line feeds, the start of a multi-byte character).
+    private static readonly System.Buffers.SearchValues<byte> NameChars =
+        System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-."u8);
+
+    private static readonly System.Buffers.SearchValues<byte> TextStops = System.Buffers.SearchValues.Create(Stops("<&]"));
+    private static readonly System.Buffers.SearchValues<byte> DoubleQuotedStops = System.Buffers.SearchValues.Create(Stops("<&\""));
+    private static readonly System.Buffers.SearchValues<byte> SingleQuotedStops = System.Buffers.SearchValues.Create(Stops("<&'"));
+
+    private static byte[] Stops(string delimiters) =>
+        [.. Enumerable.Range(0, 0x20).Concat(Enumerable.Range(0x80, 0x80)).Select(b => (byte)b), .. Encoding.ASCII.GetBytes(delimiters)];
+
+    /// <summary>The tree of <paramref name="s"/>, or null when it is not in the plain form this reads.</summary>
+    public static XDocument? TryLoad(ReadOnlySpan<byte> s, XmlLimits limits)
+    {
+        var reader = new Reader(s, limits);
+        return reader.Load();
+    }
+
+    private ref struct Reader(ReadOnlySpan<byte> s, XmlLimits limits)
+    {
+        private readonly ReadOnlySpan<byte> _s = s;
+        private int _i;
+        private int _line = 1;
+        private int _lineStart;
+
+        // UTF-8 bytes on the current line beyond the UTF-16 characters they decode to: the XML reader counts
+        // columns in characters.
+        private int _lineExtra;
+
+        private readonly int Column => _i - _lineStart - _lineExtra + 1;
+
+        public XDocument? Load()
+        {
+            var s = _s;
+            if (s.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+            {
+                return null;
+            }
+
+            var doc = new XDocument();
+            if (s.StartsWith("<?xml"u8))
+            {
+                if (!ReadDeclaration(doc))
+                {
+                    return null;
+                }
+            }
+            else
+            {
+                SetLineInfo(doc, 1, s.Length > 0 && s[0] == '<' ? 2 : 1);
+            }
+
+            var stack = new XElement?[Math.Min(limits.MaxDepth, 64)];
+            var depth = 0;
+            XContainer container = doc;
+            var rootDone = false;
+            while (_i < s.Length)
+            {
+                if (s[_i] != '<')
+                {
+                    var (line, column) = (_line, Column);
+                    if (ReadText(depth == 0) is not { } text)
+                    {
+                        return null;
+                    }
+
+                    var node = new XText(text);
+                    SetLineInfo(node, line, column);
+                    AppendNodeSkipNotify(container, node);
+                    continue;
+                }
+
+                if (_i + 1 >= s.Length)
+                {
+                    return null;
+                }
+
+                var next = s[_i + 1];
+                if (next == '/')
+                {
+                    if (depth == 0)
+                    {
+                        return null;
+                    }
+
+                    _i += 2;
+                    var element = stack[depth - 1]!;
+                    if (!ReadName(out var name) || !SameAscii(name, element.Name.LocalName))
+                    {
+                        return null;
+                    }
+
+                    SkipSpace();
+                    if (_i >= s.Length || s[_i] != '>')
+                    {
+                        return null;
+                    }
+
+                    _i++;
+                    ref var content = ref Content(element);
+                    content ??= string.Empty;
+                    depth--;
+                    container = depth == 0 ? doc : stack[depth - 1]!;
+                    rootDone |= depth == 0;
+                    continue;
+                }
+
+                if (next is (byte)'!' or (byte)'?' || rootDone || depth >= limits.MaxDepth)
+                {
+                    return null;
+                }
+
+                _i++;
+                var (elementLine, elementColumn) = (_line, Column);
+                if (!ReadName(out var elementName))
+                {
+                    return null;
+                }
+
+                var xelement = new XElement(NameOf(elementName));
+                SetLineInfo(xelement, elementLine, elementColumn);
+                var empty = false;
+                while (true)
+                {
+                    var spaced = SkipSpace();
+                    if (_i >= s.Length)
+                    {
+                        return null;
+                    }
+
+                    if (s[_i] == '>')
+                    {
+                        _i++;
+                        break;
+                    }
+
+                    if (s[_i] == '/')
+                    {
+                        if (_i + 1 >= s.Length || s[_i + 1] != '>')
+                        {
+                            return null;
+                        }
+
+                        _i += 2;
+                        empty = true;
+                        break;
+                    }
+
+                    var (attributeLine, attributeColumn) = (_line, Column);
+                    if (!spaced || !ReadName(out var attributeName) || attributeName.StartsWith("xmlns"u8))
+                    {
+                        return null;
+                    }
+
+                    SkipSpace();
+                    if (_i >= s.Length || s[_i] != '=')
+                    {
+                        return null;
+                    }
+
+                    _i++;
+                    SkipSpace();
+                    if (ReadAttributeValue() is not { } value)
+                    {
+                        return null;
+                    }
+
+                    var xname = NameOf(attributeName);
+                    for (var a = xelement.FirstAttribute; a is not null; a = a.NextAttribute)
+                    {
+                        if (ReferenceEquals(a.Name, xname))
+                        {
+                            return null;
+                        }
+                    }
+
+                    var attribute = new XAttribute(xname, value);
+                    SetLineInfo(attribute, attributeLine, attributeColumn);
+                    AppendAttributeSkipNotify(xelement, attribute);
+                }
+
+                AppendNodeSkipNotify(container, xelement);
+                if (empty)
+                {
+                    rootDone |= depth == 0;
+                    continue;
+                }
+
+                if (depth == stack.Length)
+                {
+                    Array.Resize(ref stack, Math.Min(stack.Length * 2, limits.MaxDepth));
+                }
+
+                stack[depth++] = xelement;
+                container = xelement;
+            }
+
+            return rootDone && depth == 0 ? doc : null;
+        }
+
+        /// <summary>
+        /// <c>&lt;?xml version="1.0" encoding="UTF-8" standalone="yes"?&gt;</c> with the encoding and the
+        /// standalone declaration optional, in single or double quotes, and the encoding UTF-8 only.
+        /// </summary>
+        private bool ReadDeclaration(XDocument doc)
+        {
+            var s = _s;
+            _i = 5;
+            SetLineInfo(doc, 1, 3);
+            string? version = null, encoding = null, standalone = null;
+            while (true)
+            {
+                var spaced = SkipSpace();
+                if (_i + 1 < s.Length && s[_i] == '?' && s[_i + 1] == '>')
+                {
+                    _i += 2;
+                    break;
+                }
+
+                if (!spaced || !ReadName(out var name))
+                {
+                    return false;
+                }
+
+                SkipSpace();
+                if (_i >= s.Length || s[_i] != '=')
+                {
+                    return false;
+                }
+
+                _i++;
+                SkipSpace();
+                var value = ReadAttributeValue();
+                if (name.SequenceEqual("version"u8) && version is null && value == "1.0")
+                {
+                    version = value;
+                }
+                else if (name.SequenceEqual("encoding"u8) && version is not null && encoding is null && standalone is null
+                    && string.Equals(value, "utf-8", StringComparison.OrdinalIgnoreCase))
+                {
+                    encoding = value;
+                }
+                else if (name.SequenceEqual("standalone"u8) && version is not null && standalone is null && value is "yes" or "no")
+                {
+                    standalone = value;
+                }
+                else
+                {
+                    return false;
+                }
+            }
+
+            if (version is null)
+            {
+                return false;
+            }
+
+            doc.Declaration = new XDeclaration(version, encoding, standalone);
+            return true;
+        }
+
+        /// <summary>Steps over XML white space (without carriage returns); whether there was any.</summary>
+        private bool SkipSpace()
+        {
+            var start = _i;
+            var s = _s;
+            while (_i < s.Length)
+            {
+                var c = s[_i];
+                if (c is (byte)' ' or (byte)'\t')
+                {
+                    _i++;
+                }
+                else if (c == '\n')
+                {
+                    NewLine(++_i);
+                }
+                else
+                {
+                    break;
+                }
+            }
+
+            return _i > start;
+        }
+
+        private void NewLine(int next)
+        {
+            _line++;
+            _lineStart = next;
+            _lineExtra = 0;
+        }
+
+        /// <summary>A name of ASCII letters, digits, '_', '-' and '.', not starting with a digit, '-' or '.'.</summary>
+        private bool ReadName(out ReadOnlySpan<byte> name)
+        {
+            name = default;
+            var s = _s;
+            var start = _i;
+            if (_i >= s.Length || !IsNameStart(s[_i]))
+            {
+                return false;
+            }
+
+            var length = s[(_i + 1)..].IndexOfAnyExcept(NameChars);
+            _i = length < 0 ? s.Length : _i + 1 + length;
+
+            // A name ends at a delimiter; anything else (':', a non-ASCII letter) is for the full reader.
+            if (_i < s.Length && s[_i] is not ((byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'>' or (byte)'/' or (byte)'=' or (byte)'?'))
+            {
+                return false;
+            }
+
+            name = s[start.._i];
+            return name.Length <= MaxNameLength;
+        }
+
+        private static bool IsNameStart(byte c) => c is >= (byte)'a' and <= (byte)'z' or >= (byte)'A' and <= (byte)'Z' or (byte)'_';
+
+        /// <summary>A quoted attribute value, normalized as the XML reader does (tabs and line feeds become spaces).</summary>
+        private string? ReadAttributeValue()
+        {
+            var s = _s;
+            if (_i >= s.Length || s[_i] is not ((byte)'"' or (byte)'\''))
+            {
+                return null;
+            }
+
+            var quote = s[_i++];
+            var start = _i;
+            var plain = true;
+            var stops = quote == '"' ? DoubleQuotedStops : SingleQuotedStops;
+            while (true)
+            {
+                var run = s[_i..].IndexOfAny(stops);
+                if (run < 0)
+                {
+                    return null;
+                }
+
+                _i += run;
+                var c = s[_i];
+                if (c == quote)
+                {
+                    break;
+                }
+
+                if (c == '\n')
+                {
+                    plain = false;
+                    NewLine(++_i);
+                    continue;
+                }
+
+                if (c is (byte)'<' || !Step(c, ref plain))
+                {
+                    return null;
+                }
+            }
+
+            var raw = s[start.._i];
+            _i++;
+            if (raw.Length > limits.MaxAttributeLength)
+            {
+                return null;
+            }
+
+            return plain ? Decode(raw) : Unescape(raw, attribute: true);
+        }
+
+        /// <summary>
+        /// A run of text up to the next '&lt;' (or the end); at the top level of the document only white space
+        /// is taken.
+        /// </summary>
+        private string? ReadText(bool topLevel)
+        {
+            var s = _s;
+            var start = _i;
+            var plain = true;
+            var blank = true;
+            while (_i < s.Length)
+            {
+                var run = s[_i..].IndexOfAny(TextStops);
+                if (run != 0)
+                {
+                    blank &= run < 0 ? !s[_i..].ContainsAnyExcept((byte)' ') : !s.Slice(_i, run).ContainsAnyExcept((byte)' ');
+                    if (run < 0)
+                    {
+                        _i = s.Length;
+                        break;
+                    }
+
+                    _i += run;
+                }
+
+                var c = s[_i];
+                if (c == '<')
+                {
+                    break;
+                }
+
+                if (c == '\n')
+                {
+                    NewLine(++_i);
+                    continue;
+                }
+
+                if (c is (byte)']' && s[_i..].StartsWith("]]>"u8) || !Step(c, ref plain))
+                {
+                    return null;
+                }
+
+                blank &= c == '\t';
+            }
+
+            if (topLevel && !blank)
+            {
+                return null;
+            }
+
+            var raw = s[start.._i];
+            if (raw.Length > limits.MaxTextLength)
+            {
+                return null;
+            }
+
+            return plain ? Decode(raw) : Unescape(raw, attribute: false);
+        }
+
+        /// <summary>
+        /// Steps over one character of a value (not a line feed): a reference to one of the five predefined
+        /// entities, or a character that XML allows; false for anything else.
+        /// </summary>
+        private bool Step(byte c, ref bool plain)
+        {
+            var s = _s;
+            if (c == '&')
+            {
+                plain = false;
+                var rest = s[(_i + 1)..];
+                var length = rest.StartsWith("amp;"u8) ? 4 : rest.StartsWith("lt;"u8) || rest.StartsWith("gt;"u8) ? 3
+                    : rest.StartsWith("quot;"u8) || rest.StartsWith("apos;"u8) ? 5 : 0;
+                if (length == 0)
+                {
+                    return false;
+                }
+
+                _i += length + 1;
+                return true;
+            }
+
+            if (c < 0x80)
+            {
+                if (c < 0x20 && c != '\t')
+                {
+                    return false;
+                }
+
+                if (c == '\t')
+                {
+                    plain = false;
+                }
+
+                _i++;
+                return true;
+            }
+
+            // One UTF-8 sequence, well-formed and of a character that XML allows.
+            var status = System.Text.Rune.DecodeFromUtf8(s[_i..], out var rune, out var consumed);
+            if (status != System.Buffers.OperationStatus.Done || rune.Value is 0xFFFE or 0xFFFF)
+            {
+                return false;
+            }
+
+            _lineExtra += consumed - rune.Utf16SequenceLength;
+            _i += consumed;
+            return true;
+        }
+
+        /// <summary>Decodes a value with entity references, tabs or line feeds.</summary>
+        private static string Unescape(ReadOnlySpan<byte> raw, bool attribute)
+        {
+            var text = Utf8.GetString(raw);
+            var builder = new StringBuilder(text.Length);
+            for (var k = 0; k < text.Length; k++)
+            {
+                var c = text[k];
+                if (c == '&')
+                {
+                    var end = text.IndexOf(';', k);
+                    builder.Append(text.AsSpan(k + 1, end - k - 1) switch
+                    {
+                        "amp" => '&',
+                        "lt" => '<',
+                        "gt" => '>',
+                        "quot" => '"',
+                        _ => '\'',
+                    });
+                    k = end;
+                }
+                else
+                {
+                    builder.Append(attribute && c is '\t' or '\n' ? ' ' : c);
+                }
+            }
+
+            return builder.ToString();
+        }
+    }
+
+    private static XName NameOf(ReadOnlySpan<byte> ascii)
+    {
+        ref var slot = ref SharedNames[Hash(ascii) & (SharedNames.Length - 1)];
+        if (slot is { } known && SameAscii(ascii, known.LocalName))
+        {
+            return known;
+        }
+
+        return slot = XName.Get(Encoding.ASCII.GetString(ascii));
+    }
+
+    /// <summary>A value's string: a shared one for short values in ASCII.</summary>
+    private static string Decode(ReadOnlySpan<byte> raw)
+    {
+        if (raw.Length > MaxSharedValueLength || !System.Text.Ascii.IsValid(raw))
+        {
+            return Utf8.GetString(raw);
+        }
+
+        ref var slot = ref SharedValues[Hash(raw) & (SharedValues.Length - 1)];
+        if (slot is { } known && SameAscii(raw, known))
+        {
+            return known;
+        }
+
+        return slot = Encoding.ASCII.GetString(raw);
+    }
+
+    private static uint Hash(ReadOnlySpan<byte> bytes)
+    {
+        var hash = 2166136261u;
+        foreach (var b in bytes)
+        {
+            hash = (hash ^ b) * 16777619u;
+        }
+
+        return hash ^ (hash >> 15);
+    }
+
+    private static bool SameAscii(ReadOnlySpan<byte> a, string b)
+    {
+        if (a.Length != b.Length)
+        {
+            return false;
+        }
+
+        for (var k = 0; k < a.Length; k++)
+        {
+            if (a[k] != b[k])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    // The members XDocument.Load itself uses to build the tree: no change notifications, no checks for a
+    // node that already has a parent, no walk up to the root for every node.
+    [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "SetLineInfo")]
+    private static extern void SetLineInfo(XObject node, int lineNumber, int linePosition);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "AppendNodeSkipNotify")]
+    private static extern void AppendNodeSkipNotify(XContainer container, XNode node);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "AppendAttributeSkipNotify")]
+    private static extern void AppendAttributeSkipNotify(XElement element, XAttribute attribute);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "content")]
+    private static extern ref object? Content(XContainer container);
+}
