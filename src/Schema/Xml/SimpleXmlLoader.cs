@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text;
+using System.Xml;
 using System.Xml.Linq;
 
 namespace Reconciler.Schema.Xml;
@@ -45,8 +46,19 @@ internal static class SimpleXmlLoader
     public static XDocument? TryLoad(ReadOnlySpan<byte> s, XmlLimits limits)
     {
         var reader = new Reader(s, limits);
-        return reader.Load();
+        try
+        {
+            return reader.Load();
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or XmlException)
+        {
+            // LINQ to XML refused a name or a namespace declaration: the XML reader says why.
+            return null;
+        }
     }
+
+    /// <summary>An attribute of the start tag being read, before its name is resolved.</summary>
+    private readonly record struct RawAttribute(int NameStart, int NameLength, int PrefixLength, string Value, int Line, int Column);
 
     private ref struct Reader(ReadOnlySpan<byte> s, XmlLimits limits)
     {
@@ -59,6 +71,14 @@ internal static class SimpleXmlLoader
         // columns in characters.
         private int _lineExtra;
 
+        private XDocument? _doc;
+        private bool _docPositioned;
+
+        // The namespace declarations in scope: prefix ("" for the default namespace), URI, and the depth of
+        // the element that made them (popped with it).
+        private List<(string Prefix, string Uri, int Depth)>? _namespaces;
+        private List<RawAttribute>? _attributes;
+
         private readonly int Column => _i - _lineStart - _lineExtra + 1;
 
         public XDocument? Load()
@@ -69,20 +89,14 @@ internal static class SimpleXmlLoader
                 return null;
             }
 
-            var doc = new XDocument();
-            if (s.StartsWith("<?xml"u8))
+            var doc = _doc = new XDocument();
+            if (s.StartsWith("<?xml"u8) && !ReadDeclaration(doc))
             {
-                if (!ReadDeclaration(doc))
-                {
-                    return null;
-                }
-            }
-            else
-            {
-                SetLineInfo(doc, 1, s.Length > 0 && s[0] == '<' ? 2 : 1);
+                return null;
             }
 
-            var stack = new XElement?[Math.Min(limits.MaxDepth, 64)];
+            // The open elements and where their qualified names are written (their end tags must repeat them).
+            var stack = new (XElement Element, int NameStart, int NameLength)[Math.Min(limits.MaxDepth, 64)];
             var depth = 0;
             XContainer container = doc;
             var rootDone = false;
@@ -97,7 +111,7 @@ internal static class SimpleXmlLoader
                     }
 
                     var node = new XText(text);
-                    SetLineInfo(node, line, column);
+                    Place(node, line, column);
                     AppendNodeSkipNotify(container, node);
                     continue;
                 }
@@ -116,8 +130,9 @@ internal static class SimpleXmlLoader
                     }
 
                     _i += 2;
-                    var element = stack[depth - 1]!;
-                    if (!ReadName(out var name) || !SameAscii(name, element.Name.LocalName))
+                    var open = stack[depth - 1];
+                    var nameStart = _i;
+                    if (!ReadName(out _, out _) || !s.Slice(nameStart, _i - nameStart).SequenceEqual(s.Slice(open.NameStart, open.NameLength)))
                     {
                         return null;
                     }
@@ -129,91 +144,40 @@ internal static class SimpleXmlLoader
                     }
 
                     _i++;
-                    ref var content = ref Content(element);
+                    ref var content = ref Content(open.Element);
                     content ??= string.Empty;
                     depth--;
-                    container = depth == 0 ? doc : stack[depth - 1]!;
+                    PopNamespaces(depth);
+                    container = depth == 0 ? doc : stack[depth - 1].Element;
                     rootDone |= depth == 0;
                     continue;
                 }
 
-                if (next is (byte)'!' or (byte)'?' || rootDone || depth >= limits.MaxDepth)
+                if (next == '!')
+                {
+                    if (!SkipComment())
+                    {
+                        return null;
+                    }
+
+                    continue;
+                }
+
+                if (next == '?' || rootDone || depth >= limits.MaxDepth)
                 {
                     return null;
                 }
 
                 _i++;
-                var (elementLine, elementColumn) = (_line, Column);
-                if (!ReadName(out var elementName))
+                if (ReadStartTag(depth, out var empty) is not { } element)
                 {
                     return null;
                 }
 
-                var xelement = new XElement(NameOf(elementName));
-                SetLineInfo(xelement, elementLine, elementColumn);
-                var empty = false;
-                while (true)
-                {
-                    var spaced = SkipSpace();
-                    if (_i >= s.Length)
-                    {
-                        return null;
-                    }
-
-                    if (s[_i] == '>')
-                    {
-                        _i++;
-                        break;
-                    }
-
-                    if (s[_i] == '/')
-                    {
-                        if (_i + 1 >= s.Length || s[_i + 1] != '>')
-                        {
-                            return null;
-                        }
-
-                        _i += 2;
-                        empty = true;
-                        break;
-                    }
-
-                    var (attributeLine, attributeColumn) = (_line, Column);
-                    if (!spaced || !ReadName(out var attributeName) || attributeName.StartsWith("xmlns"u8))
-                    {
-                        return null;
-                    }
-
-                    SkipSpace();
-                    if (_i >= s.Length || s[_i] != '=')
-                    {
-                        return null;
-                    }
-
-                    _i++;
-                    SkipSpace();
-                    if (ReadAttributeValue() is not { } value)
-                    {
-                        return null;
-                    }
-
-                    var xname = NameOf(attributeName);
-                    for (var a = xelement.FirstAttribute; a is not null; a = a.NextAttribute)
-                    {
-                        if (ReferenceEquals(a.Name, xname))
-                        {
-                            return null;
-                        }
-                    }
-
-                    var attribute = new XAttribute(xname, value);
-                    SetLineInfo(attribute, attributeLine, attributeColumn);
-                    AppendAttributeSkipNotify(xelement, attribute);
-                }
-
-                AppendNodeSkipNotify(container, xelement);
+                AppendNodeSkipNotify(container, element.Element);
                 if (empty)
                 {
+                    PopNamespaces(depth);
                     rootDone |= depth == 0;
                     continue;
                 }
@@ -223,11 +187,228 @@ internal static class SimpleXmlLoader
                     Array.Resize(ref stack, Math.Min(stack.Length * 2, limits.MaxDepth));
                 }
 
-                stack[depth++] = xelement;
-                container = xelement;
+                stack[depth++] = element;
+                container = element.Element;
             }
 
             return rootDone && depth == 0 ? doc : null;
+        }
+
+        /// <summary>Gives a node its position; the document takes the position of its first node.</summary>
+        private void Place(XObject node, int line, int column)
+        {
+            if (!_docPositioned)
+            {
+                SetLineInfo(_doc!, line, column);
+                _docPositioned = true;
+            }
+
+            SetLineInfo(node, line, column);
+        }
+
+        /// <summary>
+        /// A start tag, from its name on: the element with its attributes, its name and theirs resolved in the
+        /// namespaces in scope and its own declarations (which stay in scope until its end tag).
+        /// </summary>
+        private (XElement Element, int NameStart, int NameLength)? ReadStartTag(int depth, out bool empty)
+        {
+            var s = _s;
+            empty = false;
+            var (line, column) = (_line, Column);
+            var nameStart = _i;
+            if (!ReadName(out var name, out var prefixLength))
+            {
+                return null;
+            }
+
+            var attributes = _attributes ??= [];
+            attributes.Clear();
+            while (true)
+            {
+                var spaced = SkipSpace();
+                if (_i >= s.Length)
+                {
+                    return null;
+                }
+
+                if (s[_i] == '>')
+                {
+                    _i++;
+                    break;
+                }
+
+                if (s[_i] == '/')
+                {
+                    if (_i + 1 >= s.Length || s[_i + 1] != '>')
+                    {
+                        return null;
+                    }
+
+                    _i += 2;
+                    empty = true;
+                    break;
+                }
+
+                var (attributeLine, attributeColumn) = (_line, Column);
+                var attributeStart = _i;
+                if (!spaced || !ReadName(out var attributeName, out var attributePrefix))
+                {
+                    return null;
+                }
+
+                SkipSpace();
+                if (_i >= s.Length || s[_i] != '=')
+                {
+                    return null;
+                }
+
+                _i++;
+                SkipSpace();
+                if (ReadAttributeValue() is not { } value)
+                {
+                    return null;
+                }
+
+                if (attributePrefix == 0 && attributeName.SequenceEqual("xmlns"u8))
+                {
+                    Declare(string.Empty, value, depth);
+                }
+                else if (attributePrefix == 5 && attributeName.StartsWith("xmlns:"u8))
+                {
+                    var prefix = Encoding.ASCII.GetString(attributeName[6..]);
+                    if (value.Length == 0 || prefix is "xml" or "xmlns")
+                    {
+                        return null;
+                    }
+
+                    Declare(prefix, value, depth);
+                }
+
+                attributes.Add(new RawAttribute(attributeStart, attributeName.Length, attributePrefix, value, attributeLine, attributeColumn));
+            }
+
+            if (Resolve(name, prefixLength, element: true) is not { } xname)
+            {
+                return null;
+            }
+
+            var xelement = new XElement(xname);
+            Place(xelement, line, column);
+            foreach (var raw in attributes)
+            {
+                var attributeName = s.Slice(raw.NameStart, raw.NameLength);
+                var attributeXName = raw.PrefixLength == 0 && attributeName.SequenceEqual("xmlns"u8) ? XNamespace.None.GetName("xmlns")
+                    : raw.PrefixLength == 5 && attributeName.StartsWith("xmlns:"u8) ? XNamespace.Xmlns.GetName(Encoding.ASCII.GetString(attributeName[6..]))
+                    : Resolve(attributeName, raw.PrefixLength, element: false);
+                if (attributeXName is null)
+                {
+                    return null;
+                }
+
+                for (var a = xelement.FirstAttribute; a is not null; a = a.NextAttribute)
+                {
+                    if (ReferenceEquals(a.Name, attributeXName))
+                    {
+                        return null;
+                    }
+                }
+
+                var attribute = new XAttribute(attributeXName, raw.Value);
+                SetLineInfo(attribute, raw.Line, raw.Column);
+                AppendAttributeSkipNotify(xelement, attribute);
+            }
+
+            return (xelement, nameStart, name.Length);
+        }
+
+        private void Declare(string prefix, string uri, int depth)
+        {
+            if (uri is "http://www.w3.org/XML/1998/namespace" or "http://www.w3.org/2000/xmlns/")
+            {
+                // Only the reserved prefixes may name these; the XML reader words the refusal.
+                throw new InvalidOperationException("reserved namespace");
+            }
+
+            (_namespaces ??= []).Add((prefix, uri, depth));
+        }
+
+        private readonly void PopNamespaces(int depth)
+        {
+            var namespaces = _namespaces;
+            while (namespaces is { Count: > 0 } && namespaces[^1].Depth >= depth)
+            {
+                namespaces.RemoveAt(namespaces.Count - 1);
+            }
+        }
+
+        /// <summary>
+        /// The name of an element or an attribute: with a prefix, in its declared namespace; without, an
+        /// element in the default namespace and an attribute in none. Null for an undeclared prefix.
+        /// </summary>
+        private readonly XName? Resolve(ReadOnlySpan<byte> name, int prefixLength, bool element)
+        {
+            var namespaces = _namespaces;
+            if (prefixLength == 0 && (!element || namespaces is null || namespaces.Count == 0))
+            {
+                return NameOf(name);
+            }
+
+            if (namespaces is null)
+            {
+                return null;
+            }
+
+            var prefix = prefixLength == 0 ? string.Empty : Encoding.ASCII.GetString(name[..prefixLength]);
+            var local = prefixLength == 0 ? name : name[(prefixLength + 1)..];
+            for (var k = namespaces.Count - 1; k >= 0; k--)
+            {
+                if (namespaces[k].Prefix == prefix)
+                {
+                    return XNamespace.Get(namespaces[k].Uri).GetName(Encoding.ASCII.GetString(local));
+                }
+            }
+
+            // An element without a prefix and no default namespace declared is in none; a prefix must be declared.
+            return prefixLength == 0 ? NameOf(name) : null;
+        }
+
+        /// <summary>Steps over a comment (which the XML reader is told to ignore), checking what XML requires of it.</summary>
+        private bool SkipComment()
+        {
+            var s = _s;
+            if (!s[_i..].StartsWith("<!--"u8))
+            {
+                return false;
+            }
+
+            _i += 4;
+            var end = s[_i..].IndexOf("--"u8);
+            if (end < 0 || _i + end + 2 >= s.Length || s[_i + end + 2] != '>' || (end > 0 && s[_i + end - 1] == '-'))
+            {
+                return false;
+            }
+
+            var stop = _i + end;
+            var plain = true;
+            while (_i < stop)
+            {
+                var c = s[_i];
+                if (c == '\n')
+                {
+                    NewLine(++_i);
+                }
+                else if (c is (byte)'&' or (byte)'<')
+                {
+                    _i++;
+                }
+                else if (!Step(c, ref plain))
+                {
+                    return false;
+                }
+            }
+
+            _i = stop + 3;
+            return true;
         }
 
         /// <summary>
@@ -239,6 +420,7 @@ internal static class SimpleXmlLoader
             var s = _s;
             _i = 5;
             SetLineInfo(doc, 1, 3);
+            _docPositioned = true;
             string? version = null, encoding = null, standalone = null;
             while (true)
             {
@@ -249,7 +431,7 @@ internal static class SimpleXmlLoader
                     break;
                 }
 
-                if (!spaced || !ReadName(out var name))
+                if (!spaced || !ReadName(out var name, out var prefixLength) || prefixLength != 0)
                 {
                     return false;
                 }
@@ -323,21 +505,32 @@ internal static class SimpleXmlLoader
             _lineExtra = 0;
         }
 
-        /// <summary>A name of ASCII letters, digits, '_', '-' and '.', not starting with a digit, '-' or '.'.</summary>
-        private bool ReadName(out ReadOnlySpan<byte> name)
+        /// <summary>
+        /// A name of ASCII letters, digits, '_', '-' and '.', not starting with a digit, '-' or '.', or two such
+        /// names joined by a colon (a prefix and a local name).
+        /// </summary>
+        private bool ReadName(out ReadOnlySpan<byte> name, out int prefixLength)
         {
             name = default;
+            prefixLength = 0;
             var s = _s;
             var start = _i;
-            if (_i >= s.Length || !IsNameStart(s[_i]))
+            if (!ReadNCName())
             {
                 return false;
             }
 
-            var length = s[(_i + 1)..].IndexOfAnyExcept(NameChars);
-            _i = length < 0 ? s.Length : _i + 1 + length;
+            if (_i < s.Length && s[_i] == ':')
+            {
+                prefixLength = _i - start;
+                _i++;
+                if (!ReadNCName())
+                {
+                    return false;
+                }
+            }
 
-            // A name ends at a delimiter; anything else (':', a non-ASCII letter) is for the full reader.
+            // A name ends at a delimiter; anything else (a second ':', a non-ASCII letter) is for the full reader.
             if (_i < s.Length && s[_i] is not ((byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'>' or (byte)'/' or (byte)'=' or (byte)'?'))
             {
                 return false;
@@ -345,6 +538,19 @@ internal static class SimpleXmlLoader
 
             name = s[start.._i];
             return name.Length <= MaxNameLength;
+        }
+
+        private bool ReadNCName()
+        {
+            var s = _s;
+            if (_i >= s.Length || !IsNameStart(s[_i]))
+            {
+                return false;
+            }
+
+            var length = s[(_i + 1)..].IndexOfAnyExcept(NameChars);
+            _i = length < 0 ? s.Length : _i + 1 + length;
+            return true;
         }
 
         private static bool IsNameStart(byte c) => c is >= (byte)'a' and <= (byte)'z' or >= (byte)'A' and <= (byte)'Z' or (byte)'_';
