@@ -30,17 +30,34 @@ internal static class SimpleXmlLoader
     private static readonly XName?[] SharedNames = new XName?[1024];
     private static readonly string?[] SharedValues = new string?[4096];
 
-    // The bytes a scan stops at: those that end the value or the text, the references, the characters that
-    // need a look (controls, tabs and line feeds, the start of a multi-byte character).
-    private static readonly System.Buffers.SearchValues<byte> NameChars =
-        System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-."u8);
+    // What each byte is to the scans (runs are short — an indentation, "yes", a path — so a table lookup a
+    // byte beats a vectorized search): a character of a name, or a byte that stops a text or an attribute
+    // value in single or double quotes (its end, a reference, a control, tab or line feed, the start of a
+    // multi-byte character).
+    private const byte NameChar = 1, TextStop = 2, DoubleQuotedStop = 4, SingleQuotedStop = 8;
+    private static readonly byte[] Classes = ClassesOfBytes();
 
-    private static readonly System.Buffers.SearchValues<byte> TextStops = System.Buffers.SearchValues.Create(Stops("<&]"));
-    private static readonly System.Buffers.SearchValues<byte> DoubleQuotedStops = System.Buffers.SearchValues.Create(Stops("<&\""));
-    private static readonly System.Buffers.SearchValues<byte> SingleQuotedStops = System.Buffers.SearchValues.Create(Stops("<&'"));
+    private static byte[] ClassesOfBytes()
+    {
+        var classes = new byte[256];
+        foreach (var c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
+        {
+            classes[c] |= NameChar;
+        }
 
-    private static byte[] Stops(string delimiters) =>
-        [.. Enumerable.Range(0, 0x20).Concat(Enumerable.Range(0x80, 0x80)).Select(b => (byte)b), .. Encoding.ASCII.GetBytes(delimiters)];
+        for (var b = 0; b < 256; b++)
+        {
+            if (b < 0x20 || b >= 0x80 || b is '<' or '&')
+            {
+                classes[b] |= TextStop | DoubleQuotedStop | SingleQuotedStop;
+            }
+        }
+
+        classes[']'] |= TextStop;
+        classes['"'] |= DoubleQuotedStop;
+        classes['\''] |= SingleQuotedStop;
+        return classes;
+    }
 
     /// <summary>The tree of <paramref name="s"/>, or null when it is not in the plain form this reads.</summary>
     public static XDocument? TryLoad(ReadOnlySpan<byte> s, XmlLimits limits)
@@ -548,8 +565,13 @@ internal static class SimpleXmlLoader
                 return false;
             }
 
-            var length = s[(_i + 1)..].IndexOfAnyExcept(NameChars);
-            _i = length < 0 ? s.Length : _i + 1 + length;
+            _i++;
+            var classes = Classes;
+            while (_i < s.Length && (classes[s[_i]] & NameChar) != 0)
+            {
+                _i++;
+            }
+
             return true;
         }
 
@@ -567,16 +589,20 @@ internal static class SimpleXmlLoader
             var quote = s[_i++];
             var start = _i;
             var plain = true;
-            var stops = quote == '"' ? DoubleQuotedStops : SingleQuotedStops;
+            var stop = quote == '"' ? DoubleQuotedStop : SingleQuotedStop;
+            var classes = Classes;
             while (true)
             {
-                var run = s[_i..].IndexOfAny(stops);
-                if (run < 0)
+                while (_i < s.Length && (classes[s[_i]] & stop) == 0)
+                {
+                    _i++;
+                }
+
+                if (_i >= s.Length)
                 {
                     return null;
                 }
 
-                _i += run;
                 var c = s[_i];
                 if (c == quote)
                 {
@@ -618,20 +644,14 @@ internal static class SimpleXmlLoader
             var blank = true;
             while (_i < s.Length)
             {
-                var run = s[_i..].IndexOfAny(TextStops);
-                if (run != 0)
+                var c = s[_i];
+                if ((Classes[c] & TextStop) == 0)
                 {
-                    blank &= run < 0 ? !s[_i..].ContainsAnyExcept((byte)' ') : !s.Slice(_i, run).ContainsAnyExcept((byte)' ');
-                    if (run < 0)
-                    {
-                        _i = s.Length;
-                        break;
-                    }
-
-                    _i += run;
+                    blank &= c == ' ';
+                    _i++;
+                    continue;
                 }
 
-                var c = s[_i];
                 if (c == '<')
                 {
                     break;
