@@ -74,6 +74,13 @@ internal static class SimpleXmlLoader
         }
     }
 
+    /// <summary>An element whose end tag is still to come.</summary>
+    private record struct OpenElement(XElement Element, int NameStart, int NameLength)
+    {
+        public bool Elements;
+        public bool Text;
+    }
+
     /// <summary>An attribute of the start tag being read, before its name is resolved.</summary>
     private readonly record struct RawAttribute(int NameStart, int NameLength, int PrefixLength, string Value, int Line, int Column);
 
@@ -95,6 +102,7 @@ internal static class SimpleXmlLoader
         // the element that made them (popped with it).
         private List<(string Prefix, string Uri, int Depth)>? _namespaces;
         private List<RawAttribute>? _attributes;
+        private List<(string Text, int Line, int Column)>? _pending;
 
         private readonly int Column => _i - _lineStart - _lineExtra + 1;
 
@@ -112,24 +120,55 @@ internal static class SimpleXmlLoader
                 return null;
             }
 
-            // The open elements and where their qualified names are written (their end tags must repeat them).
-            var stack = new (XElement Element, int NameStart, int NameLength)[Math.Min(limits.MaxDepth, 64)];
+            // The open elements, where their qualified names are written (their end tags must repeat them), and
+            // whether they have child elements or text yet.
+            var stack = new OpenElement[Math.Min(limits.MaxDepth, 64)];
             var depth = 0;
             XContainer container = doc;
             var rootDone = false;
+
+            // Blank text is indentation, which SpecXmlReader.DropIndentation removes (and so it is never made
+            // here), unless its element turns out to have no child element: it is held until that is known.
+            var pending = _pending ??= [];
+            pending.Clear();
             while (_i < s.Length)
             {
                 if (s[_i] != '<')
                 {
                     var (line, column) = (_line, Column);
-                    if (ReadText(depth == 0) is not { } text)
+                    if (ReadText(depth == 0, out var blank) is not { } text)
                     {
                         return null;
                     }
 
-                    var node = new XText(text);
-                    Place(node, line, column);
-                    AppendNodeSkipNotify(container, node);
+                    PositionDocument(line, column);
+                    if (depth == 0)
+                    {
+                        // Beside the root element: indentation of the document.
+                        continue;
+                    }
+
+                    ref var open = ref stack[depth - 1];
+                    if (blank && open.Elements)
+                    {
+                        continue;
+                    }
+
+                    if (blank && !open.Text)
+                    {
+                        pending.Add((text, line, column));
+                        continue;
+                    }
+
+                    if (open.Elements)
+                    {
+                        // Mixed content: the XML reader's path keeps it as it is.
+                        return null;
+                    }
+
+                    open.Text = true;
+                    AppendPending(open.Element);
+                    AppendText(open.Element, text, line, column);
                     continue;
                 }
 
@@ -147,9 +186,9 @@ internal static class SimpleXmlLoader
                     }
 
                     _i += 2;
-                    var open = stack[depth - 1];
+                    var closed = stack[depth - 1];
                     var nameStart = _i;
-                    if (!ReadName(out _, out _) || !s.Slice(nameStart, _i - nameStart).SequenceEqual(s.Slice(open.NameStart, open.NameLength)))
+                    if (!ReadName(out _, out _) || !s.Slice(nameStart, _i - nameStart).SequenceEqual(s.Slice(closed.NameStart, closed.NameLength)))
                     {
                         return null;
                     }
@@ -161,7 +200,8 @@ internal static class SimpleXmlLoader
                     }
 
                     _i++;
-                    ref var content = ref Content(open.Element);
+                    AppendPending(closed.Element);
+                    ref var content = ref Content(closed.Element);
                     content ??= string.Empty;
                     depth--;
                     PopNamespaces(depth);
@@ -185,6 +225,18 @@ internal static class SimpleXmlLoader
                     return null;
                 }
 
+                if (depth > 0)
+                {
+                    ref var parent = ref stack[depth - 1];
+                    if (parent.Text)
+                    {
+                        return null;
+                    }
+
+                    parent.Elements = true;
+                }
+
+                pending.Clear();
                 _i++;
                 if (ReadStartTag(depth, out var empty) is not { } element)
                 {
@@ -204,7 +256,7 @@ internal static class SimpleXmlLoader
                     Array.Resize(ref stack, Math.Min(stack.Length * 2, limits.MaxDepth));
                 }
 
-                stack[depth++] = element;
+                stack[depth++] = new OpenElement(element.Element, element.NameStart, element.NameLength);
                 container = element.Element;
             }
 
@@ -214,13 +266,35 @@ internal static class SimpleXmlLoader
         /// <summary>Gives a node its position; the document takes the position of its first node.</summary>
         private void Place(XObject node, int line, int column)
         {
+            PositionDocument(line, column);
+            SetLineInfo(node, line, column);
+        }
+
+        private void PositionDocument(int line, int column)
+        {
             if (!_docPositioned)
             {
                 SetLineInfo(_doc!, line, column);
                 _docPositioned = true;
             }
+        }
 
+        private static void AppendText(XElement element, string text, int line, int column)
+        {
+            var node = new XText(text);
             SetLineInfo(node, line, column);
+            AppendNodeSkipNotify(element, node);
+        }
+
+        /// <summary>The blank text held for an element now known to keep it.</summary>
+        private readonly void AppendPending(XElement element)
+        {
+            foreach (var (text, line, column) in _pending!)
+            {
+                AppendText(element, text, line, column);
+            }
+
+            _pending.Clear();
         }
 
         /// <summary>
@@ -636,12 +710,12 @@ internal static class SimpleXmlLoader
         /// A run of text up to the next '&lt;' (or the end); at the top level of the document only white space
         /// is taken.
         /// </summary>
-        private string? ReadText(bool topLevel)
+        private string? ReadText(bool topLevel, out bool blank)
         {
             var s = _s;
             var start = _i;
             var plain = true;
-            var blank = true;
+            blank = true;
             while (_i < s.Length)
             {
                 var c = s[_i];

@@ -56,7 +56,9 @@ public static partial class SpecXmlReader
         try
         {
             using var reader = new LimitingXmlReader(XmlReader.Create(new ReadOnlyMemoryStream(content), Settings(limits)), limits, content.Length);
-            return XDocument.Load(reader, LoadOptions.SetLineInfo);
+            var doc = XDocument.Load(reader, LoadOptions.SetLineInfo);
+            DropIndentation(doc);
+            return doc;
         }
         catch (XmlException e)
         {
@@ -78,6 +80,41 @@ public static partial class SpecXmlReader
         {
             error = new SchemaError(ErrorCode.XmlDetail, "the file is not a readable XML document: " + e.Message, 1, 1);
             return null;
+        }
+    }
+
+    /// <summary>
+    /// Removes the blank text between the child elements of an element (or of the document) that has no other
+    /// text: indentation, which libvirt's formatter redoes and nothing reads, and which every walk over the
+    /// children would step over. Text of an element without child elements (a name of one blank) and mixed
+    /// content stay as written. (<see cref="SimpleXmlLoader"/> never makes such text in the first place.)
+    /// </summary>
+    internal static void DropIndentation(XContainer container)
+    {
+        var elements = false;
+        var blanks = false;
+        for (var node = container.FirstNode; node is not null; node = node.NextNode)
+        {
+            if (node is XElement child)
+            {
+                elements = true;
+                DropIndentation(child);
+            }
+            else if (node is XText text)
+            {
+                if (text is XCData || text.Value.AsSpan().ContainsAnyExcept(" \t\r\n"))
+                {
+                    return;
+                }
+
+                blanks = true;
+            }
+        }
+
+        if (elements && blanks)
+        {
+            // One pass (removing nodes one by one walks the siblings for each: thousands of devices).
+            container.ReplaceNodes(container.Elements().ToList());
         }
     }
 
