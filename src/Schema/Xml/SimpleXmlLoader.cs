@@ -27,6 +27,8 @@ internal static class SimpleXmlLoader
     // name, never memory; slots are single references, written and read without locks.
     private const int MaxNameLength = 128;
     private const int MaxSharedValueLength = 32;
+    private const int ManyAttributes = 16;
+    private const int MaxNamespaces = 64;
     private static readonly XName?[] SharedNames = new XName?[1024];
     private static readonly string?[] SharedValues = new string?[4096];
 
@@ -385,6 +387,7 @@ internal static class SimpleXmlLoader
 
             var xelement = new XElement(xname);
             Place(xelement, line, column);
+            HashSet<XName>? seen = null;
             foreach (var raw in attributes)
             {
                 var attributeName = s.Slice(raw.NameStart, raw.NameLength);
@@ -396,12 +399,21 @@ internal static class SimpleXmlLoader
                     return null;
                 }
 
-                for (var a = xelement.FirstAttribute; a is not null; a = a.NextAttribute)
+                // A name given twice is for the reader to refuse. Looked for in a set past a few attributes: a
+                // hostile tag of a hundred thousand would otherwise cost billions of comparisons.
+                if (attributes.Count <= ManyAttributes)
                 {
-                    if (ReferenceEquals(a.Name, attributeXName))
+                    for (var a = xelement.FirstAttribute; a is not null; a = a.NextAttribute)
                     {
-                        return null;
+                        if (ReferenceEquals(a.Name, attributeXName))
+                        {
+                            return null;
+                        }
                     }
+                }
+                else if (!(seen ??= new HashSet<XName>(ReferenceEqualityComparer.Instance)).Add(attributeXName))
+                {
+                    return null;
                 }
 
                 var attribute = new XAttribute(attributeXName, raw.Value);
@@ -420,7 +432,15 @@ internal static class SimpleXmlLoader
                 throw new InvalidOperationException("reserved namespace");
             }
 
-            (_namespaces ??= []).Add((prefix, uri, depth));
+            // Names are resolved by a walk back over the declarations in scope: more than a spec file ever has
+            // are left to the reader.
+            var namespaces = _namespaces ??= [];
+            if (namespaces.Count == MaxNamespaces)
+            {
+                throw new InvalidOperationException("too many namespace declarations");
+            }
+
+            namespaces.Add((prefix, uri, depth));
         }
 
         private readonly void PopNamespaces(int depth)

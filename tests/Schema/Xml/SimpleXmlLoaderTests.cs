@@ -227,7 +227,7 @@ public sealed class SimpleXmlLoaderTests
     {
         var bytes = Encoding.UTF8.GetBytes(xml);
         Assert.Null(SimpleXmlLoader.TryLoad(bytes, Limits));
-        Assert.NotNull(SpecXmlReader.Parse(bytes, Limits, out _));
+        Assert.True(SpecXmlReader.Parse(bytes, Limits, out var error) is not null, error?.Message);
     }
 
     [Fact]
@@ -241,6 +241,35 @@ public sealed class SimpleXmlLoaderTests
 
         Assert.Null(SpecXmlReader.Parse("<a><b><c><d/></c></b></a>"u8.ToArray(), limits, out var error));
         Assert.Contains("nested more than 3 levels", error!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_tag_of_a_hundred_thousand_attributes_or_namespaces_gives_the_tree_of_the_XML_reader()
+    {
+        // Under the tag limit (1 MiB): a check for a repeated name that compared each attribute with every
+        // earlier one would make billions of comparisons.
+        var attributes = new StringBuilder("<domain");
+        for (var i = 0; i < 100_000; i++)
+        {
+            attributes.Append(" a").Append(i).Append("=''");
+        }
+
+        Assert.True(Compare(Encoding.UTF8.GetBytes(attributes.Append("/>").ToString()), out var fast, out var slow) is true, slow);
+
+        var namespaces = new StringBuilder("<domain");
+        for (var i = 0; i < 30_000; i++)
+        {
+            namespaces.Append(" xmlns:p").Append(i).Append("='u").Append(i).Append('\'');
+        }
+
+        for (var i = 0; i < 2_000; i++)
+        {
+            namespaces.Append(" p").Append(i).Append(":a=''");
+        }
+
+        var bytes = Encoding.UTF8.GetBytes(namespaces.Append("/>").ToString());
+        Assert.Null(SimpleXmlLoader.TryLoad(bytes, Limits));
+        Assert.True(SpecXmlReader.Parse(bytes, Limits, out var error) is not null, error?.Message);
     }
 
     [Fact]
