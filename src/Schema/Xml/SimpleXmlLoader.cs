@@ -7,15 +7,15 @@ namespace Reconciler.Schema.Xml;
 
 /// <summary>
 /// The spec reader's fast path: builds, straight from the UTF-8 bytes, the very tree that
-/// <c>XDocument.Load(reader, LoadOptions.SetLineInfo)</c> builds through .NET's XML reader — the same
-/// nodes (whitespace between elements included), names, values and line information — for documents in
-/// the plain form that spec files take: UTF-8 without a byte order mark, an optional
-/// <c>&lt;?xml version="1.0"?&gt;</c> declaration, elements and attributes with ASCII names in no
-/// namespace, text, and the five predefined entities. Everything else (comments, CDATA, DOCTYPEs,
-/// processing instructions, namespaces, character references, carriage returns, a byte order mark,
-/// other encodings, values beyond the limits) and anything that is not well-formed makes it give up
-/// (null) before it builds anything that could differ, and the full reader takes the document, with its
-/// diagnostics. The result is the same either way; the XML reader costs four to five times as much.
+/// <c>XDocument.Load(reader, LoadOptions.SetLineInfo)</c> builds through .NET's XML reader followed by
+/// <see cref="SpecXmlReader.DropIndentation"/> — the same nodes, names, values and line information — for
+/// documents in the form spec files take: UTF-8 without a byte order mark, an optional
+/// <c>&lt;?xml version="1.0"?&gt;</c> declaration, elements and attributes with ASCII names, namespace
+/// declarations and prefixes, comments, text without mixed content, and the five predefined entities.
+/// Everything else (CDATA, DOCTYPEs, processing instructions, character references, carriage returns, a
+/// byte order mark, other encodings, values beyond the limits, mixed content) and anything that is not
+/// well-formed makes it give up (null) before anything it built is kept, and the XML reader takes the
+/// document, with its diagnostics. The result is the same either way; the reader costs twice as much.
 /// </summary>
 internal static class SimpleXmlLoader
 {
