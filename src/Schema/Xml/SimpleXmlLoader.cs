@@ -83,8 +83,11 @@ internal static class SimpleXmlLoader
         public bool Text;
     }
 
-    /// <summary>An attribute of the start tag being read, before its name is resolved.</summary>
-    private readonly record struct RawAttribute(int NameStart, int NameLength, int PrefixLength, string Value, int Line, int Column);
+    /// <summary>
+    /// An attribute of the start tag being read, before its name is resolved (a namespace declaration's is
+    /// known at once).
+    /// </summary>
+    private readonly record struct RawAttribute(int NameStart, int NameLength, int PrefixLength, XName? Declaration, string Value, int Line, int Column);
 
     private ref struct Reader(ReadOnlySpan<byte> s, XmlLimits limits)
     {
@@ -258,7 +261,7 @@ internal static class SimpleXmlLoader
                     Array.Resize(ref stack, Math.Min(stack.Length * 2, limits.MaxDepth));
                 }
 
-                stack[depth++] = new OpenElement(element.Element, element.NameStart, element.NameLength);
+                stack[depth++] = element;
                 container = element.Element;
             }
 
@@ -303,7 +306,7 @@ internal static class SimpleXmlLoader
         /// A start tag, from its name on: the element with its attributes, its name and theirs resolved in the
         /// namespaces in scope and its own declarations (which stay in scope until its end tag).
         /// </summary>
-        private (XElement Element, int NameStart, int NameLength)? ReadStartTag(int depth, out bool empty)
+        private OpenElement? ReadStartTag(int depth, out bool empty)
         {
             var s = _s;
             empty = false;
@@ -344,27 +347,18 @@ internal static class SimpleXmlLoader
 
                 var (attributeLine, attributeColumn) = (_line, Column);
                 var attributeStart = _i;
-                if (!spaced || !ReadName(out var attributeName, out var attributePrefix))
+                if (!spaced || ReadAttribute(out var attributeName, out var attributePrefix) is not { } value)
                 {
                     return null;
                 }
 
-                SkipSpace();
-                if (_i >= s.Length || s[_i] != '=')
-                {
-                    return null;
-                }
-
-                _i++;
-                SkipSpace();
-                if (ReadAttributeValue() is not { } value)
-                {
-                    return null;
-                }
-
+                // A namespace declaration is in scope for the element's own name and attributes, wherever it
+                // stands among them; its own name is LINQ to XML's (xmlns, or {xmlns namespace}prefix).
+                XName? declaration = null;
                 if (attributePrefix == 0 && attributeName.SequenceEqual("xmlns"u8))
                 {
                     Declare(string.Empty, value, depth);
+                    declaration = XNamespace.None.GetName("xmlns");
                 }
                 else if (attributePrefix == 5 && attributeName.StartsWith("xmlns:"u8))
                 {
@@ -375,9 +369,10 @@ internal static class SimpleXmlLoader
                     }
 
                     Declare(prefix, value, depth);
+                    declaration = XNamespace.Xmlns.GetName(prefix);
                 }
 
-                attributes.Add(new RawAttribute(attributeStart, attributeName.Length, attributePrefix, value, attributeLine, attributeColumn));
+                attributes.Add(new RawAttribute(attributeStart, attributeName.Length, attributePrefix, declaration, value, attributeLine, attributeColumn));
             }
 
             if (Resolve(name, prefixLength, element: true) is not { } xname)
@@ -390,10 +385,7 @@ internal static class SimpleXmlLoader
             HashSet<XName>? seen = null;
             foreach (var raw in attributes)
             {
-                var attributeName = s.Slice(raw.NameStart, raw.NameLength);
-                var attributeXName = raw.PrefixLength == 0 && attributeName.SequenceEqual("xmlns"u8) ? XNamespace.None.GetName("xmlns")
-                    : raw.PrefixLength == 5 && attributeName.StartsWith("xmlns:"u8) ? XNamespace.Xmlns.GetName(Encoding.ASCII.GetString(attributeName[6..]))
-                    : Resolve(attributeName, raw.PrefixLength, element: false);
+                var attributeXName = raw.Declaration ?? Resolve(s.Slice(raw.NameStart, raw.NameLength), raw.PrefixLength, element: false);
                 if (attributeXName is null)
                 {
                     return null;
@@ -421,7 +413,7 @@ internal static class SimpleXmlLoader
                 AppendAttributeSkipNotify(xelement, attribute);
             }
 
-            return (xelement, nameStart, name.Length);
+            return new OpenElement(xelement, nameStart, name.Length);
         }
 
         private void Declare(string prefix, string uri, int depth)
@@ -542,20 +534,11 @@ internal static class SimpleXmlLoader
                     break;
                 }
 
-                if (!spaced || !ReadName(out var name, out var prefixLength) || prefixLength != 0)
+                if (!spaced || ReadAttribute(out var name, out var prefixLength) is not { } value || prefixLength != 0)
                 {
                     return false;
                 }
 
-                SkipSpace();
-                if (_i >= s.Length || s[_i] != '=')
-                {
-                    return false;
-                }
-
-                _i++;
-                SkipSpace();
-                var value = ReadAttributeValue();
                 if (name.SequenceEqual("version"u8) && version is null && value == "1.0")
                 {
                     version = value;
@@ -670,6 +653,26 @@ internal static class SimpleXmlLoader
         }
 
         private static bool IsNameStart(byte c) => c is >= (byte)'a' and <= (byte)'z' or >= (byte)'A' and <= (byte)'Z' or (byte)'_';
+
+        /// <summary>An attribute (or a pseudo-attribute of the XML declaration): its name, '=', its value.</summary>
+        private string? ReadAttribute(out ReadOnlySpan<byte> name, out int prefixLength)
+        {
+            var s = _s;
+            if (!ReadName(out name, out prefixLength))
+            {
+                return null;
+            }
+
+            SkipSpace();
+            if (_i >= s.Length || s[_i] != '=')
+            {
+                return null;
+            }
+
+            _i++;
+            SkipSpace();
+            return ReadAttributeValue();
+        }
 
         /// <summary>A quoted attribute value, normalized as the XML reader does (tabs and line feeds become spaces).</summary>
         private string? ReadAttributeValue()
@@ -863,7 +866,7 @@ internal static class SimpleXmlLoader
     private static XName NameOf(ReadOnlySpan<byte> ascii)
     {
         ref var slot = ref SharedNames[Hash(ascii) & (SharedNames.Length - 1)];
-        if (slot is { } known && SameAscii(ascii, known.LocalName))
+        if (slot is { } known && System.Text.Ascii.Equals(ascii, known.LocalName))
         {
             return known;
         }
@@ -880,7 +883,7 @@ internal static class SimpleXmlLoader
         }
 
         ref var slot = ref SharedValues[Hash(raw) & (SharedValues.Length - 1)];
-        if (slot is { } known && SameAscii(raw, known))
+        if (slot is { } known && System.Text.Ascii.Equals(raw, known))
         {
             return known;
         }
@@ -897,24 +900,6 @@ internal static class SimpleXmlLoader
         }
 
         return hash ^ (hash >> 15);
-    }
-
-    private static bool SameAscii(ReadOnlySpan<byte> a, string b)
-    {
-        if (a.Length != b.Length)
-        {
-            return false;
-        }
-
-        for (var k = 0; k < a.Length; k++)
-        {
-            if (a[k] != b[k])
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     // The members XDocument.Load itself uses to build the tree: no change notifications, no checks for a
