@@ -78,8 +78,10 @@ public sealed partial class Hypervisor
     }
 
     /// <summary>
-    /// Creates a volume as a copy of another (virStorageVolCreateXMLFrom): the same format, its data copied
-    /// (holes stay holes), grown to the new capacity when that is larger.
+    /// Creates a volume as a copy of another (virStorageVolCreateXMLFrom), grown to the new capacity when that
+    /// is larger. raw to raw copies the file keeping its holes; any other pair is what libvirt has
+    /// <c>qemu-img convert</c> do: the guest-visible content (a qcow2 source's backing chain included, so the
+    /// clone stands alone) written in the new format, with only the clusters that hold data allocated.
     /// </summary>
     public async Task<StorageVolumeInfo> CloneVolumeAsync(string poolName, string xml, string sourcePool, string sourceVolume, CancellationToken cancellationToken = default)
     {
@@ -87,31 +89,86 @@ public sealed partial class Hypervisor
         {
             RequireActive(pool);
             var vol = FindVolume(pool, sourceVolume);
+            if (vol.Format is not ("raw" or "qcow2"))
+            {
+                throw new RuntimeException(ErrorCode.OperationUnsupported, $"volume '{sourceVolume}' is a {vol.Format} image; the in-process backend clones raw and qcow2 volumes");
+            }
+
+            // Its backing chain is read into the clone: every file of it must be one a domain could open.
+            CheckBackingChain($"volume '{sourceVolume}'", vol.Path, vol.Format == "qcow2");
             return (vol.Path, vol.Format);
         }, cancellationToken).ConfigureAwait(false);
 
         var (target, name, path, def) = await PoolJobAsync(poolName, pool =>
         {
             var prepared = PrepareVolume(pool, xml, inUseMessage: true);
-            var format = prepared.Def.Target.Format ?? "raw";
-            if (format != sourceFormat)
+            if (prepared.Def.Target.Format is not (null or "raw" or "qcow2"))
+            {
+                throw new RuntimeException(ErrorCode.OperationUnsupported, $"volume format '{prepared.Def.Target.Format}' is not created by the in-process backend (raw and qcow2 are)");
+            }
+
+            if (prepared.Def.BackingStore is not null)
             {
                 throw new RuntimeException(ErrorCode.OperationUnsupported,
-                    $"cloning a {sourceFormat} volume into a {format} one is not supported by the in-process backend");
+                    $"volume '{prepared.Name}' is a clone of '{sourceVolume}', which gives all of its content; it cannot have a backing store as well");
             }
 
             return ClaimVolume(pool, prepared);
         }, cancellationToken).ConfigureAwait(false);
 
-        return await BuildClaimedVolumeAsync(target, name, path, sourceFormat, def.Target.Permissions, temp =>
+        var format = def.Target.Format ?? "raw";
+        return await BuildClaimedVolumeAsync(target, name, path, format, def.Target.Permissions, temp =>
         {
-            CopySparse(sourcePath, temp);
-            var capacity = CapacityOf(temp, sourceFormat);
+            if (sourceFormat == "raw" && format == "raw")
+            {
+                CopySparse(sourcePath, temp);
+            }
+            else
+            {
+                try
+                {
+                    using var content = DiskContent.Open(sourcePath, sourceFormat);
+                    if (format == "raw")
+                    {
+                        WriteRaw(temp, content, cancellationToken);
+                    }
+                    else
+                    {
+                        var clusterBits = def.Target.ClusterSize > 0 ? (int)Math.Log2(def.Target.ClusterSize) : 16;
+                        Qcow2Image.CreateFrom(temp, content.Size, clusterBits, content, cancellationToken);
+                    }
+                }
+                catch (Exception e) when (e is InvalidDataException or NotSupportedException)
+                {
+                    throw new RuntimeException(ErrorCode.OperationFailed, $"cannot clone volume '{sourceVolume}': {e.Message}", e);
+                }
+            }
+
+            var capacity = CapacityOf(temp, format);
             if (def.Capacity > capacity)
             {
-                Grow(temp, sourceFormat, def.Capacity, allocate: false);
+                Grow(temp, format, def.Capacity, allocate: false);
             }
         }).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes a raw image of <paramref name="content"/>: only the ranges that hold data are written, the rest stays a hole.</summary>
+    private static void WriteRaw(string path, DiskContent content, CancellationToken cancellationToken)
+    {
+        using var output = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+        var buffer = new byte[1 << 16];
+        for (ulong at = 0; at < content.Size; at += (ulong)buffer.Length)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var chunk = buffer.AsSpan(0, (int)Math.Min((ulong)buffer.Length, content.Size - at));
+            if (content.Read(at, chunk) && chunk.ContainsAnyExcept((byte)0))
+            {
+                output.Position = (long)at;
+                output.Write(chunk);
+            }
+        }
+
+        output.SetLength((long)content.Size);
     }
 
     /// <summary>Claims a volume's name in its pool while its file is built (libvirt's voldef->building, pool->asyncjobs); under the pool's job.</summary>
@@ -640,7 +697,7 @@ public sealed partial class Hypervisor
                         throw new RuntimeException(ErrorCode.SystemError, $"Cannot access storage file '{file}': No such file or directory");
                     }
 
-                    CheckBackingChain(dev, file, qcow2);
+                    CheckBackingChain($"disk '{dev}'", file, qcow2);
                     break;
                 case "block" when source.A("dev") is { } device:
                     RequireConfined($"disk '{dev}'", device);
@@ -649,7 +706,7 @@ public sealed partial class Hypervisor
                         throw new RuntimeException(ErrorCode.SystemError, $"Cannot access storage file '{device}': No such file or directory");
                     }
 
-                    CheckBackingChain(dev, device, qcow2);
+                    CheckBackingChain($"disk '{dev}'", device, qcow2);
                     break;
                 case "volume" when source.A("pool") is { } poolName && source.A("volume") is { } volumeName:
                     PoolObject pool;
@@ -670,7 +727,7 @@ public sealed partial class Hypervisor
                     }
 
                     RequireConfined($"disk '{dev}'", volume.Path);
-                    CheckBackingChain(dev, volume.Path, qcow2 || volume.Format == "qcow2");
+                    CheckBackingChain($"disk '{dev}'", volume.Path, qcow2 || volume.Format == "qcow2");
                     break;
             }
         }
@@ -713,7 +770,7 @@ public sealed partial class Hypervisor
     /// A qcow2 image's backing chain is opened with it: each backing file (relative ones beside the image that
     /// names them) must be confined and exist too. The chain is followed through qcow2 images, 16 deep at most.
     /// </summary>
-    private void CheckBackingChain(string? dev, string image, bool qcow2)
+    private void CheckBackingChain(string what, string image, bool qcow2)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal) { Path.GetFullPath(image) };
         var current = image;
@@ -736,19 +793,19 @@ public sealed partial class Hypervisor
 
             if (depth == MaxBackingChain)
             {
-                throw new RuntimeException(ErrorCode.PolicyViolation, $"disk '{dev}': the backing chain of '{image}' is more than {MaxBackingChain} images deep");
+                throw new RuntimeException(ErrorCode.PolicyViolation, $"{what}: the backing chain of '{image}' is more than {MaxBackingChain} images deep");
             }
 
             if (backing.Contains("://", StringComparison.Ordinal) || backing.StartsWith("json:", StringComparison.Ordinal))
             {
-                throw new RuntimeException(ErrorCode.PolicyViolation, $"disk '{dev}': '{current}' has the backing file '{backing}', which is not a local file");
+                throw new RuntimeException(ErrorCode.PolicyViolation, $"{what}: '{current}' has the backing file '{backing}', which is not a local file");
             }
 
             var path = Path.IsPathRooted(backing) ? backing : Path.Combine(Path.GetDirectoryName(current)!, backing);
-            RequireConfined($"disk '{dev}' (the backing file of '{current}')", path);
+            RequireConfined($"{what} (the backing file of '{current}')", path);
             if (!seen.Add(Path.GetFullPath(path)))
             {
-                throw new RuntimeException(ErrorCode.PolicyViolation, $"disk '{dev}': the backing chain of '{image}' loops back to '{path}'");
+                throw new RuntimeException(ErrorCode.PolicyViolation, $"{what}: the backing chain of '{image}' loops back to '{path}'");
             }
 
             if (!File.Exists(path))

@@ -26,6 +26,39 @@ internal static partial class FileBlocks
         return (ulong)BitConverter.ToInt64(buffer[64..]) * 512;
     }
 
+    /// <summary>
+    /// Where the next data at or after <paramref name="offset"/> begins (lseek SEEK_DATA): null when only a
+    /// hole follows; <paramref name="offset"/> itself where the file system cannot say (then it is all data).
+    /// </summary>
+    public static long? NextData(Microsoft.Win32.SafeHandles.SafeFileHandle file, long offset)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return offset;
+        }
+
+        var added = false;
+        try
+        {
+            file.DangerousAddRef(ref added);
+            var result = LSeek((int)file.DangerousGetHandle(), offset, SeekData);
+            return result >= 0 ? result : Marshal.GetLastPInvokeError() == NoSuchDeviceOrAddress ? null : offset;
+        }
+        finally
+        {
+            if (added)
+            {
+                file.DangerousRelease();
+            }
+        }
+    }
+
+    private const int SeekData = 3;
+    private const int NoSuchDeviceOrAddress = 6; // ENXIO: no data at or after the offset
+
+    [LibraryImport("libc", EntryPoint = "lseek", SetLastError = true)]
+    private static partial long LSeek(int fd, long offset, int whence);
+
     [LibraryImport("libc", EntryPoint = "stat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int Stat(string path, ref byte buffer);
 }

@@ -1,7 +1,9 @@
 using System.Text;
 using Reconciler.Runtime.Domains;
 using Reconciler.Runtime.Storage;
+using Reconciler.Runtime.Storage.Images;
 using Reconciler.Runtime.Tests.Support;
+using Reconciler.Schema.Diagnostics;
 
 namespace Reconciler.Runtime.Tests.Storage;
 
@@ -322,6 +324,81 @@ public sealed class PoolAndVolumeTests
         var e = await Assert.ThrowsAsync<RuntimeException>(() => hv.CloneVolumeAsync("p", Volume("clone.qcow2", "1", "qcow2"), "p", "src.qcow2"));
         Assert.Equal("internal error: storage volume name 'clone.qcow2' already in use.", e.Message);
         Assert.NotNull(qcow);
+    }
+
+    [Fact]
+    public async Task Clones_into_another_format_hold_what_the_guest_sees_and_stand_alone()
+    {
+        await using var h = new RuntimeHarness();
+        var hv = await PoolAsync(h);
+        var src = await hv.CreateVolumeAsync("p", Volume("src.raw", (32L << 20).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        var data = new byte[300_000];
+        new Random(3).NextBytes(data);
+        await hv.UploadVolumeAsync("p", "src.raw", new MemoryStream(data), offset: 1 << 20);
+        await hv.UploadVolumeAsync("p", "src.raw", new MemoryStream(data), offset: 20 << 20);
+
+        // raw -> qcow2: the capacity asked for is below the source's, so the clone keeps the source's.
+        var qclone = await hv.CloneVolumeAsync("p", Volume("c.qcow2", "1", "qcow2"), "p", "src.raw");
+        Assert.Equal(("qcow2", 32UL << 20), (qclone.Format, qclone.Capacity));
+        var compare = HostTool.QemuImg("compare", "-f", "raw", "-F", "qcow2", src.Path, qclone.Path);
+        Assert.True(compare.ExitCode == 0, compare.Output);
+        Assert.True(qclone.Allocation < 2 << 20, $"the qcow2 clone of 600 KB of data takes {qclone.Allocation} bytes");
+
+        // A qcow2 overlay of the raw volume with writes of its own -> raw and qcow2 clones without the backing file.
+        var golden = await hv.CreateVolumeAsync("p", Volume("golden.qcow2", (48L << 20).ToString(System.Globalization.CultureInfo.InvariantCulture), "qcow2",
+            extra: $"<backingStore><path>{src.Path}</path><format type='raw'/></backingStore>"));
+        var write = HostTool.Run("qemu-io", "-f", "qcow2", "-c", "write -P 0x77 1100k 64k", "-c", "write -P 0x42 40M 1M", golden.Path);
+        Assert.True(write.ExitCode == 0, write.Output);
+        var flatRaw = await hv.CloneVolumeAsync("p", Volume("flat.raw", "0"), "p", "golden.qcow2");
+        var flatQcow = await hv.CloneVolumeAsync("p", Volume("flat.qcow2", "67108864", "qcow2"), "p", "golden.qcow2");
+        Assert.Equal((48UL << 20, 64UL << 20), (flatRaw.Capacity, flatQcow.Capacity));
+        Assert.Null(Qcow2Image.ReadHeader(flatQcow.Path).BackingFile);
+        foreach (var (clone, format) in new[] { (flatRaw, "raw"), (flatQcow, "qcow2") })
+        {
+            // qemu-img compare of images of different sizes wants the extra range of the larger to be zeroes.
+            compare = HostTool.QemuImg("compare", "-f", "qcow2", "-F", format, golden.Path, clone.Path);
+            Assert.True(compare.ExitCode == 0, $"{clone.Name}: {compare.Output}");
+        }
+
+        var e = await Assert.ThrowsAsync<RuntimeException>(() => hv.CloneVolumeAsync("p", Volume("b.qcow2", "1048576", "qcow2",
+            extra: $"<backingStore><path>{src.Path}</path><format type='raw'/></backingStore>"), "p", "src.raw"));
+        Assert.Equal("Operation not supported: volume 'b.qcow2' is a clone of 'src.raw', which gives all of its content; it cannot have a backing store as well", e.Message);
+    }
+
+    [Fact]
+    public async Task A_clone_never_reads_a_backing_file_outside_the_pools_and_a_damaged_source_leaves_nothing()
+    {
+        await using var h = new RuntimeHarness();
+        var hv = await PoolAsync(h);
+        var pool = Path.Combine(h.ImagesDir, "pool");
+        var outside = Directory.CreateDirectory(h.StateDir + "-outside").FullName; // removed with the harness
+        var secret = Path.Combine(outside, "secret.raw");
+        await File.WriteAllTextAsync(secret, "not for guests");
+        Qcow2Image.Create(Path.Combine(pool, "sneaky.qcow2"), 1 << 20, backingFile: secret, backingFormat: "raw");
+        Qcow2Image.Create(Path.Combine(pool, "damaged.qcow2"), 1 << 20);
+        Assert.Equal(0, HostTool.Run("qemu-io", "-f", "qcow2", "-c", "write -P 1 0 64k", Path.Combine(pool, "damaged.qcow2")).ExitCode);
+        await hv.RefreshPoolAsync("p");
+
+        var e = await Assert.ThrowsAsync<RuntimeException>(() => hv.CloneVolumeAsync("p", Volume("copy.raw", "0"), "p", "sneaky.qcow2"));
+        Assert.Equal(ErrorCode.PolicyViolation, e.Code);
+        Assert.Contains($"volume 'sneaky.qcow2' (the backing file of '{Path.Combine(pool, "sneaky.qcow2")}') uses '{secret}'", e.Message, StringComparison.Ordinal);
+
+        // The damaged image's L2 table pointer now leads past the end of the file.
+        var header = Qcow2Image.ReadHeader(Path.Combine(pool, "damaged.qcow2"));
+        using (var file = new FileStream(Path.Combine(pool, "damaged.qcow2"), FileMode.Open))
+        {
+            file.Position = (long)header.L1TableOffset;
+            file.Write([0x80, 0, 0, 0x10, 0, 0, 0, 0]);
+        }
+
+        e = await Assert.ThrowsAsync<RuntimeException>(() => hv.CloneVolumeAsync("p", Volume("copy.raw", "0"), "p", "damaged.qcow2"));
+        Assert.StartsWith("operation failed: cannot clone volume 'damaged.qcow2': ", e.Message, StringComparison.Ordinal);
+        Assert.Contains("damaged qcow2 image", e.Message, StringComparison.Ordinal);
+        Assert.Equal(["damaged.qcow2", "sneaky.qcow2"], Directory.GetFiles(pool).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.DoesNotContain(await hv.ListVolumesAsync("p"), v => v.Name == "copy.raw");
+
+        // The damaged image is left as it is (qemu-img check would refuse it when the harness ends).
+        File.Delete(Path.Combine(pool, "damaged.qcow2"));
     }
 
     [Fact]

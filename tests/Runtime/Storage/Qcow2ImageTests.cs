@@ -131,4 +131,98 @@ public sealed class Qcow2ImageTests : IDisposable
         Assert.Equal(steps >= 3 ? 8UL << 20 : 2UL << 20, Qcow2Image.ReadHeader(path).VirtualSize);
         Assert.Equal(0, HostTool.Run("qemu-io", "-c", "read -P 7 0 64k", path).ExitCode);
     }
+
+    [Theory]
+    [InlineData(9, 3 << 20)]
+    [InlineData(16, (24 << 20) + 12345)]
+    [InlineData(21, 9 << 20)]
+    public void An_image_made_from_content_holds_that_content_allocates_only_its_data_and_passes_qemu_img_check(int clusterBits, int size)
+    {
+        // Data scattered over the image (an unaligned run, a run across an L2 table's range, the cut-short
+        // last cluster), the rest holes; with 512-byte clusters the image needs several refcount blocks.
+        var source = Path.Combine(_dir.FullName, "source.raw");
+        var random = new Random(clusterBits);
+        using (var file = new FileStream(source, FileMode.CreateNew))
+        {
+            file.SetLength(size);
+            foreach (var (at, length) in new[] { (4097, 70000), (size / 2, size / 4), (size - 5000, 5000) })
+            {
+                var bytes = new byte[length];
+                random.NextBytes(bytes);
+                file.Position = at;
+                file.Write(bytes);
+            }
+        }
+
+        var image = Path.Combine(_dir.FullName, "made.qcow2");
+        using (var content = DiskContent.Open(source, "raw"))
+        {
+            Qcow2Image.CreateFrom(image, (ulong)size, clusterBits, content);
+        }
+
+        var check = HostTool.QemuImg("check", image);
+        Assert.True(check.ExitCode == 0, check.Output);
+        var compare = HostTool.QemuImg("compare", "-f", "raw", "-F", "qcow2", source, image);
+        Assert.True(compare.ExitCode == 0, compare.Output);
+        using var map = JsonDocument.Parse(HostTool.QemuImg("map", "--output=json", image).Output);
+        var allocated = map.RootElement.EnumerateArray().Where(e => e.GetProperty("data").GetBoolean()).Sum(e => e.GetProperty("length").GetInt64());
+        var dataBytes = 70000L + (size / 4) + 5000;
+        Assert.True(allocated < dataBytes + (4L << clusterBits), $"{allocated} bytes allocated for {dataBytes} bytes of data");
+    }
+
+    [Fact]
+    public void Content_is_read_as_qemu_reads_it_backing_chain_zero_and_compressed_clusters_included()
+    {
+        // A raw base, a qcow2 overlay with data of its own, a zeroed range over the base's data and a range
+        // past the base's end; then the same overlay converted into compressed clusters by qemu-img.
+        var baseImage = Path.Combine(_dir.FullName, "base.raw");
+        using (var file = new FileStream(baseImage, FileMode.CreateNew))
+        {
+            var bytes = new byte[4 << 20];
+            new Random(7).NextBytes(bytes);
+            file.Write(bytes);
+        }
+
+        var overlay = Path.Combine(_dir.FullName, "overlay.qcow2");
+        Qcow2Image.Create(overlay, 16UL << 20, backingFile: "base.raw", backingFormat: "raw");
+        var write = HostTool.Run("qemu-io", "-f", "qcow2", "-c", "write -P 0x5a 1M 100k", "-c", "write -z 2M 256k", "-c", "write -P 0x33 10M 64k", overlay);
+        Assert.True(write.ExitCode == 0, write.Output);
+        var compressed = Path.Combine(_dir.FullName, "compressed.qcow2");
+        Assert.Equal(0, HostTool.QemuImg("convert", "-c", "-f", "qcow2", "-O", "qcow2", overlay, compressed).ExitCode);
+
+        foreach (var image in new[] { overlay, compressed })
+        {
+            var expected = Path.Combine(_dir.FullName, "expected.raw");
+            File.Delete(expected);
+            Assert.Equal(0, HostTool.QemuImg("convert", "-f", "qcow2", "-O", "raw", image, expected).ExitCode);
+            using var content = DiskContent.Open(image, "qcow2");
+            Assert.Equal(16UL << 20, content.Size);
+            var got = new byte[content.Size];
+            for (var at = 0; at < got.Length; at += 100_000)
+            {
+                content.Read((ulong)at, got.AsSpan(at, Math.Min(100_000, got.Length - at)));
+            }
+
+            Assert.True(File.ReadAllBytes(expected).AsSpan().SequenceEqual(got), $"{Path.GetFileName(image)} reads otherwise than qemu-img convert");
+        }
+    }
+
+    [Fact]
+    public void A_damaged_image_is_a_clear_error_never_a_read_of_something_else()
+    {
+        var path = Path.Combine(_dir.FullName, "damaged.qcow2");
+        Qcow2Image.Create(path, 64UL << 20);
+        Assert.Equal(0, HostTool.Run("qemu-io", "-f", "qcow2", "-c", "write -P 1 0 64k", path).ExitCode);
+        var header = Qcow2Image.ReadHeader(path);
+        using (var file = new FileStream(path, FileMode.Open))
+        {
+            // The first L1 entry now points at an L2 table far past the end of the file.
+            file.Position = (long)header.L1TableOffset;
+            file.Write([0x80, 0, 0, 0x10, 0, 0, 0, 0]);
+        }
+
+        using var content = DiskContent.Open(path, "qcow2");
+        var e = Assert.Throws<InvalidDataException>(() => content.Read(0, new byte[512]));
+        Assert.Contains("damaged qcow2 image", e.Message, StringComparison.Ordinal);
+    }
 }

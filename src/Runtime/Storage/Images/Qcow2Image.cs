@@ -135,43 +135,7 @@ public static class Qcow2Image
     private static void Fill(Span<byte> span, ulong virtualSize, int clusterBits, string? backingFile, string? backingFormat)
     {
         var (clusterSize, l1Size, totalClusters) = Layout(virtualSize, clusterBits);
-        BinaryPrimitives.WriteUInt32BigEndian(span[0..], Magic);
-        BinaryPrimitives.WriteUInt32BigEndian(span[4..], 3);
-        BinaryPrimitives.WriteUInt32BigEndian(span[20..], (uint)clusterBits);
-        BinaryPrimitives.WriteUInt64BigEndian(span[24..], virtualSize);
-        BinaryPrimitives.WriteUInt32BigEndian(span[32..], 0);
-        BinaryPrimitives.WriteUInt32BigEndian(span[36..], l1Size);
-        BinaryPrimitives.WriteUInt64BigEndian(span[40..], (ulong)(L1Cluster * clusterSize));
-        BinaryPrimitives.WriteUInt64BigEndian(span[48..], (ulong)(RefcountTableCluster * clusterSize));
-        BinaryPrimitives.WriteUInt32BigEndian(span[56..], 1);
-        BinaryPrimitives.WriteUInt32BigEndian(span[60..], 0);
-        BinaryPrimitives.WriteUInt64BigEndian(span[64..], 0);
-        BinaryPrimitives.WriteUInt64BigEndian(span[72..], 0);
-        BinaryPrimitives.WriteUInt64BigEndian(span[80..], 0);
-        BinaryPrimitives.WriteUInt64BigEndian(span[88..], 0);
-        BinaryPrimitives.WriteUInt32BigEndian(span[96..], 4);
-        BinaryPrimitives.WriteUInt32BigEndian(span[100..], HeaderLength);
-
-        var offset = HeaderLength;
-        if (backingFile is not null && backingFormat is not null)
-        {
-            offset = WriteExtension(span, offset, BackingFormatExtension, Encoding.UTF8.GetBytes(backingFormat));
-        }
-
-        offset = WriteExtension(span, offset, FeatureNameTableExtension, FeatureNameTable());
-        offset = WriteExtension(span, offset, 0, []);
-        if (backingFile is not null)
-        {
-            var name = Encoding.UTF8.GetBytes(backingFile);
-            if (name.Length > 1023 || offset + name.Length > clusterSize)
-            {
-                throw new ArgumentException("the backing file name is too long for a qcow2 header", nameof(backingFile));
-            }
-
-            name.CopyTo(span[offset..]);
-            BinaryPrimitives.WriteUInt64BigEndian(span[8..], (ulong)offset);
-            BinaryPrimitives.WriteUInt32BigEndian(span[16..], (uint)name.Length);
-        }
+        WriteHeader(span[..(int)clusterSize], virtualSize, clusterBits, l1Size, (ulong)(L1Cluster * clusterSize), (ulong)(RefcountTableCluster * clusterSize), 1, backingFile, backingFormat);
 
         // Refcount table: one block; the block counts every metadata cluster once.
         BinaryPrimitives.WriteUInt64BigEndian(span[(int)(RefcountTableCluster * clusterSize)..], (ulong)(RefcountBlockCluster * clusterSize));
@@ -181,6 +145,182 @@ public static class Qcow2Image
             BinaryPrimitives.WriteUInt16BigEndian(block[(cluster * 2)..], 1);
         }
     }
+
+    /// <summary>
+    /// Writes the header cluster (<paramref name="cluster"/>, zeroes, one cluster long): version 3, 16-bit
+    /// refcounts, no features; the backing format and feature name extensions; the backing file's name.
+    /// </summary>
+    private static void WriteHeader(Span<byte> cluster, ulong virtualSize, int clusterBits, uint l1Size, ulong l1Offset, ulong refcountTableOffset, uint refcountTableClusters, string? backingFile, string? backingFormat)
+    {
+        BinaryPrimitives.WriteUInt32BigEndian(cluster[0..], Magic);
+        BinaryPrimitives.WriteUInt32BigEndian(cluster[4..], 3);
+        BinaryPrimitives.WriteUInt32BigEndian(cluster[20..], (uint)clusterBits);
+        BinaryPrimitives.WriteUInt64BigEndian(cluster[24..], virtualSize);
+        BinaryPrimitives.WriteUInt32BigEndian(cluster[32..], 0);
+        BinaryPrimitives.WriteUInt32BigEndian(cluster[36..], l1Size);
+        BinaryPrimitives.WriteUInt64BigEndian(cluster[40..], l1Offset);
+        BinaryPrimitives.WriteUInt64BigEndian(cluster[48..], refcountTableOffset);
+        BinaryPrimitives.WriteUInt32BigEndian(cluster[56..], refcountTableClusters);
+        BinaryPrimitives.WriteUInt32BigEndian(cluster[60..], 0);
+        BinaryPrimitives.WriteUInt64BigEndian(cluster[64..], 0);
+        BinaryPrimitives.WriteUInt64BigEndian(cluster[72..], 0);
+        BinaryPrimitives.WriteUInt64BigEndian(cluster[80..], 0);
+        BinaryPrimitives.WriteUInt64BigEndian(cluster[88..], 0);
+        BinaryPrimitives.WriteUInt32BigEndian(cluster[96..], 4);
+        BinaryPrimitives.WriteUInt32BigEndian(cluster[100..], HeaderLength);
+
+        var offset = HeaderLength;
+        if (backingFile is not null && backingFormat is not null)
+        {
+            offset = WriteExtension(cluster, offset, BackingFormatExtension, Encoding.UTF8.GetBytes(backingFormat));
+        }
+
+        offset = WriteExtension(cluster, offset, FeatureNameTableExtension, FeatureNameTable());
+        offset = WriteExtension(cluster, offset, 0, []);
+        if (backingFile is not null)
+        {
+            var name = Encoding.UTF8.GetBytes(backingFile);
+            if (name.Length > 1023 || offset + name.Length > cluster.Length)
+            {
+                throw new ArgumentException("the backing file name is too long for a qcow2 header", nameof(backingFile));
+            }
+
+            name.CopyTo(cluster[offset..]);
+            BinaryPrimitives.WriteUInt64BigEndian(cluster[8..], (ulong)offset);
+            BinaryPrimitives.WriteUInt32BigEndian(cluster[16..], (uint)name.Length);
+        }
+    }
+
+    /// <summary>
+    /// Creates an image at <paramref name="path"/> (a new file) holding what <paramref name="source"/> holds,
+    /// as <c>qemu-img convert -O qcow2</c> does: a cluster that reads as zeroes is left unallocated, every
+    /// other one is written once. The file is laid out in one pass over the source: the header, then each L2
+    /// table followed by its data clusters (a table is written when the source has moved past its range),
+    /// then the L1 table, the refcount table and the refcount blocks, which count every cluster once. Not
+    /// synced: the caller syncs the file before it takes its name. The size is rounded up to whole 512-byte
+    /// sectors, as qemu sees every image.
+    /// </summary>
+    public static void CreateFrom(string path, ulong virtualSize, int clusterBits, DiskContent source, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (clusterBits is < 9 or > 21)
+        {
+            throw new ArgumentOutOfRangeException(nameof(clusterBits), "qcow2 clusters are 512 bytes to 2 MiB");
+        }
+
+        // qemu sees every image in whole 512-byte sectors (a raw file of odd length reads as rounded up).
+        virtualSize = checked(virtualSize + 511) & ~511UL;
+        var clusterSize = 1L << clusterBits;
+        var l2Entries = clusterSize / 8;
+        var l1Size = checked((uint)((virtualSize + (ulong)(clusterSize * l2Entries) - 1) / (ulong)(clusterSize * l2Entries)));
+        var l1 = new ulong[l1Size];
+        var data = new byte[clusterSize];
+        var l2 = new byte[clusterSize];
+        using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+        var next = 1L; // cluster 0 is the header, written last
+        var sourceSize = Math.Min(source.Size, virtualSize);
+        for (var i = 0L; i < l1Size; i++)
+        {
+            Array.Clear(l2);
+            var table = 0L;
+            for (var j = 0L; j < l2Entries; j++)
+            {
+                var guest = (ulong)(((i * l2Entries) + j) * clusterSize);
+                if (guest >= sourceSize)
+                {
+                    break;
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+                var length = (int)Math.Min((ulong)clusterSize, sourceSize - guest);
+                var chunk = data.AsSpan(0, length);
+                if (!source.Read(guest, chunk) || !chunk.ContainsAnyExcept((byte)0))
+                {
+                    continue;
+                }
+
+                if (table == 0)
+                {
+                    table = next++;
+                }
+
+                data.AsSpan(length).Clear();
+                var host = next++;
+                file.Position = host * clusterSize;
+                file.Write(data);
+                BinaryPrimitives.WriteUInt64BigEndian(l2.AsSpan((int)j * 8), (ulong)(host * clusterSize) | Copied);
+            }
+
+            if (table != 0)
+            {
+                file.Position = table * clusterSize;
+                file.Write(l2);
+                l1[i] = (ulong)(table * clusterSize) | Copied;
+            }
+        }
+
+        // The L1 table, then the refcount table and blocks, sized so that the blocks count themselves too.
+        var l1Offset = next * clusterSize;
+        var l1Clusters = Math.Max(1, ((l1Size * 8L) + clusterSize - 1) / clusterSize);
+        next += l1Clusters;
+        var perBlock = clusterSize / 2;
+        long tableClusters = 1, blocks = 1;
+        while (true)
+        {
+            var total = next + tableClusters + blocks;
+            var neededBlocks = (total + perBlock - 1) / perBlock;
+            var neededTable = Math.Max(1, ((neededBlocks * 8) + clusterSize - 1) / clusterSize);
+            if (neededBlocks == blocks && neededTable == tableClusters)
+            {
+                break;
+            }
+
+            (blocks, tableClusters) = (Math.Max(blocks, neededBlocks), Math.Max(tableClusters, neededTable));
+        }
+
+        var tableOffset = next * clusterSize;
+        var firstBlock = next + tableClusters;
+        var end = firstBlock + blocks;
+
+        var l1Bytes = new byte[l1Clusters * clusterSize];
+        for (var i = 0; i < l1.Length; i++)
+        {
+            BinaryPrimitives.WriteUInt64BigEndian(l1Bytes.AsSpan(i * 8), l1[i]);
+        }
+
+        file.Position = l1Offset;
+        file.Write(l1Bytes);
+
+        var refcountTable = new byte[tableClusters * clusterSize];
+        for (var b = 0L; b < blocks; b++)
+        {
+            BinaryPrimitives.WriteUInt64BigEndian(refcountTable.AsSpan((int)(b * 8)), (ulong)((firstBlock + b) * clusterSize));
+        }
+
+        file.Position = tableOffset;
+        file.Write(refcountTable);
+
+        var block = new byte[clusterSize];
+        for (var b = 0L; b < blocks; b++)
+        {
+            Array.Clear(block);
+            for (var c = b * perBlock; c < Math.Min(end, (b + 1) * perBlock); c++)
+            {
+                BinaryPrimitives.WriteUInt16BigEndian(block.AsSpan((int)((c - (b * perBlock)) * 2)), 1);
+            }
+
+            file.Position = (firstBlock + b) * clusterSize;
+            file.Write(block);
+        }
+
+        var header = new byte[clusterSize];
+        WriteHeader(header, virtualSize, clusterBits, l1Size, (ulong)l1Offset, (ulong)tableOffset, (uint)tableClusters, null, null);
+        file.Position = 0;
+        file.Write(header);
+    }
+
+    /// <summary>qcow2's OFLAG_COPIED: the cluster an L1 or L2 entry points at has a refcount of exactly one.</summary>
+    private const ulong Copied = 1UL << 63;
 
     /// <summary>
     /// Grows the image to <paramref name="newSize"/> bytes, as <c>qemu-img resize</c> does: the header's size,
