@@ -16,6 +16,16 @@ namespace Reconciler.Runtime;
 /// <summary>What <c>virsh net-info</c> shows.</summary>
 public sealed record NetworkInfo(string Name, Guid Uuid, bool Active, bool Persistent, bool Autostart, string? Bridge, string ForwardMode);
 
+/// <summary>
+/// What <see cref="Hypervisor.ApplyNetworkDefinitionAsync"/> did: nothing to do (the running network has its
+/// definition), the change applied live, the network restarted, or — <see cref="Pending"/> — the change
+/// waits for a restart, which <see cref="Users"/> (the domains connected to it) prevent.
+/// </summary>
+public sealed record NetworkLiveChange(bool Applied, bool Restarted, bool Pending, IReadOnlyList<string> Users)
+{
+    public static readonly NetworkLiveChange None = new(false, false, false, []);
+}
+
 /// <summary>An address of a domain's interface (virsh domifaddr).</summary>
 public sealed record InterfaceAddress(string Interface, string Mac, string Protocol, string Address, int Prefix);
 
@@ -132,6 +142,80 @@ public sealed partial class Hypervisor
 
             StopNetwork(network);
         }, cancellationToken);
+
+    /// <summary>
+    /// Brings a running network to its (changed) persistent definition. What libvirt's net-update changes
+    /// on a running network — DHCP hosts and ranges, DNS hosts, TXT and SRV records, port groups — is applied
+    /// live: the dnsmasq files are written again (dnsmasq rereads them), leases already given stay, new ones
+    /// follow the new ranges and hosts. Any other change needs the network restarted, which tears down its
+    /// bridge: done here when <paramref name="restartWhenUnused"/> and no domain is connected to it;
+    /// otherwise the change stays pending, and the result names the domains that hold it.
+    /// </summary>
+    public Task<NetworkLiveChange> ApplyNetworkDefinitionAsync(string name, bool restartWhenUnused, CancellationToken cancellationToken = default) =>
+        NetworkJobAsync(name, network =>
+        {
+            if (network.Live is not { } live || network.Persistent is not { } persistent || XNode.DeepEquals(live, persistent))
+            {
+                return NetworkLiveChange.None;
+            }
+
+            if (XNode.DeepEquals(WithoutLiveParts(live), WithoutLiveParts(persistent)))
+            {
+                var def = new XElement(persistent);
+                var model = NetworkDefinition.FromXml(def);
+                if (model.Forward.HasBridge)
+                {
+                    WriteDnsmasqFiles(network, model);
+                }
+
+                network.Live = def;
+                StateDirectory.WriteAtomic(NetworkActivePath(network.Uuid), LibvirtXmlWriter.Format(def));
+                return new NetworkLiveChange(true, false, false, []);
+            }
+
+            var users = _bridges.Taps().Where(t => t.Network == network.Name).Select(t => t.Domain)
+                .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            if (users.Count > 0 || network.Connections.Values.Any(c => c > 0) || !restartWhenUnused)
+            {
+                return new NetworkLiveChange(false, false, true, users);
+            }
+
+            StopNetwork(network);
+            StartNetwork(network, new XElement(persistent));
+            return new NetworkLiveChange(false, true, false, []);
+        }, cancellationToken);
+
+    /// <summary>A network's definition without what net-update changes live (and without the elements that leaves empty).</summary>
+    private static XElement WithoutLiveParts(XElement def)
+    {
+        var copy = new XElement(def);
+        copy.Elements("ip").Elements("dhcp").Elements().Where(e => e.Name.LocalName is "host" or "range").Remove();
+        copy.Elements("dns").Elements().Where(e => e.Name.LocalName is "host" or "txt" or "srv").Remove();
+        copy.Elements("portgroup").Remove();
+        copy.Elements("ip").Elements("dhcp").Where(e => !e.HasElements && !e.HasAttributes).Remove();
+        copy.Elements("dns").Where(e => !e.HasElements && !e.HasAttributes).Remove();
+        return copy;
+    }
+
+    /// <summary>Writes (or, when the network needs no dnsmasq, removes) the network's dnsmasq configuration, hosts file and addn-hosts.</summary>
+    private void WriteDnsmasqFiles(NetworkObject network, NetworkDefinition model)
+    {
+        if (DnsmasqConfig.IsNeeded(model))
+        {
+            var files = DnsmasqConfig.Build(model, Dnsmasq, network.DnsmasqOptions);
+            Directory.CreateDirectory(DnsmasqDir);
+            StateDirectory.WriteAtomic(files.ConfigPath, files.Config);
+            StateDirectory.WriteAtomic(files.HostsFilePath, files.HostsFile);
+            StateDirectory.WriteAtomic(files.AddnHostsPath, files.AddnHosts);
+        }
+        else
+        {
+            foreach (var ext in new[] { ".conf", ".hostsfile", ".addnhosts" })
+            {
+                StateDirectory.Delete(Path.Combine(DnsmasqDir, model.Name + ext));
+            }
+        }
+    }
 
     /// <summary>Removes a network's definition (virNetworkUndefine); a running network keeps running as a transient one.</summary>
     public Task UndefineNetworkAsync(string name, CancellationToken cancellationToken = default) =>
@@ -294,8 +378,13 @@ public sealed partial class Hypervisor
             var requested = model.Bridge?.Name;
             if (BridgeNames.NeedsName(model))
             {
-                var name = BridgeNames.Allocate(requested, n =>
-                    _networksByUuid.Values.Any(o => o.Uuid != model.Uuid && o.BridgeName == n) || _bridges.DeviceExists(n));
+                // A redefinition that names no bridge keeps the one the network has, as it keeps its MAC
+                // (libvirt would take the first virbrN whose device does not exist: a running network's
+                // redefinition would get a new bridge, and need a restart for nothing).
+                var own = requested is null ? _networksByUuid.GetValueOrDefault(model.Uuid)?.BridgeName : null;
+                var name = own is not null && !_networksByUuid.Values.Any(o => o.Uuid != model.Uuid && o.BridgeName == own)
+                    ? own
+                    : BridgeNames.Allocate(requested, n => _networksByUuid.Values.Any(o => o.Uuid != model.Uuid && o.BridgeName == n) || _bridges.DeviceExists(n));
                 def = WithBridge(def, name);
             }
             else if (_networksByUuid.Values.Any(o => o.Uuid != model.Uuid && o.BridgeName == requested))
@@ -386,14 +475,7 @@ public sealed partial class Hypervisor
             _bridges.Create(model.Bridge!.Name!, model.Bridge.Stp, model.Bridge.Delay, model.Mac, addresses);
             try
             {
-                if (DnsmasqConfig.IsNeeded(model))
-                {
-                    var files = DnsmasqConfig.Build(model, Dnsmasq, network.DnsmasqOptions);
-                    Directory.CreateDirectory(DnsmasqDir);
-                    StateDirectory.WriteAtomic(files.ConfigPath, files.Config);
-                    StateDirectory.WriteAtomic(files.HostsFilePath, files.HostsFile);
-                    StateDirectory.WriteAtomic(files.AddnHostsPath, files.AddnHosts);
-                }
+                WriteDnsmasqFiles(network, model);
             }
             catch
             {

@@ -162,20 +162,37 @@ public sealed partial class ReconcileLoop
         if (exists is null || record.AppliedRevision != desired.Revision || !exists.Persistent)
         {
             var xml = WithUuid(desired, exists?.Uuid);
-            var restart = exists is { Active: true } && record.AppliedRevision is not null && record.AppliedRevision != desired.Revision;
             await RetryAsync("define-network", key.ToString(), async c => await Hypervisor.DefineNetworkAsync(xml, c).ConfigureAwait(false), ct).ConfigureAwait(false);
             _store.Update(key, r => r with { AppliedRevision = desired.Revision, Managed = true, Failures = 0 });
-            if (restart)
-            {
-                return new Outcome(SyncStatus.Synced, HealthStatus.Healthy, "the new definition applies when the network restarts",
-                    Conditions: Cond("RestartRequired", "DefinitionChanged", "the network runs with its previous definition until it is restarted"));
-            }
         }
 
         var info = await Hypervisor.GetNetworkInfoAsync(key.Name, ct).ConfigureAwait(false);
+        var applied = string.Empty;
         if (!info.Active)
         {
             await RetryAsync("start-network", key.ToString(), async c => await Hypervisor.StartNetworkAsync(key.Name, c).ConfigureAwait(false), ct).ConfigureAwait(false);
+        }
+        else
+        {
+            // A running network whose definition changed: what libvirt's net-update does live is applied live;
+            // anything else restarts the network, but only while no domain is connected to it (a restart
+            // tears its bridge down under them). Until then it runs the old definition, and says so.
+            var change = await Hypervisor.ApplyNetworkDefinitionAsync(key.Name, restartWhenUnused: true, ct).ConfigureAwait(false);
+            if (change.Pending)
+            {
+                _networksAwaitingRestart[key.Name] = 0;
+                var users = change.Users.Count switch
+                {
+                    0 => "a domain is",
+                    1 => $"domain {change.Users[0]} is",
+                    _ => $"domains {string.Join(", ", change.Users)} are",
+                };
+                return new Outcome(SyncStatus.Synced, HealthStatus.Healthy, $"active on bridge {info.Bridge ?? "(none)"} with its previous definition: the new one needs a restart of the network",
+                    Conditions: Cond("RestartRequired", "DefinitionChanged", $"the change needs the network restarted, which waits while {users} connected to it"));
+            }
+
+            _networksAwaitingRestart.TryRemove(key.Name, out _);
+            applied = change.Applied ? "; the change to DHCP and DNS applied live" : change.Restarted ? "; restarted with its new definition" : string.Empty;
         }
 
         if (!info.Autostart)
@@ -183,8 +200,11 @@ public sealed partial class ReconcileLoop
             await Hypervisor.SetNetworkAutostartAsync(key.Name, true, ct).ConfigureAwait(false);
         }
 
-        return new Outcome(SyncStatus.Synced, HealthStatus.Healthy, $"active on bridge {info.Bridge ?? "(none)"}");
+        return new Outcome(SyncStatus.Synced, HealthStatus.Healthy, $"active on bridge {info.Bridge ?? "(none)"}{applied}");
     }
+
+    /// <summary>Networks whose change waits for their domains to let go of them: reconciled again whenever a domain stops.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _networksAwaitingRestart = new(StringComparer.Ordinal);
 
     private async Task<Outcome> ReconcilePoolAsync(ObjectKey key, DesiredObject? desired, CancellationToken ct)
     {
@@ -378,6 +398,11 @@ public sealed partial class ReconcileLoop
             else if (record.AppliedRevision != desired.Revision)
             {
                 plan.Add(new PlanItem(key.Kind, key.Name, "update", $"{desired.File} changed (revision {desired.Revision})"));
+            }
+
+            if (key.Kind == ObjectKind.Network && _networksAwaitingRestart.ContainsKey(key.Name))
+            {
+                plan.Add(new PlanItem(key.Kind, key.Name, "restart", "its changed definition needs a restart, which waits while domains are connected to it"));
             }
 
             if (key.Kind == ObjectKind.Domain && present)

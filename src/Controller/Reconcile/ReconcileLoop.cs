@@ -456,6 +456,14 @@ public sealed partial class ReconcileLoop : BackgroundService, IControllerView
             }
         }
 
+        if (e.Type is DomainEventType.Stopped)
+        {
+            foreach (var network in _networksAwaitingRestart.Keys)
+            {
+                Enqueue(new ObjectKey(ObjectKind.Network, network));
+            }
+        }
+
         if (e.Spontaneous || e.Type is DomainEventType.Stopped or DomainEventType.Undefined || e.Detail == "migrated" ||
             (e.Type is DomainEventType.Started && _awaitingResume.TryRemove(e.Name, out _)))
         {

@@ -153,6 +153,39 @@ public sealed class DaemonTests
     }
 
     [Fact]
+    public void Network_edits_apply_live_or_wait_until_no_domain_is_connected()
+    {
+        using var dir = new TempDir();
+        var specs = CopyExamples(dir);
+        var state = Path.Combine(dir.Path, "state");
+        using var daemon = new DaemonProcess(specs, state);
+        daemon.WaitFor(s => Is(s, "network/default", "Synced", "Healthy") && Is(s, "domain/web-01", "Synced", "Healthy", "running"), "web-01 running on default");
+        var file = Path.Combine(specs, "networks", "default.xml");
+        var original = File.ReadAllText(file);
+
+        // A static DHCP host more: applied live, into the hosts file dnsmasq reads.
+        var withHost = original.Replace("</dhcp>", "  <host mac='52:54:00:00:00:21' name='db-01' ip='192.168.122.21'/>\n    </dhcp>", StringComparison.Ordinal);
+        File.WriteAllText(file, withHost);
+        daemon.WaitFor(s => Is(s, "network/default", "Synced", "Healthy") && Message(s, "network/default").Contains("applied live", StringComparison.Ordinal), "the DHCP host applied live");
+        Assert.Contains("52:54:00:00:00:21,192.168.122.21,db-01", File.ReadAllText(Path.Combine(state, "runtime", "networks", "dnsmasq", "default.hostsfile")), StringComparison.Ordinal);
+        Assert.False(HasCondition(daemon.Status(), "network/default", "RestartRequired"));
+
+        // Routed instead of NAT needs a restart of the network, which waits while web-01 is connected.
+        File.WriteAllText(file, withHost.Replace("<forward mode='nat'/>", "<forward mode='route'/>", StringComparison.Ordinal));
+        daemon.WaitFor(s => HasCondition(s, "network/default", "RestartRequired"), "the network waits for its restart");
+        var condition = daemon.Status()["network/default"].GetProperty("conditions").EnumerateArray().Single(c => c.GetProperty("type").GetString() == "RestartRequired");
+        Assert.Contains("domain web-01 is connected", condition.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.True(Is(daemon.Status(), "domain/web-01", "Synced", "Healthy", "running"));
+
+        // web-01 goes: the network restarts with its new definition at once.
+        File.Delete(Path.Combine(specs, "domains", "web-01.xml"));
+        daemon.WaitFor(s => !s.ContainsKey("domain/web-01") && !HasCondition(s, "network/default", "RestartRequired") &&
+            Message(s, "network/default").Contains("restarted with its new definition", StringComparison.Ordinal), "the network restarted");
+        var active = Directory.GetFiles(Path.Combine(state, "runtime", "networks", "active"), "*.xml").Select(File.ReadAllText).Single(x => x.Contains("<name>default</name>", StringComparison.Ordinal));
+        Assert.Contains("<forward mode='route'/>", active, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_removed_domain_is_shut_down_and_undefined_and_its_disk_stays()
     {
         using var dir = new TempDir();

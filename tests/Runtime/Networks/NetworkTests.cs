@@ -124,6 +124,57 @@ public sealed class NetworkTests
     }
 
     [Fact]
+    public async Task A_changed_definition_applies_live_where_net_update_would_and_restarts_the_network_only_when_nothing_is_connected()
+    {
+        await using var h = new RuntimeHarness();
+        var hv = await h.OpenAsync();
+        // Redefinitions name the network's UUID, as libvirt wants them to.
+        var network = RuntimeHarness.DefaultNetwork.Replace("<name>default</name>", "<name>default</name><uuid>0b6c4f1e-7a7d-4c57-9d0e-1f7f1b2c3d4e</uuid>", StringComparison.Ordinal);
+        await hv.DefineNetworkAsync(network);
+        await hv.StartNetworkAsync("default");
+        await hv.DefineAsync(h.Domain("first", devices: NatNet));
+        await hv.StartAsync("first");
+        Assert.Equal(NetworkLiveChange.None, await hv.ApplyNetworkDefinitionAsync("default", restartWhenUnused: true));
+
+        // A static DHCP host and a DNS host: live, the bridge and the first domain's tap untouched.
+        var withHosts = network
+            .Replace("</dhcp>", "<host mac='52:54:00:aa:00:01' name='second' ip='192.168.122.77'/></dhcp>", StringComparison.Ordinal)
+            .Replace("<ip ", "<dns><host ip='192.168.122.9'><hostname>printer</hostname></host></dns><ip ", StringComparison.Ordinal);
+        await hv.DefineNetworkAsync(withHosts);
+        Assert.DoesNotContain("192.168.122.77", await hv.GetNetworkXmlAsync("default"), StringComparison.Ordinal);
+        // The redefinition names no bridge: it keeps the network's (its device exists, which alone would make it taken).
+        Assert.Contains("<bridge name='virbr0'", await hv.GetNetworkXmlAsync("default", inactive: true), StringComparison.Ordinal);
+        var change = await hv.ApplyNetworkDefinitionAsync("default", restartWhenUnused: true);
+        Assert.Equal((true, false, false), (change.Applied, change.Restarted, change.Pending));
+        Assert.Contains("ip='192.168.122.77'", await hv.GetNetworkXmlAsync("default"), StringComparison.Ordinal);
+        var dnsmasq = Path.Combine(h.StateDir, "networks", "dnsmasq");
+        Assert.Contains("52:54:00:aa:00:01,192.168.122.77,second", await File.ReadAllTextAsync(Path.Combine(dnsmasq, "default.hostsfile")), StringComparison.Ordinal);
+        Assert.Contains("192.168.122.9\tprinter", await File.ReadAllTextAsync(Path.Combine(dnsmasq, "default.addnhosts")), StringComparison.Ordinal);
+        Assert.Single(Assert.Single(hv.GetBridges(), b => b.Name == "virbr0").Interfaces);
+        await hv.DefineAsync(h.Domain("second", devices: "<interface type='network'><mac address='52:54:00:aa:00:01'/><source network='default'/></interface>"));
+        await hv.StartAsync("second");
+        Assert.Equal("192.168.122.77", Assert.Single(await hv.GetInterfaceAddressesAsync("second")).Address);
+
+        // Routed instead of NAT: only a restart does it, and two domains are connected.
+        await hv.DefineNetworkAsync(withHosts.Replace("mode='nat'", "mode='route'", StringComparison.Ordinal));
+        change = await hv.ApplyNetworkDefinitionAsync("default", restartWhenUnused: true);
+        Assert.Equal((false, false, true), (change.Applied, change.Restarted, change.Pending));
+        Assert.Equal(["first", "second"], change.Users);
+        Assert.Contains("<forward mode='nat'/>", await hv.GetNetworkXmlAsync("default"), StringComparison.Ordinal);
+        Assert.Contains("<forward mode='route'/>", await hv.GetNetworkXmlAsync("default", inactive: true), StringComparison.Ordinal);
+
+        await hv.DestroyAsync("first");
+        await hv.DestroyAsync("second");
+        Assert.True((await hv.ApplyNetworkDefinitionAsync("default", restartWhenUnused: false)).Pending);
+        change = await hv.ApplyNetworkDefinitionAsync("default", restartWhenUnused: true);
+        Assert.Equal((false, true, false), (change.Applied, change.Restarted, change.Pending));
+        Assert.Contains("<forward mode='route'/>", await hv.GetNetworkXmlAsync("default"), StringComparison.Ordinal);
+        Assert.Contains(hv.GetBridges(), b => b.Name == "virbr0");
+        await hv.StartAsync("second");
+        Assert.Equal("192.168.122.77", Assert.Single(await hv.GetInterfaceAddressesAsync("second")).Address);
+    }
+
+    [Fact]
     public async Task An_exhausted_range_is_a_clear_error()
     {
         await using var h = new RuntimeHarness();
