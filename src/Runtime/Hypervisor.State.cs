@@ -271,8 +271,21 @@ public sealed partial class Hypervisor
             _log.LogInformation("Resumed {Count} domains saved at the last stop in {Seconds:0.00} s", resume.Count, clock.Elapsed.TotalSeconds);
         }
 
-        foreach (var dom in _byUuid.Values.Where(d => d.Autostart).OrderBy(d => d.Name, StringComparer.Ordinal).ToList())
+        var wanted = Options.AutostartFilter is { } filter ? await filter(cancellationToken).ConfigureAwait(false) : null;
+        List<DomainObject> autostart;
+        lock (_sync)
         {
+            autostart = [.. _byUuid.Values.Where(d => d.Autostart).OrderBy(d => d.Name, StringComparer.Ordinal)];
+        }
+
+        foreach (var dom in autostart)
+        {
+            if (wanted is not null && !wanted(dom.Name))
+            {
+                _log.LogInformation("Domain {Domain} is marked autostart but is not started: its owner no longer wants it", dom.Name);
+                continue;
+            }
+
             await dom.Job.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {

@@ -67,6 +67,13 @@ public sealed record HypervisorOptions
     /// </summary>
     public bool StartUpInBackground { get; init; }
 
+    /// <summary>
+    /// Asked once the saved domains are back and before the autostart domains start: which of them should
+    /// start (true) — the controller leaves out those whose spec was removed while it was down, so that they
+    /// do not boot only to be shut down. Null: every autostart domain starts, as libvirtd starts them.
+    /// </summary>
+    public Func<CancellationToken, Task<Func<string, bool>>>? AutostartFilter { get; init; }
+
     /// <summary>How long a graceful stop of the runtime may take before domains are left as they are.</summary>
     public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(25);
 

@@ -47,6 +47,32 @@ public sealed class ControllerStart : IDisposable
         return start;
     }
 
+    /// <summary>
+    /// For the runtime's start-up (<see cref="Runtime.HypervisorOptions.AutostartFilter"/>): the autostart
+    /// domains not to start because the controller manages them and their spec was removed while it was
+    /// down — they would boot only to be shut down and undefined. When the first scan cannot say for sure
+    /// (the directory is missing or empty — prune safety —, or a file's kind or name could not be read),
+    /// every autostart domain starts.
+    /// </summary>
+    public async Task<Func<string, bool>> AutostartFilterAsync(bool allowEmpty, CancellationToken cancellationToken)
+    {
+        if (EarlyScan is null)
+        {
+            return _ => true;
+        }
+
+        var scan = await EarlyScan.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (scan.DirectoryProblem is not null || (scan.Files.Count == 0 && !allowEmpty) || scan.Files.Values.Any(f => f.Key is null))
+        {
+            return _ => true;
+        }
+
+        var specified = scan.Files.Values.Select(f => f.Key!.Value).Where(k => k.Kind == ObjectKind.Domain).Select(k => k.Name).ToHashSet(StringComparer.Ordinal);
+        var removed = Store.All.Where(p => p.Key.Kind == ObjectKind.Domain && p.Value.Managed && !specified.Contains(p.Key.Name))
+            .Select(p => p.Key.Name).ToHashSet(StringComparer.Ordinal);
+        return name => !removed.Contains(name);
+    }
+
     private static (StatusStore, SpecDirectory) Load(ControllerOptions options)
     {
         var store = new StatusStore(options.State);

@@ -165,6 +165,7 @@ internal static class RunCommand
                 HostBridges = options.HostBridges,
                 Faults = FaultInjector.Parse(options.Faults),
                 StartUpInBackground = true,
+                AutostartFilter = ct => start.AutostartFilterAsync(options.AllowEmpty, ct),
                 GuestWorkload = options.GuestWorkload > 0 ? new Runtime.Guests.WorkloadSettings(DirtyPagesPerSecond: options.GuestWorkload) : Runtime.Guests.WorkloadSettings.Idle,
                 LoggerFactory = loggers,
             }, cancellationToken).ConfigureAwait(false);

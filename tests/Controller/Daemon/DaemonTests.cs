@@ -186,6 +186,27 @@ public sealed class DaemonTests
     }
 
     [Fact]
+    public void A_domain_whose_spec_was_removed_while_the_daemon_was_down_is_not_autostarted()
+    {
+        using var dir = new TempDir();
+        var specs = CopyExamples(dir);
+        var state = Path.Combine(dir.Path, "state");
+        using (var daemon = new DaemonProcess(specs, state))
+        {
+            daemon.WaitFor(s => Is(s, "domain/web-01", "Synced", "Healthy", "running") && Is(s, "domain/db-01", "Synced", "Healthy", "running"), "web-01 and db-01 running");
+            daemon.KillHard();
+        }
+
+        File.Delete(Path.Combine(specs, "domains", "web-01.xml"));
+        using var again = new DaemonProcess(specs, state);
+        again.WaitFor(s => !s.ContainsKey("domain/web-01") && Is(s, "domain/db-01", "Synced", "Healthy", "running"), "web-01 removed, db-01 running");
+        Assert.DoesNotContain(Directory.GetFiles(Path.Combine(state, "runtime", "domains"), "*.xml"), f => File.ReadAllText(f).Contains("<name>web-01</name>", StringComparison.Ordinal));
+        again.Terminate();
+        again.WaitForOutput();
+        Assert.Contains("Domain web-01 is marked autostart but is not started", again.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_removed_domain_is_shut_down_and_undefined_and_its_disk_stays()
     {
         using var dir = new TempDir();

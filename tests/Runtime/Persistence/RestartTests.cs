@@ -29,6 +29,32 @@ public sealed class RestartTests
     }
 
     [Fact]
+    public async Task The_autostart_filter_keeps_the_domains_their_owner_no_longer_wants_from_booting()
+    {
+        await using var h = new RuntimeHarness();
+        var hv = await h.OpenAsync();
+        await hv.DefineAsync(h.Domain("kept"));
+        await hv.DefineAsync(h.Domain("unwanted"));
+        await hv.SetAutostartAsync("kept", true);
+        await hv.SetAutostartAsync("unwanted", true);
+        await hv.DisposeAsync();
+
+        var asked = 0;
+        h.AutostartFilter = _ =>
+        {
+            Interlocked.Increment(ref asked);
+            return Task.FromResult<Func<string, bool>>(name => name != "unwanted");
+        };
+        var again = await h.OpenAsync();
+
+        Assert.Equal(1, asked);
+        Assert.Equal("running (booted)", (await again.GetInfoAsync("kept")).Status.ToString());
+        var unwanted = await again.GetInfoAsync("unwanted");
+        Assert.Equal((DomainState.Shutoff, true), (unwanted.Status.State, unwanted.Autostart));
+        Assert.Contains(h.Logs.Entries, e => e.Message.Contains("Domain unwanted is marked autostart but is not started", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_second_runtime_on_the_same_state_directory_is_refused_and_changes_nothing()
     {
         await using var h = new RuntimeHarness();

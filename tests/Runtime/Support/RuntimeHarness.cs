@@ -59,6 +59,9 @@ internal sealed class RuntimeHarness : IAsyncDisposable
     /// <summary>Whether the opened hypervisors bring saved and autostart domains back after OpenAsync returns (as the daemon's does).</summary>
     public bool StartUpInBackground { get; set; }
 
+    /// <summary>The opened hypervisors' <see cref="HypervisorOptions.AutostartFilter"/>.</summary>
+    public Func<CancellationToken, Task<Func<string, bool>>>? AutostartFilter { get; set; }
+
     public async Task<Hypervisor> OpenAsync()
     {
         var hv = await Hypervisor.OpenAsync(new HypervisorOptions
@@ -72,6 +75,7 @@ internal sealed class RuntimeHarness : IAsyncDisposable
             HostBridges = HostBridges,
             Faults = Faults,
             StartUpInBackground = StartUpInBackground,
+            AutostartFilter = AutostartFilter,
             Guests = new SimulatedGuestFactory { AcpiDelay = TimeSpan.FromMilliseconds(50) },
             LoggerFactory = LoggerFactory.Create(b => b.AddProvider(Logs)),
         });
