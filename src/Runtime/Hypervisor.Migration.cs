@@ -832,7 +832,7 @@ public sealed partial class Hypervisor
     /// <summary>Null when <paramref name="path"/> holds no data (a blank qcow2, or a raw file without a block) and no running domain uses it; else why not.</summary>
     private string? BlankAndUnused(string path, string? pool)
     {
-        var blank = ProbeFormat(path) == "qcow2" ? Storage.Images.Qcow2Image.IsBlank(path) : FileBlocks.Allocated(path) == 0;
+        var blank = Storage.Images.DiskContent.Probe(path) == "qcow2" ? Storage.Images.Qcow2Image.IsBlank(path) : FileBlocks.Allocated(path) == 0;
         if (!blank)
         {
             return "holds data";

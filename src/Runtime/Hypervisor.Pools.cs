@@ -594,7 +594,7 @@ public sealed partial class Hypervisor
             return null;
         }
 
-        return new VolumeObject(name, path, ProbeFormat(path));
+        return new VolumeObject(name, path, DiskContent.Probe(path));
     }
 
     /// <summary>
@@ -636,21 +636,6 @@ public sealed partial class Hypervisor
         }
 
         pool.Listed = DateTimeOffset.UtcNow;
-    }
-
-    private static string ProbeFormat(string path)
-    {
-        try
-        {
-            // qcow2 only when the whole header reads as one: a raw image whose guest wrote the magic number
-            // (and anything else it likes) stays raw.
-            _ = Qcow2Image.ReadHeader(path);
-            return "qcow2";
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
-        {
-            return "raw";
-        }
     }
 
     /// <summary>

@@ -67,9 +67,9 @@ public sealed partial class Hypervisor
                     }
 
                     var clusterBits = def.Target.ClusterSize > 0 ? (int)Math.Log2(def.Target.ClusterSize) : 16;
-                    var capacity = def.Capacity == 0 && backing is not null ? CapacityOf(backing.Path, backing.Format ?? ProbeFormat(backing.Path)) : def.Capacity;
+                    var capacity = def.Capacity == 0 && backing is not null ? CapacityOf(backing.Path, backing.Format ?? DiskContent.Probe(backing.Path)) : def.Capacity;
                     // Made durable by WriteNewVolume (one fsync, before the file takes its name).
-                    Qcow2Image.Create(temp, capacity, clusterBits, backing?.Path, backing?.Format ?? (backing is null ? null : ProbeFormat(backing.Path)), durable: false);
+                    Qcow2Image.Create(temp, capacity, clusterBits, backing?.Path, backing?.Format ?? (backing is null ? null : DiskContent.Probe(backing.Path)), durable: false);
                     break;
                 default:
                     throw new RuntimeException(ErrorCode.OperationUnsupported, $"volume format '{format}' is not created by the in-process backend (raw and qcow2 are)");
@@ -307,7 +307,7 @@ public sealed partial class Hypervisor
             file.Position = offset;
             content.CopyTo(file);
             file.Flush(flushToDisk: true);
-            pool.Volumes[volume.Name] = volume with { Format = ProbeFormat(volume.Path) };
+            pool.Volumes[volume.Name] = volume with { Format = DiskContent.Probe(volume.Path) };
         }, cancellationToken);
 
     /// <summary>Copies the volume's bytes from <paramref name="offset"/> (all of them when <paramref name="length"/> is 0) to <paramref name="destination"/> (virStorageVolDownload).</summary>
@@ -356,7 +356,7 @@ public sealed partial class Hypervisor
             if (volume.Format == "qcow2" && Qcow2Image.ReadHeader(volume.Path) is { BackingFile: { } backing } header)
             {
                 xml.Add(new XElement("backingStore", new XElement("path", backing),
-                    new XElement("format", new XAttribute("type", header.BackingFormat ?? ProbeFormat(backing)))));
+                    new XElement("format", new XAttribute("type", header.BackingFormat ?? DiskContent.Probe(backing)))));
             }
 
             var doc = LibvirtSchema.LoadText(volume.Name, LibvirtXmlWriter.Format(xml), new SchemaOptions { VolumePoolPath = pool.TargetPath! });

@@ -46,7 +46,10 @@ public abstract class DiskContent : IDisposable
         _ => throw new NotSupportedException($"the content of a {format} image is not read (raw and qcow2 are)"),
     };
 
-    /// <summary>The format of an image by its first bytes: qcow2 when they are a whole qcow2 header, else raw.</summary>
+    /// <summary>
+    /// The format of an image by its first bytes: qcow2 only when they read as a whole qcow2 header — a raw
+    /// image whose guest wrote the magic number (and anything else it likes) stays raw.
+    /// </summary>
     public static string Probe(string path)
     {
         try
