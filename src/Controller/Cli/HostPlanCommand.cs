@@ -2,6 +2,7 @@ using System.CommandLine;
 using Reconciler.Runtime;
 using Reconciler.Runtime.Networks;
 using Reconciler.Runtime.Networks.Dnsmasq;
+using Reconciler.Runtime.Networks.Firewall;
 using Reconciler.Runtime.Storage.HostCommands;
 using Reconciler.Schema;
 using Reconciler.Schema.Diagnostics;
@@ -14,7 +15,7 @@ namespace Reconciler.Controller.Cli;
 
 /// <summary>
 /// `reconciler host-plan`: what libvirt 9.0.0 writes and runs on a Linux host for each network and pool: the
-/// network's dnsmasq configuration and DHCP hosts file, and the command that starts the pool.
+/// network's dnsmasq configuration and DHCP hosts file and its iptables rules, and the command that starts the pool.
 /// </summary>
 internal static class HostPlanCommand
 {
@@ -27,14 +28,19 @@ internal static class HostPlanCommand
         };
         var outDir = new Option<string?>("--out-dir")
         {
-            Description = "Write the files to DIR: NAME.conf and NAME.hostsfile (when the network has DHCP hosts) for a network, NAME.argv for a pool, NAME being the file name without .xml. Without it, each file is printed to stdout under a '==> NAME <==' line.",
+            Description = "Write the files to DIR, NAME being the file name without .xml. For a network: NAME.conf, and NAME.hostsfile when " +
+                "it has DHCP hosts; NAME.firewall, the iptables/ip6tables commands that add the network's own rules (forward modes none, " +
+                "nat and route), without the set-up of libvirt's LIBVIRT_* chains that libvirt runs once before its first network. " +
+                "For a pool: NAME.argv. Without it, each file is printed to stdout under a '==> NAME <==' line.",
         };
 
         var command = new Command(
             "host-plan",
             "Show what libvirt 9.0.0 writes and runs on a Linux host for each network and storage pool: the dnsmasq configuration " +
-            "(and DHCP hosts file) of a network whose bridge libvirt manages, and the command that starts a pool (mount, vgchange, " +
-            "iscsiadm, vstorage-mount; pool types libvirt starts without a command get none). Exit status 0 only when every file is valid and planned.")
+            "(and DHCP hosts file) of a network whose bridge libvirt manages, the iptables rules libvirt adds when it starts an " +
+            "isolated, nat or route network (without firewalld), and the command that starts a pool (mount, vgchange, " +
+            "iscsiadm, vstorage-mount; pool types libvirt starts without a command get none). Commands are in libvirt's test " +
+            "format (the program, then each option on its own line, lines joined by ' \\'). Exit status 0 only when every file is valid and planned.")
         {
             paths,
             outDir,
@@ -118,9 +124,12 @@ internal static class HostPlanCommand
             return [];
         }
 
+        // libvirt adds the firewall rules before it starts dnsmasq: a network it cannot add them for gets neither.
+        IReadOnlyList<HostCommand> rules;
         DnsmasqConfig config;
         try
         {
+            rules = IptablesPlan.NetworkRules(network);
             config = DnsmasqConfig.Build(network, DnsmasqOptions.Default, options);
         }
         catch (RuntimeException e)
@@ -134,6 +143,11 @@ internal static class HostPlanCommand
         if (config.HasDhcpHosts)
         {
             files.Add((".hostsfile", config.HostsFile));
+        }
+
+        if (rules.Count > 0)
+        {
+            files.Add((".firewall", IptablesPlan.ToArgs(rules)));
         }
 
         return files;

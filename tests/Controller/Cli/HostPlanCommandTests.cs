@@ -45,7 +45,7 @@ public sealed class HostPlanCommandTests
 
         Assert.Equal(0, result.ExitCode);
         Assert.Equal(string.Empty, result.Stdout);
-        Assert.Equal(["images.argv", "lab.conf", "lab.hostsfile"], Directory.GetFiles(outDir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(["images.argv", "lab.conf", "lab.firewall", "lab.hostsfile"], Directory.GetFiles(outDir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
 
         var conf = File.ReadAllText(Path.Combine(outDir, "lab.conf"));
         Assert.StartsWith("##WARNING:  THIS IS AN AUTO-GENERATED FILE.", conf, StringComparison.Ordinal);
@@ -57,6 +57,79 @@ public sealed class HostPlanCommandTests
         Assert.Equal(
             "mount \\\n-o nodev,nosuid,noexec,soft \\\n-t nfs \\\nnas.example:/export/images \\\n/var/lib/libvirt/images\n",
             File.ReadAllText(Path.Combine(outDir, "images.argv")));
+    }
+
+    [Fact]
+    public void A_nat_network_gets_the_iptables_commands_libvirt_runs_for_it_in_the_args_format()
+    {
+        using var dir = new TempDir();
+        var network = dir.Write("lab.xml", Network);
+        var outDir = Path.Combine(dir.Path, "out");
+
+        var result = ReconcilerProcess.Run("host-plan", "--out-dir", outDir, network);
+
+        Assert.Equal(0, result.ExitCode);
+        var firewall = File.ReadAllText(Path.Combine(outDir, "lab.firewall"));
+
+        // The network's own rules only: libvirt's chain set-up (--list-rules, --new-chain) is not part of it.
+        Assert.StartsWith(
+            "iptables \\\n-w \\\n--table filter \\\n--insert LIBVIRT_INP \\\n--in-interface virbr7 \\\n--protocol tcp \\\n--destination-port 67 \\\n--jump ACCEPT\n",
+            firewall,
+            StringComparison.Ordinal);
+        Assert.DoesNotContain("--list-rules", firewall, StringComparison.Ordinal);
+        Assert.DoesNotContain("--new-chain", firewall, StringComparison.Ordinal);
+        Assert.Contains(
+            "\niptables \\\n-w \\\n--table nat \\\n--insert LIBVIRT_PRT \\\n--source 10.7.0.0/24 \\\n-p udp '!' \\\n--destination 10.7.0.0/24 \\\n--jump MASQUERADE \\\n--to-ports 1024-65535\n",
+            firewall,
+            StringComparison.Ordinal);
+        Assert.EndsWith("\n--jump CHECKSUM \\\n--checksum-fill\n", firewall, StringComparison.Ordinal);
+        Assert.Equal(19, firewall.Split('\n').Count(line => line.StartsWith("iptables ", StringComparison.Ordinal)));
+        Assert.DoesNotContain("ip6tables", firewall, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_firewall_file_is_printed_after_the_dnsmasq_files_and_bridged_networks_get_none()
+    {
+        using var dir = new TempDir();
+        var isolated = dir.Write("iso.xml", "<network><name>iso</name><bridge name='virbr5'/><ip address='10.5.0.1' prefix='24'/></network>");
+        var bridged = dir.Write("lan.xml", "<network><name>lan</name><forward mode='bridge'/><bridge name='br0'/></network>");
+        var open = dir.Write("open.xml", "<network><name>open</name><forward mode='open'/><bridge name='virbr6'/><ip address='10.6.0.1' prefix='24'/></network>");
+
+        var result = ReconcilerProcess.Run("host-plan", isolated, bridged, open);
+
+        Assert.Equal(0, result.ExitCode);
+        var headers = result.Stdout.Split('\n').Where(line => line.StartsWith("==> ", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(["==> iso.conf <==", "==> iso.firewall <==", "==> open.conf <=="], headers);
+
+        // An isolated network: DHCP and DNS accepted from its bridge, forwarding to and from it rejected,
+        // and nothing else (no address-specific rules, no checksum rule without DHCP).
+        var firewall = result.Stdout[(result.Stdout.IndexOf("==> iso.firewall <==\n", StringComparison.Ordinal) + 21)..];
+        firewall = firewall[..firewall.IndexOf("==> ", StringComparison.Ordinal)];
+        Assert.Equal(11, firewall.Split('\n').Count(line => line == "iptables \\"));
+        Assert.EndsWith(
+            "iptables \\\n-w \\\n--table filter \\\n--insert LIBVIRT_FWX \\\n--in-interface virbr5 \\\n--out-interface virbr5 \\\n--jump ACCEPT\n",
+            firewall,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_nat_port_range_libvirt_refuses_is_an_error_and_no_files()
+    {
+        using var dir = new TempDir();
+        var net = dir.Write("one.xml", """
+            <network>
+              <name>one</name>
+              <forward mode='nat'><nat><port start='5000' end='5000'/></nat></forward>
+              <bridge name='virbr4'/>
+              <ip address='10.4.0.1' prefix='24'/>
+            </network>
+            """);
+
+        var result = ReconcilerProcess.Run("host-plan", net);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(string.Empty, result.Stdout);
+        Assert.Equal($"{net}:1:2: error: internal error: Invalid port range '5000-5000'.\n", result.Stderr);
     }
 
     [Fact]
@@ -127,6 +200,8 @@ public sealed class HostPlanCommandTests
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("--out-dir", result.Stdout, StringComparison.Ordinal);
         Assert.Contains("dnsmasq", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("iptables", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("NAME.firewall", result.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
