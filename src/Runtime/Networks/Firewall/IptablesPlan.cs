@@ -233,14 +233,7 @@ public static class IptablesPlan
         AddForwardOut(rules, ipv6, subnet, bridge, device);
 
         // Traffic back into the network only when it belongs to a connection made from it.
-        var relatedIn = new List<string> { "--table", "filter", "--insert", "LIBVIRT_FWI", "--destination", subnet };
-        if (device is not null)
-        {
-            relatedIn.AddRange(["--in-interface", device]);
-        }
-
-        relatedIn.AddRange(["--out-interface", bridge, "--match", "conntrack", "--ctstate", "ESTABLISHED,RELATED", "--jump", "ACCEPT"]);
-        rules.Add(Rule(ipv6, [.. relatedIn]));
+        AddForwardIn(rules, ipv6, subnet, bridge, device, relatedOnly: true);
 
         // Inserted in the reverse of the order they apply in: the exemptions first, then TCP and UDP with
         // their source ports mapped above 1023 (so that guests cannot pass NFS's privileged port check),
@@ -264,15 +257,29 @@ public static class IptablesPlan
         var subnet = Subnet(ip, bridge);
         var device = network.Forward.Dev;
         AddForwardOut(rules, ipv6, subnet, bridge, device);
+        AddForwardIn(rules, ipv6, subnet, bridge, device, relatedOnly: false);
+    }
 
-        var allowIn = new List<string> { "--table", "filter", "--insert", "LIBVIRT_FWI", "--destination", subnet };
+    /// <summary>
+    /// iptablesAddForwardAllowIn, or with <paramref name="relatedOnly"/> iptablesAddForwardAllowRelatedIn:
+    /// traffic to the network's addresses on the bridge may be forwarded (only that of connections made from it).
+    /// </summary>
+    private static void AddForwardIn(List<HostCommand> rules, bool ipv6, string subnet, string bridge, string? device, bool relatedOnly)
+    {
+        var args = new List<string> { "--table", "filter", "--insert", "LIBVIRT_FWI", "--destination", subnet };
         if (device is not null)
         {
-            allowIn.AddRange(["--in-interface", device]);
+            args.AddRange(["--in-interface", device]);
         }
 
-        allowIn.AddRange(["--out-interface", bridge, "--jump", "ACCEPT"]);
-        rules.Add(Rule(ipv6, [.. allowIn]));
+        args.AddRange(["--out-interface", bridge]);
+        if (relatedOnly)
+        {
+            args.AddRange(["--match", "conntrack", "--ctstate", "ESTABLISHED,RELATED"]);
+        }
+
+        args.AddRange(["--jump", "ACCEPT"]);
+        rules.Add(Rule(ipv6, [.. args]));
     }
 
     /// <summary>iptablesAddForwardAllowOut: traffic from the network's addresses on the bridge may be forwarded.</summary>
@@ -387,18 +394,9 @@ public static class IptablesPlan
             throw new RuntimeException(ErrorCode.InternalError, $"Invalid prefix or netmask for '{bridge}'");
         }
 
-        var bytes = ip.Address.GetAddressBytes();
-        if (prefix > bytes.Length * 8)
-        {
-            throw new RuntimeException(ErrorCode.InternalError, "Failure to mask address");
-        }
-
-        for (var bit = prefix; bit < bytes.Length * 8; bit++)
-        {
-            bytes[bit / 8] &= (byte)~(0x80 >> (bit % 8));
-        }
-
-        return VirSocketAddr.Format(new IPAddress(bytes)) + "/" + prefix.ToString(CultureInfo.InvariantCulture);
+        var masked = AddressMath.MaskByPrefix(ip.Address, prefix)
+            ?? throw new RuntimeException(ErrorCode.InternalError, "Failure to mask address");
+        return VirSocketAddr.Format(new IPAddress(masked)) + "/" + prefix.ToString(CultureInfo.InvariantCulture);
     }
 
     /// <summary>One rule: the family's program, <c>-w</c>, then the arguments.</summary>

@@ -8,7 +8,7 @@ namespace Reconciler.Schema.Networks.Support;
 /// virSocketAddrGetNumNetmaskBits, virSocketAddrPrefixToNetmask, virSocketAddrMaskByPrefix and
 /// virSocketAddrGetRange), on the address bytes.
 /// </summary>
-internal static class AddressMath
+public static class AddressMath
 {
     public static bool IsIPv6(IPAddress address) => address.AddressFamily == AddressFamily.InterNetworkV6;
 
