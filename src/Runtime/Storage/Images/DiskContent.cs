@@ -164,19 +164,16 @@ public abstract class DiskContent : IDisposable
             DiskContent? backing = null;
             try
             {
-                Span<byte> fixedPart = stackalloc byte[104];
-                var got = RandomAccess.Read(file, fixedPart, 0);
-                if (BinaryPrimitives.ReadUInt32BigEndian(fixedPart[32..]) != 0)
+                if (header.CryptMethod != 0)
                 {
                     throw new NotSupportedException($"'{path}' is an encrypted qcow2 image; its content is not read");
                 }
 
                 // Incompatible features other than the dirty bit (external data file, compression type,
                 // extended L2 entries, corrupt) change how the image must be read: refused, as qemu refuses what it does not know.
-                var incompatible = header.Version >= 3 && got >= 80 ? BinaryPrimitives.ReadUInt64BigEndian(fixedPart[72..]) : 0;
-                if ((incompatible & ~1UL) != 0)
+                if ((header.IncompatibleFeatures & ~1UL) != 0)
                 {
-                    throw new NotSupportedException($"'{path}' uses qcow2 features that are not read (incompatible feature bits 0x{incompatible:x})");
+                    throw new NotSupportedException($"'{path}' uses qcow2 features that are not read (incompatible feature bits 0x{header.IncompatibleFeatures:x})");
                 }
 
                 var length = RandomAccess.GetLength(file);
@@ -186,8 +183,7 @@ public abstract class DiskContent : IDisposable
                     throw new InvalidDataException($"'{path}' is a damaged qcow2 image: its L1 table lies outside the file");
                 }
 
-                var coverage = (ulong)header.ClusterSize << (header.ClusterBits - 3);
-                if (header.L1Size < (header.VirtualSize + coverage - 1) / coverage)
+                if (header.L1Size < Qcow2Image.L1Entries(header.VirtualSize, header.ClusterBits))
                 {
                     throw new InvalidDataException($"'{path}' is a damaged qcow2 image: its L1 table is too small for its size");
                 }

@@ -3,7 +3,7 @@ using System.Text;
 
 namespace Reconciler.Runtime.Storage.Images;
 
-/// <summary>What a qcow2 header says: version, virtual size, cluster size, backing store.</summary>
+/// <summary>What a qcow2 header says: version, virtual size, cluster size, tables, backing store, encryption method and incompatible feature bits.</summary>
 public sealed record Qcow2Header(
     uint Version,
     ulong VirtualSize,
@@ -14,7 +14,9 @@ public sealed record Qcow2Header(
     uint RefcountTableClusters,
     int RefcountOrder,
     string? BackingFile,
-    string? BackingFormat)
+    string? BackingFormat,
+    uint CryptMethod = 0,
+    ulong IncompatibleFeatures = 0)
 {
     public int ClusterSize => 1 << ClusterBits;
 }
@@ -109,16 +111,10 @@ public static class Qcow2Image
 
     private static (long ClusterSize, uint L1Size, long TotalClusters) Layout(ulong virtualSize, int clusterBits)
     {
-        if (clusterBits is < 9 or > 21)
-        {
-            throw new ArgumentOutOfRangeException(nameof(clusterBits), "qcow2 clusters are 512 bytes to 2 MiB");
-        }
-
+        RequireClusterBits(clusterBits);
         var clusterSize = 1L << clusterBits;
-        var l2Entries = clusterSize / 8;
-        var l1Size = (uint)((virtualSize + (ulong)(clusterSize * l2Entries) - 1) / (ulong)(clusterSize * l2Entries));
-        var l1Clusters = Math.Max(1, (l1Size * 8 + clusterSize - 1) / clusterSize);
-        var totalClusters = L1Cluster + l1Clusters;
+        var l1Size = L1Size(virtualSize, clusterBits);
+        var totalClusters = L1Cluster + L1Clusters(l1Size, clusterSize);
         if (totalClusters > clusterSize / 2)
         {
             throw new ArgumentOutOfRangeException(nameof(virtualSize), "the image's metadata does not fit one refcount block");
@@ -126,6 +122,27 @@ public static class Qcow2Image
 
         return (clusterSize, l1Size, totalClusters);
     }
+
+    private static void RequireClusterBits(int clusterBits)
+    {
+        if (clusterBits is < 9 or > 21)
+        {
+            throw new ArgumentOutOfRangeException(nameof(clusterBits), "qcow2 clusters are 512 bytes to 2 MiB");
+        }
+    }
+
+    /// <summary>How many L1 entries an image of <paramref name="virtualSize"/> bytes needs: one per L2 table, which maps a cluster's worth of 8-byte entries.</summary>
+    internal static ulong L1Entries(ulong virtualSize, int clusterBits)
+    {
+        var coverage = 1UL << ((2 * clusterBits) - 3);
+        return (virtualSize / coverage) + (virtualSize % coverage == 0 ? 0UL : 1UL);
+    }
+
+    /// <summary><see cref="L1Entries"/> as the header's 32-bit L1 size; an image too large for one is refused.</summary>
+    private static uint L1Size(ulong virtualSize, int clusterBits) => checked((uint)L1Entries(virtualSize, clusterBits));
+
+    /// <summary>The clusters an L1 table of <paramref name="l1Size"/> entries takes (at least one).</summary>
+    private static long L1Clusters(uint l1Size, long clusterSize) => Math.Max(1, ((l1Size * 8L) + clusterSize - 1) / clusterSize);
 
     private const long RefcountTableCluster = 1;
     private const long RefcountBlockCluster = 2;
@@ -203,16 +220,13 @@ public static class Qcow2Image
     public static void CreateFrom(string path, ulong virtualSize, int clusterBits, DiskContent source, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
-        if (clusterBits is < 9 or > 21)
-        {
-            throw new ArgumentOutOfRangeException(nameof(clusterBits), "qcow2 clusters are 512 bytes to 2 MiB");
-        }
+        RequireClusterBits(clusterBits);
 
         // qemu sees every image in whole 512-byte sectors (a raw file of odd length reads as rounded up).
         virtualSize = checked(virtualSize + 511) & ~511UL;
         var clusterSize = 1L << clusterBits;
         var l2Entries = clusterSize / 8;
-        var l1Size = checked((uint)((virtualSize + (ulong)(clusterSize * l2Entries) - 1) / (ulong)(clusterSize * l2Entries)));
+        var l1Size = L1Size(virtualSize, clusterBits);
         var l1 = new ulong[l1Size];
         var data = new byte[clusterSize];
         var l2 = new byte[clusterSize];
@@ -261,7 +275,7 @@ public static class Qcow2Image
 
         // The L1 table, then the refcount table and blocks, sized so that the blocks count themselves too.
         var l1Offset = next * clusterSize;
-        var l1Clusters = Math.Max(1, ((l1Size * 8L) + clusterSize - 1) / clusterSize);
+        var l1Clusters = L1Clusters(l1Size, clusterSize);
         next += l1Clusters;
         var perBlock = clusterSize / 2;
         long tableClusters = 1, blocks = 1;
@@ -354,15 +368,14 @@ public static class Qcow2Image
         }
 
         long clusterSize = header.ClusterSize;
-        var coverage = (ulong)clusterSize * (ulong)(clusterSize / 8);
-        var newL1Size = (uint)((newSize + coverage - 1) / coverage);
-        var oldL1Clusters = Math.Max(1, ((header.L1Size * 8L) + clusterSize - 1) / clusterSize);
+        var newL1Size = L1Size(newSize, header.ClusterBits);
+        var oldL1Clusters = L1Clusters(header.L1Size, clusterSize);
         if (newL1Size * 8L <= oldL1Clusters * clusterSize)
         {
             return new Qcow2Resize(newSize, newL1Size, header.L1Size, header.L1TableOffset, oldL1Clusters, header.L1TableOffset, oldL1Clusters);
         }
 
-        var newClusters = ((newL1Size * 8L) + clusterSize - 1) / clusterSize;
+        var newClusters = L1Clusters(newL1Size, clusterSize);
         var newOffset = (file.Length + clusterSize - 1) / clusterSize * clusterSize;
         for (var cluster = newOffset / clusterSize; cluster < (newOffset / clusterSize) + newClusters; cluster++)
         {
@@ -657,7 +670,9 @@ public static class Qcow2Image
             BinaryPrimitives.ReadUInt32BigEndian(data[56..]),
             (int)refcountOrder,
             backing,
-            backingFormat);
+            backingFormat,
+            BinaryPrimitives.ReadUInt32BigEndian(data[32..]),
+            version >= 3 && data.Length >= 80 ? BinaryPrimitives.ReadUInt64BigEndian(data[72..]) : 0);
     }
 
     private static int WriteExtension(Span<byte> image, int offset, uint type, ReadOnlySpan<byte> data)
