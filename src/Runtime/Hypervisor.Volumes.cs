@@ -66,10 +66,10 @@ public sealed partial class Hypervisor
                         throw new RuntimeException(ErrorCode.SystemError, $"Cannot access backing file '{backing.Path}': No such file or directory");
                     }
 
-                    var clusterBits = def.Target.ClusterSize > 0 ? (int)Math.Log2(def.Target.ClusterSize) : 16;
-                    var capacity = def.Capacity == 0 && backing is not null ? CapacityOf(backing.Path, backing.Format ?? DiskContent.Probe(backing.Path)) : def.Capacity;
+                    var backingFormat = backing is null ? null : backing.Format ?? DiskContent.Probe(backing.Path);
+                    var capacity = def.Capacity == 0 && backing is not null ? CapacityOf(backing.Path, backingFormat!) : def.Capacity;
                     // Made durable by WriteNewVolume (one fsync, before the file takes its name).
-                    Qcow2Image.Create(temp, capacity, clusterBits, backing?.Path, backing?.Format ?? (backing is null ? null : DiskContent.Probe(backing.Path)), durable: false);
+                    Qcow2Image.Create(temp, capacity, ClusterBits(def), backing?.Path, backingFormat, durable: false);
                     break;
                 default:
                     throw new RuntimeException(ErrorCode.OperationUnsupported, $"volume format '{format}' is not created by the in-process backend (raw and qcow2 are)");
@@ -79,9 +79,9 @@ public sealed partial class Hypervisor
 
     /// <summary>
     /// Creates a volume as a copy of another (virStorageVolCreateXMLFrom), grown to the new capacity when that
-    /// is larger. raw to raw copies the file keeping its holes; any other pair is what libvirt has
-    /// <c>qemu-img convert</c> do: the guest-visible content (a qcow2 source's backing chain included, so the
-    /// clone stands alone) written in the new format, with only the clusters that hold data allocated.
+    /// is larger. Every pair of formats is what libvirt has <c>qemu-img convert</c> do: the guest-visible
+    /// content (a qcow2 source's backing chain included, so the clone stands alone) written in the new
+    /// format, with only the ranges that hold data written (a raw source's holes stay holes).
     /// </summary>
     public async Task<StorageVolumeInfo> CloneVolumeAsync(string poolName, string xml, string sourcePool, string sourceVolume, CancellationToken cancellationToken = default)
     {
@@ -119,29 +119,21 @@ public sealed partial class Hypervisor
         var format = def.Target.Format ?? "raw";
         return await BuildClaimedVolumeAsync(target, name, path, format, def.Target.Permissions, temp =>
         {
-            if (sourceFormat == "raw" && format == "raw")
+            try
             {
-                CopySparse(sourcePath, temp);
+                using var content = DiskContent.Open(sourcePath, sourceFormat);
+                if (format == "raw")
+                {
+                    WriteRaw(temp, content, cancellationToken);
+                }
+                else
+                {
+                    Qcow2Image.CreateFrom(temp, content.Size, ClusterBits(def), content, cancellationToken);
+                }
             }
-            else
+            catch (Exception e) when (e is InvalidDataException or NotSupportedException)
             {
-                try
-                {
-                    using var content = DiskContent.Open(sourcePath, sourceFormat);
-                    if (format == "raw")
-                    {
-                        WriteRaw(temp, content, cancellationToken);
-                    }
-                    else
-                    {
-                        var clusterBits = def.Target.ClusterSize > 0 ? (int)Math.Log2(def.Target.ClusterSize) : 16;
-                        Qcow2Image.CreateFrom(temp, content.Size, clusterBits, content, cancellationToken);
-                    }
-                }
-                catch (Exception e) when (e is InvalidDataException or NotSupportedException)
-                {
-                    throw new RuntimeException(ErrorCode.OperationFailed, $"cannot clone volume '{sourceVolume}': {e.Message}", e);
-                }
+                throw new RuntimeException(ErrorCode.OperationFailed, $"cannot clone volume '{sourceVolume}': {e.Message}", e);
             }
 
             var capacity = CapacityOf(temp, format);
@@ -151,6 +143,9 @@ public sealed partial class Hypervisor
             }
         }).ConfigureAwait(false);
     }
+
+    /// <summary>The cluster size a new qcow2 volume asks for (&lt;target&gt;&lt;clusterSize&gt;), as a power of two; 64 KiB by default.</summary>
+    private static int ClusterBits(StorageVolumeDefinition def) => def.Target.ClusterSize > 0 ? (int)Math.Log2(def.Target.ClusterSize) : 16;
 
     /// <summary>Writes a raw image of <paramref name="content"/>: only the ranges that hold data are written, the rest stays a hole.</summary>
     private static void WriteRaw(string path, DiskContent content, CancellationToken cancellationToken)
@@ -578,28 +573,6 @@ public sealed partial class Hypervisor
     }
 
     private sealed record ResizeJournal(string Path, Qcow2Resize Plan);
-
-    /// <summary>Copies a file keeping its holes: blocks of zeroes are skipped, not written.</summary>
-    private static void CopySparse(string source, string destination)
-    {
-        using var input = File.OpenRead(source);
-        using var output = new FileStream(destination, FileMode.CreateNew, FileAccess.Write, FileShare.None);
-        var buffer = new byte[1 << 16];
-        int read;
-        while ((read = input.Read(buffer, 0, buffer.Length)) > 0)
-        {
-            if (buffer.AsSpan(0, read).ContainsAnyExcept((byte)0))
-            {
-                output.Write(buffer, 0, read);
-            }
-            else
-            {
-                output.Seek(read, SeekOrigin.Current);
-            }
-        }
-
-        output.SetLength(input.Length);
-    }
 
     /// <summary>virStorageBackendVolWipeLocal with the zero algorithm: a sparse file is emptied and re-extended, another one is overwritten.</summary>
     private static void Wipe(VolumeObject volume)
