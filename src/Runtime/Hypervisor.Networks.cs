@@ -210,11 +210,17 @@ public sealed partial class Hypervisor
         }
         else
         {
-            foreach (var ext in new[] { ".conf", ".hostsfile", ".addnhosts" })
-            {
-                StateDirectory.Delete(Path.Combine(DnsmasqDir, model.Name + ext));
-            }
+            DeleteDnsmasqFiles(model.Name);
         }
+    }
+
+    /// <summary>Removes a network's dnsmasq files, at the paths they were written to (the hosts files' names are XML-escaped, as libvirt names them).</summary>
+    private void DeleteDnsmasqFiles(string network)
+    {
+        var hosts = new DnsmasqHostsFiles(network, DnsmasqDir);
+        StateDirectory.Delete(Path.Combine(DnsmasqDir, network + ".conf"));
+        StateDirectory.Delete(hosts.HostsFilePath);
+        StateDirectory.Delete(hosts.AddnHostsPath);
     }
 
     /// <summary>Removes a network's definition (virNetworkUndefine); a running network keeps running as a transient one.</summary>
@@ -499,10 +505,7 @@ public sealed partial class Hypervisor
         if (model.Forward.HasBridge)
         {
             _bridges.Delete(model.Bridge!.Name!);
-            foreach (var ext in new[] { ".conf", ".hostsfile", ".addnhosts" })
-            {
-                StateDirectory.Delete(Path.Combine(DnsmasqDir, model.Name + ext));
-            }
+            DeleteDnsmasqFiles(model.Name);
         }
 
         network.Live = null;

@@ -62,6 +62,21 @@ public sealed class NetworkTests
     }
 
     [Fact]
+    public async Task A_stopped_network_leaves_no_dnsmasq_file_even_when_its_name_is_escaped_in_them()
+    {
+        await using var h = new RuntimeHarness();
+        var hv = await h.OpenAsync();
+        await hv.DefineNetworkAsync(Network("lab&test", rest: "<ip address='10.9.0.1' prefix='24'><dhcp><range start='10.9.0.2' end='10.9.0.9'/></dhcp></ip>").Replace("lab&test", "lab&amp;test", StringComparison.Ordinal));
+        await hv.StartNetworkAsync("lab&test");
+        var dnsmasq = Path.Combine(h.StateDir, "networks", "dnsmasq");
+        // libvirt escapes the name in the hosts files' names, not in the configuration's.
+        Assert.Equal(["lab&amp;test.addnhosts", "lab&amp;test.hostsfile", "lab&test.conf"], Directory.GetFiles(dnsmasq).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+
+        await hv.StopNetworkAsync("lab&test");
+        Assert.Empty(Directory.GetFiles(dnsmasq));
+    }
+
+    [Fact]
     public async Task Libvirts_network_checks_refuse_bad_definitions()
     {
         await using var h = new RuntimeHarness();
